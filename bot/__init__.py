@@ -1,0 +1,1 @@
+"""factbot application core: settings, database, services, reply rendering and the CLI."""

@@ -1,0 +1,97 @@
+"""The `factbot` CLI: kb validate / import / export, db upgrade, settings errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the CLI through its entry point in a subprocess."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+    )
+
+
+def test_help_lists_every_command() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for command in ("run", "check", "kb", "db"):
+        assert command in result.stdout
+    for sub in (["kb", "validate"], ["kb", "import"], ["kb", "export"], ["db", "upgrade"], ["check"], ["run"]):
+        with pytest.raises(SystemExit) as info:
+            main([*sub, "--help"])
+        assert info.value.code == 0
+
+
+def test_validate_bundled_kb(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["kb", "validate"]) == 0
+    assert "ok: " in capsys.readouterr().out
+
+
+def test_validate_broken_kb_lists_errors_and_exits_1(tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "a.yaml").write_text("claims:\n  - id: x\n    verdict: maybe\n", encoding="utf-8")
+    (kb / "b.yaml").write_text("claims: [\n", encoding="utf-8")
+    result = run_cli("kb", "validate", str(kb))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "verdict 'maybe' is not one of" in result.stderr
+    assert "claim is required" in result.stderr
+    assert "malformed YAML at line" in result.stderr
+
+
+def test_import_export_round_trip(use_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["kb", "import"]) == 0
+    assert capsys.readouterr().out.startswith("created 10, updated 0, unchanged 0")
+    assert main(["kb", "import"]) == 0
+    assert capsys.readouterr().out.startswith("created 0, updated 0, unchanged 10")
+    out = tmp_path / "export"
+    assert main(["kb", "export", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["kb", "validate", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["kb", "import", str(out)]) == 0
+    assert capsys.readouterr().out.startswith("created 0, updated 0, unchanged 10")
+
+
+def test_db_upgrade_is_idempotent(use_db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["db", "upgrade"]) == 0
+    assert "already up to date" in capsys.readouterr().out
+
+
+def test_malformed_setting_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = run_cli("kb", "import", env={"DATABASE_URL": "mysql://nope/x"})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "factbot: configuration error: DATABASE_URL: must be a sqlite:// or postgres(ql):// URL, got 'mysql'"
+    ]
+
+
+def test_run_without_token_is_one_line_and_exit_2() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    result = subprocess.run([sys.executable, "-m", "bot", "run"], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "TELEGRAM_BOT_TOKEN" in lines[0]
+
+
+def test_unreachable_database_is_a_clear_error_not_a_hang() -> None:
+    result = run_cli("db", "upgrade", env={"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"})
+    assert result.returncode == 1
+    assert "cannot connect to the database" in result.stderr
+    assert "Traceback" not in result.stderr
