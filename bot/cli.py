@@ -259,7 +259,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run the Telegram bot (long polling, or a webhook when WEBHOOK_URL is set)."""
     settings = _settings()
     settings.require_token()
-    from bot.app import run_bot
+    from handlers.app import run_bot
 
     run_bot(settings)
     return EXIT_OK

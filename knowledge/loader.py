@@ -133,9 +133,7 @@ def load(paths: Sequence[Path]) -> LoadResult:
         result.errors.extend(errors)
         for claim in claims:
             if claim.id in seen:
-                result.errors.append(
-                    f"{claim.location}: id {claim.id!r} is already used by {seen[claim.id]}"
-                )
+                result.errors.append(f"{claim.location}: id {claim.id!r} is already used by {seen[claim.id]}")
                 continue
             seen[claim.id] = claim.location or name
             result.claims.append(claim)
@@ -365,9 +363,7 @@ def claim_to_dict(claim: Claim) -> dict[str, Any]:
     out: dict[str, Any] = {"id": claim.id, "claim": claim.claim, "lang": claim.lang, "verdict": claim.verdict}
     out["summary"] = claim.summary
     if claim.variants:
-        out["variants"] = [
-            {"lang": v.lang, "text": v.text} if v.lang else v.text for v in claim.variants
-        ]
+        out["variants"] = [{"lang": v.lang, "text": v.text} if v.lang else v.text for v in claim.variants]
     if claim.keywords:
         out["keywords"] = list(claim.keywords)
     if claim.origins:
@@ -412,7 +408,5 @@ def export_dir(claims: Sequence[Claim], directory: Path, *, filename: str = "cla
     """Write the claims into `directory` as one YAML file; returns its path."""
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / filename
-    target.write_text(
-        "# factbot knowledge base, exported from the database.\n" + dump_claims(claims), encoding="utf-8"
-    )
+    target.write_text("# factbot knowledge base, exported from the database.\n" + dump_claims(claims), encoding="utf-8")
     return target

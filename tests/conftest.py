@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -88,3 +89,15 @@ def use_db(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     for engine in _engines.values():
         engine.dispose()
+
+
+@pytest.fixture
+async def tg(db_url: str) -> Any:
+    """The bot on the test database with the bundled KB, talking to the fake Bot API."""
+    from tests.harness import make_harness
+
+    harness = make_harness(db_url)
+    async with harness.app:
+        yield harness
+    harness.runtime.close()
+    assert harness.errors == [], f"handler errors: {harness.errors!r}"

@@ -54,15 +54,21 @@ def test_bundled_kb_is_valid_and_complete() -> None:
 
 
 def test_unquoted_yaml_booleans_are_the_verdicts_false_and_true(tmp_path: Path) -> None:
-    write(tmp_path, "a.yaml", "claims:" + GOOD_ENTRY.format(id="a", verdict="false")
-          + GOOD_ENTRY.format(id="b", verdict="true"))
+    write(
+        tmp_path,
+        "a.yaml",
+        "claims:" + GOOD_ENTRY.format(id="a", verdict="false") + GOOD_ENTRY.format(id="b", verdict="true"),
+    )
     result = load([tmp_path])
     assert result.errors == []
     assert {c.id: c.verdict for c in result.claims} == {"a": "false", "b": "true"}
 
 
 def test_broken_directory_reports_every_error_with_file_entry_and_field(tmp_path: Path) -> None:
-    write(tmp_path, "one.yaml", """claims:
+    write(
+        tmp_path,
+        "one.yaml",
+        """claims:
   - id: kursk-x
     claim: "x"
     verdict: maybe
@@ -78,7 +84,8 @@ def test_broken_directory_reports_every_error_with_file_entry_and_field(tmp_path
     summary: "s"
     sources: [{title: "t", url: "ftp://example.org/x"}]
     sumary: "typo"
-""")
+""",
+    )
     write(tmp_path, "sub/two.yml", "claims:" + GOOD_ENTRY.format(id="dup", verdict="opinion"))
     write(tmp_path, "sub/bad.yaml", "claims:\n  - id: a\n    claim: [unclosed\n")
     result = load([tmp_path])
@@ -113,7 +120,10 @@ def test_alias_bomb_and_huge_files_are_refused(tmp_path: Path) -> None:
 
 def test_not_a_mapping_and_wrong_types(tmp_path: Path) -> None:
     write(tmp_path, "list.yaml", "- just\n- a list\n")
-    write(tmp_path, "types.yaml", """claims:
+    write(
+        tmp_path,
+        "types.yaml",
+        """claims:
   - id: Bad_ID
     claim: {a: b}
     verdict: unproven
@@ -121,7 +131,8 @@ def test_not_a_mapping_and_wrong_types(tmp_path: Path) -> None:
     lang: english
     sources: [{title: "t", date: "2025-13-45"}]
     keywords: "not a list"
-""")
+""",
+    )
     errors = "\n".join(load([tmp_path]).errors)
     assert "must be a mapping with a 'claims' list" in errors
     assert "id 'Bad_ID' must be lowercase letters" in errors

@@ -1,0 +1,121 @@
+"""The check service: match a text, log the check, and say what kind of reply it deserves."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.db import session_scope
+from bot.keys import text_hash, user_key
+from bot.models import CheckLog
+from knowledge.matcher import Match, Matcher
+
+log = logging.getLogger(__name__)
+
+INPUT_KINDS = ("text", "forward", "caption", "inline", "group", "media", "cli")
+
+
+@dataclass(frozen=True)
+class ForwardOrigin:
+    """Where a forwarded post came from (what Telegram's forward_origin tells)."""
+
+    kind: str  # channel | chat | user | hidden_user
+    chat_id: int | None = None
+    username: str | None = None
+    title: str | None = None
+    message_id: int | None = None
+
+    @property
+    def post_key(self) -> str | None:
+        """The exact key of this very post, when Telegram identifies it."""
+        if self.chat_id is not None and self.message_id is not None:
+            return f"tg:{self.chat_id}:{self.message_id}"
+        return None
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    text: str
+    user_id: int
+    chat_type: str
+    language: str
+    input_kind: str
+    origin: ForwardOrigin | None = None
+    urls: tuple[str, ...] = ()
+    exact_keys: tuple[str, ...] = ()
+
+
+@dataclass
+class CheckOutcome:
+    matches: list[Match]
+    latency_ms: float
+    check_id: int | None = None  # None when the log could not be written
+    strong: list[Match] = field(default_factory=list)
+
+    @property
+    def result(self) -> str:
+        if self.strong:
+            return "strong"
+        return "possible" if self.matches else "none"
+
+
+def match_request(matcher: Matcher, request: CheckRequest, *, limit: int = 5) -> CheckOutcome:
+    """Run the matcher for a request (no I/O)."""
+    started = time.perf_counter()
+    matches = matcher.match(request.text, urls=request.urls, exact_keys=request.exact_keys, limit=limit)
+    latency = (time.perf_counter() - started) * 1000
+    return CheckOutcome(matches=matches, latency_ms=latency, strong=[m for m in matches if m.strength == "strong"])
+
+
+def matches_json(matches: list[Match]) -> list[dict[str, Any]]:
+    return [{"claim_id": m.claim_id, "score": round(float(m.score), 1), "strength": m.strength} for m in matches]
+
+
+def log_check(
+    session: Session, request: CheckRequest, outcome: CheckOutcome, *, secret: str, store_text: bool
+) -> CheckLog:
+    origin = request.origin
+    row = CheckLog(
+        user_key=user_key(secret, request.user_id),
+        chat_type=request.chat_type,
+        language=request.language,
+        input_kind=request.input_kind,
+        origin_chat_id=origin.chat_id if origin else None,
+        origin_username=origin.username if origin else None,
+        origin_title=origin.title if origin else None,
+        text=request.text if store_text else None,
+        text_hash=text_hash(request.text),
+        text_len=len(request.text),
+        matches=matches_json(outcome.matches),
+        result=outcome.result,
+        latency_ms=round(outcome.latency_ms, 3),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def run_check(
+    matcher: Matcher,
+    sessions: sessionmaker[Session],
+    request: CheckRequest,
+    *,
+    secret: str,
+    store_text: bool = True,
+) -> CheckOutcome:
+    """Match and log. A failure to write the log never costs the user the answer."""
+    outcome = match_request(matcher, request)
+    try:
+        with session_scope(sessions) as session:
+            outcome.check_id = log_check(session, request, outcome, secret=secret, store_text=store_text).id
+    except Exception:
+        log.exception("could not write the check log; answering anyway")
+    return outcome
+
+
+def get_check(session: Session, check_id: int) -> CheckLog | None:
+    return session.get(CheckLog, check_id)

@@ -1,0 +1,79 @@
+"""Users: language, role and notification preferences, as small named queries."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.i18n import pick_language
+from bot.models import User
+
+ROLES = ("user", "moderator", "admin")
+ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
+
+
+def get_user(session: Session, telegram_id: int) -> User | None:
+    return session.get(User, telegram_id)
+
+
+def ensure_user(session: Session, telegram_id: int, *, language_code: str | None, admin_ids: Collection[int]) -> User:
+    """The user's row, created on first contact (admins from FACTBOT_ADMIN_IDS start as admins)."""
+    user = session.get(User, telegram_id)
+    if user is None:
+        user = User(
+            telegram_id=telegram_id,
+            language=None,
+            role="admin" if telegram_id in admin_ids else "user",
+            notifications=True,
+            blocked=False,
+        )
+        session.add(user)
+        session.flush()
+    elif telegram_id in admin_ids and user.role != "admin":
+        user.role = "admin"
+    if user.blocked:  # they wrote to us again, so they unblocked the bot
+        user.blocked = False
+    return user
+
+
+def language_of(user: User | None, language_code: str | None) -> str:
+    """The remembered language, else one picked from Telegram's language_code."""
+    if user is not None and user.language:
+        return user.language
+    return pick_language(language_code)
+
+
+def role_of(session: Session, telegram_id: int, admin_ids: Collection[int]) -> str:
+    if telegram_id in admin_ids:
+        return "admin"
+    user = session.get(User, telegram_id)
+    return user.role if user else "user"
+
+
+def has_role(session: Session, telegram_id: int, needed: str, admin_ids: Collection[int]) -> bool:
+    """Server-side role check: admins can do what moderators can."""
+    return ROLE_RANK[role_of(session, telegram_id, admin_ids)] >= ROLE_RANK[needed]
+
+
+def set_role(session: Session, telegram_id: int, role: str) -> User:
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    user = session.get(User, telegram_id)
+    if user is None:
+        user = User(telegram_id=telegram_id, role=role, notifications=True, blocked=False)
+        session.add(user)
+    user.role = role
+    return user
+
+
+def team(session: Session) -> list[User]:
+    return list(session.scalars(select(User).where(User.role != "user").order_by(User.role, User.telegram_id)))
+
+
+def mark_blocked(session: Session, telegram_id: int) -> None:
+    """The user blocked the bot: stop sending them follow-ups."""
+    user = session.get(User, telegram_id)
+    if user is not None:
+        user.blocked = True

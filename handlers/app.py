@@ -1,0 +1,117 @@
+"""Building and running the Telegram Application (long polling, or a webhook when WEBHOOK_URL is set)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlparse
+
+from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, Update
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.request import BaseRequest
+
+from bot.i18n import LANGUAGES, t
+from bot.runtime import Runtime
+from bot.settings import Settings
+from handlers.registry import register
+
+log = logging.getLogger(__name__)
+
+INDEX_REFRESH_SECONDS = 5.0
+PRIVATE_COMMANDS = ("start", "help", "language", "about", "privacy", "notifications", "forget_me")
+
+
+def file_base_url(api_base_url: str) -> str:
+    """Telegram serves files from /file/bot<token>; a self-hosted server mirrors that layout."""
+    base = api_base_url.rstrip("/")
+    return base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base + "/file/bot"
+
+
+async def set_commands(app: Application) -> None:
+    """The command menu in each language."""
+    for lang in LANGUAGES:
+        code = None if lang == "en" else lang
+        commands = [BotCommand(name, t(lang, f"cmd.{name}")) for name in PRIVATE_COMMANDS]
+        group_commands = [BotCommand("check", t(lang, "cmd.check")), BotCommand("help", t(lang, "cmd.help"))]
+        await app.bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats(), language_code=code)
+        await app.bot.set_my_commands(group_commands, scope=BotCommandScopeAllGroupChats(), language_code=code)
+
+
+async def refresh_index(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Pick up KB changes made by other processes sharing the database."""
+    runtime: Runtime = context.application.bot_data["runtime"]
+    try:
+        if runtime.refresh_index():
+            log.info("knowledge base reloaded (version %d)", runtime.index.version)
+    except Exception:
+        log.exception("could not refresh the knowledge-base index")
+
+
+async def post_init(app: Application) -> None:
+    """Startup work: the command menu and the periodic jobs."""
+    try:
+        await set_commands(app)
+    except TelegramError as exc:
+        log.warning("could not set the command menu: %s", exc)
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(refresh_index, interval=INDEX_REFRESH_SECONDS, first=INDEX_REFRESH_SECONDS)
+        for schedule in app.bot_data.get("schedules", []):
+            schedule(app)
+
+
+def build_application(
+    runtime: Runtime,
+    *,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+    updater: bool = True,
+    rate_limiter: bool = True,
+    concurrent_updates: bool | int = False,
+) -> Application:
+    """The Application with every handler; tests pass an in-process fake transport as `request`."""
+    settings = runtime.settings
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
+        Application.builder()
+        .token(settings.telegram_bot_token or "0:unset")
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(file_base_url(settings.telegram_api_base_url))
+        .post_init(post_init)
+        .concurrent_updates(concurrent_updates)
+    )
+    if rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    if not updater:
+        builder = builder.updater(None)
+    app = builder.build()
+    app.bot_data["runtime"] = runtime
+    register(app)
+    return app
+
+
+def run_bot(settings: Settings) -> None:
+    """`factbot run`: start the runtime, then poll or serve the webhook until SIGINT/SIGTERM."""
+    settings.require_token()
+    runtime = Runtime.start(settings)
+    app = build_application(runtime, concurrent_updates=8)
+    try:
+        if settings.webhook_url:
+            log.info("starting the webhook on port %d", settings.port)
+            app.run_webhook(
+                listen="0.0.0.0",
+                port=settings.port,
+                url_path=urlparse(settings.webhook_url).path.strip("/"),
+                webhook_url=settings.webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=Update.ALL_TYPES,
+                drop_pending_updates=False,
+            )
+        else:
+            log.info("starting long polling")
+            app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    finally:
+        runtime.close()

@@ -1,0 +1,258 @@
+"""Button presses from the public: feedback, picking a possible match, sending to moderators, settings.
+
+Every payload is verified against its signature for the user who pressed it: forged, foreign or stale
+buttons get "this button has expired" and change nothing."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot import render, users
+from bot.checks import get_check
+from bot.db import session_scope
+from bot.feedback import record_feedback
+from bot.i18n import LANGUAGES, t
+from bot.keys import user_key, verify
+from bot.retention import forget_user
+from bot.submissions import submit
+from handlers import keyboards
+from handlers.check import extract
+from handlers.common import answer_callback, language_for, runtime_of, send_html
+
+log = logging.getLogger(__name__)
+
+REASONS = {"w": "wrong_claim", "o": "outdated", "x": "other"}
+
+
+async def verified_payload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> list[str] | None:
+    """The payload's parts, or None after telling the user the button has expired."""
+    query = update.callback_query
+    if query is None:
+        return None
+    payload = verify(runtime_of(context).secret, query.from_user.id, query.data)
+    if payload is None:
+        lang = language_for(context, query.from_user)
+        await answer_callback(update, t(lang, "button.expired"), alert=True)
+        return None
+    return payload.split(":")
+
+
+async def _expired(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    lang = language_for(context, query.from_user if query else None)
+    await answer_callback(update, t(lang, "button.expired"), alert=True)
+
+
+async def _remove_keyboard(update: Update) -> None:
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    try:
+        await query.edit_message_reply_markup(reply_markup=None)
+    except BadRequest as exc:  # already edited, or the message is too old to edit
+        log.debug("could not remove a keyboard: %s", exc)
+
+
+def _int(value: str) -> int | None:
+    return int(value) if value.isdigit() else None
+
+
+async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """👍 / 👎 under a card; 👎 asks one follow-up question."""
+    parts = await verified_payload(update, context)
+    query = update.callback_query
+    if parts is None or query is None:
+        return
+    runtime = runtime_of(context)
+    lang = language_for(context, query.from_user)
+    check_id = _int(parts[1]) if len(parts) == 3 else None
+    vote = parts[2] if len(parts) == 3 else ""
+    if check_id is None or vote not in ("u", "d", "w", "o", "x"):
+        await _expired(update, context)
+        return
+    value = "up" if vote == "u" else "down"
+    reason = REASONS.get(vote)
+    try:
+        with session_scope(runtime.sessions) as session:
+            check = get_check(session, check_id)
+            if check is None or check.user_key != user_key(runtime.secret, query.from_user.id):
+                found = False
+            else:
+                found = True
+                record_feedback(session, check, value=value, reason=reason)
+    except Exception:
+        log.exception("could not store feedback")
+        await answer_callback(update, t(lang, "feedback.failed"), alert=True)
+        return
+    if not found:
+        await _expired(update, context)
+        return
+    if vote == "d":
+        await answer_callback(update, t(lang, "feedback.why"))
+        try:
+            await query.edit_message_reply_markup(
+                reply_markup=keyboards.feedback_reasons(runtime.secret, query.from_user.id, check_id, lang)
+            )
+        except BadRequest as exc:
+            log.debug("could not show feedback reasons: %s", exc)
+        return
+    await answer_callback(update, t(lang, "feedback.saved" if reason else "feedback.thanks"))
+    await _remove_keyboard(update)
+
+
+async def on_pick_possible(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The user picked one of the 'may be related' claims: show its card."""
+    parts = await verified_payload(update, context)
+    query = update.callback_query
+    if parts is None or query is None:
+        return
+    runtime = runtime_of(context)
+    lang = language_for(context, query.from_user)
+    check_id = _int(parts[1]) if len(parts) == 3 else None
+    index = _int(parts[2]) if len(parts) == 3 else None
+    claim_id = None
+    if check_id and index is not None:
+        with session_scope(runtime.sessions) as session:
+            check = get_check(session, check_id)
+            if check is not None and index < len(check.matches):
+                claim_id = check.matches[index].get("claim_id")
+    claim = runtime.index.matcher.get(claim_id) if claim_id else None
+    if claim is None or query.message is None:
+        await _expired(update, context)
+        return
+    await answer_callback(update)
+    markup = keyboards.feedback(runtime.secret, query.from_user.id, check_id, lang)
+    await send_html(context, query.message.chat.id, render.card(claim, lang), markup=markup, user_id=query.from_user.id)
+
+
+async def on_none_of_these(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """None of the suggestions fit: offer the moderators' queue."""
+    parts = await verified_payload(update, context)
+    query = update.callback_query
+    if parts is None or query is None or query.message is None:
+        return
+    runtime = runtime_of(context)
+    lang = language_for(context, query.from_user)
+    check_id = _int(parts[1]) if len(parts) == 2 else None
+    await answer_callback(update)
+    await send_html(
+        context,
+        query.message.chat.id,
+        render.esc(t(lang, "submit.offer_none")),
+        markup=keyboards.send_to_moderators(runtime.secret, query.from_user.id, check_id, lang),
+        user_id=query.from_user.id,
+    )
+
+
+async def on_submit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send the post to moderators: the text and origin come from the message our reply quoted."""
+    parts = await verified_payload(update, context)
+    query = update.callback_query
+    if parts is None or query is None:
+        return
+    runtime = runtime_of(context)
+    lang = language_for(context, query.from_user)
+    check_id = _int(parts[1]) if len(parts) == 2 else None
+    original = getattr(query.message, "reply_to_message", None) if query.message else None
+    text, origin, file_id = "", None, None
+    stored, created = None, False
+    if original is not None:
+        extracted = extract(original)
+        text, origin, file_id = extracted.text, extracted.origin, extracted.file_unique_id
+    try:
+        with session_scope(runtime.sessions) as session:
+            check = get_check(session, check_id) if check_id else None
+            if check is not None and check.user_key != user_key(runtime.secret, query.from_user.id):
+                check = None
+            if not text and check is not None and check.text:
+                text = check.text
+            if text or origin is not None or file_id is not None:
+                stored, created = submit(
+                    session,
+                    user_id=query.from_user.id,
+                    text=text,
+                    language=lang,
+                    origin=origin,
+                    file_unique_id=file_id,
+                    check_id=check.id if check is not None else None,
+                )
+    except Exception:
+        log.exception("could not store a submission")
+        await answer_callback(update, t(lang, "submit.failed"), alert=True)
+        return
+    if stored is None:
+        await _expired(update, context)
+        return
+    await answer_callback(update, t(lang, "submit.done" if created else "submit.already"))
+    await _remove_keyboard(update)
+    if query.message is not None:
+        await send_html(
+            context,
+            query.message.chat.id,
+            render.esc(t(lang, "submit.done" if created else "submit.already")),
+            user_id=query.from_user.id,
+        )
+
+
+async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Remember the chosen language."""
+    parts = await verified_payload(update, context)
+    query = update.callback_query
+    if parts is None or query is None:
+        return
+    code = parts[1] if len(parts) == 2 else ""
+    if code not in LANGUAGES:
+        await _expired(update, context)
+        return
+    runtime = runtime_of(context)
+    with session_scope(runtime.sessions) as session:
+        user = users.ensure_user(
+            session,
+            query.from_user.id,
+            language_code=query.from_user.language_code,
+            admin_ids=runtime.settings.admin_ids,
+        )
+        user.language = code
+    if context.user_data is not None:
+        context.user_data["lang"] = code
+    await answer_callback(update, t(code, "language.set"))
+    try:
+        await query.edit_message_text(render.esc(t(code, "language.set")))
+    except BadRequest as exc:
+        log.debug("could not edit the language message: %s", exc)
+
+
+async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/forget_me confirmed or cancelled."""
+    parts = await verified_payload(update, context)
+    query = update.callback_query
+    if parts is None or query is None:
+        return
+    runtime = runtime_of(context)
+    lang = language_for(context, query.from_user)
+    if parts[1:] == ["n"]:
+        await answer_callback(update)
+        text = t(lang, "forget.cancelled")
+    elif parts[1:] == ["y"]:
+        with session_scope(runtime.sessions) as session:
+            forget_user(session, user_id=query.from_user.id, user_key=user_key(runtime.secret, query.from_user.id))
+        if context.user_data is not None:
+            context.user_data.clear()
+        await answer_callback(update)
+        text = t(lang, "forget.done")
+    else:
+        await _expired(update, context)
+        return
+    try:
+        await query.edit_message_text(render.esc(text))
+    except BadRequest as exc:
+        log.debug("could not edit the confirmation: %s", exc)
+
+
+async def on_unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Anything else (forged, from an old version, or garbage) has expired."""
+    await _expired(update, context)

@@ -1,0 +1,87 @@
+"""Commands for everyone: /start, /help, /language, /about, /privacy, /notifications, /forget_me."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot import kb_store, render, users
+from bot.db import session_scope
+from bot.i18n import t
+from handlers import keyboards
+from handlers.common import command_args, language_for, reply_html, runtime_of
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """What the bot does, how to forward, one line on privacy."""
+    lang = language_for(context, update.effective_user)
+    await reply_html(update, context, render.esc(t(lang, "start")), quote=False)
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """How to use the bot."""
+    lang = language_for(context, update.effective_user)
+    await reply_html(update, context, render.esc(t(lang, "help")), quote=False)
+
+
+async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Offer the three languages as buttons."""
+    user = update.effective_user
+    if user is None:
+        return
+    lang = language_for(context, user)
+    markup = keyboards.languages(runtime_of(context).secret, user.id)
+    await reply_html(update, context, render.esc(t(lang, "language.choose")), markup, quote=False)
+
+
+async def about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Knowledge-base size, last update, and how verdicts are decided."""
+    lang = language_for(context, update.effective_user)
+    runtime = runtime_of(context)
+    with session_scope(runtime.sessions) as session:
+        count = kb_store.count_claims(session)
+        updated = kb_store.last_modified(session)
+    when = updated.strftime("%Y-%m-%d") if updated else t(lang, "about.never")
+    await reply_html(update, context, render.esc(t(lang, "about", count=count, updated=when)), quote=False)
+
+
+async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """What is stored, for how long, and /forget_me."""
+    lang = language_for(context, update.effective_user)
+    days = runtime_of(context).settings.retention_days
+    await reply_html(update, context, render.esc(t(lang, "privacy", days=days)), quote=False)
+
+
+async def notifications(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/notifications on|off: follow-ups when moderators answer or correct a verdict."""
+    user = update.effective_user
+    if user is None:
+        return
+    lang = language_for(context, user)
+    args = [a.lower() for a in command_args(context)]
+    if args not in (["on"], ["off"]):
+        await reply_html(update, context, render.esc(t(lang, "notifications.usage")))
+        return
+    runtime = runtime_of(context)
+    with session_scope(runtime.sessions) as session:
+        row = users.ensure_user(
+            session, user.id, language_code=user.language_code, admin_ids=runtime.settings.admin_ids
+        )
+        row.notifications = args == ["on"]
+    await reply_html(update, context, render.esc(t(lang, f"notifications.{args[0]}")))
+
+
+async def forget_me(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Ask for confirmation before erasing the user's data."""
+    user = update.effective_user
+    if user is None:
+        return
+    lang = language_for(context, user)
+    markup = keyboards.forget_confirm(runtime_of(context).secret, user.id, lang)
+    await reply_html(update, context, render.esc(t(lang, "forget.confirm")), markup)
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command we don't know: point to /help instead of checking it as a claim."""
+    lang = language_for(context, update.effective_user)
+    await reply_html(update, context, render.esc(t(lang, "help")))

@@ -1,0 +1,163 @@
+"""What every handler needs: the runtime, the user's language, and sending that survives Telegram's faults."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters, Update, User
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import ContextTypes
+
+from bot import users
+from bot.db import session_scope
+from bot.render import TELEGRAM_LIMIT, shorten, to_plain
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+NETWORK_RETRIES = 3
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def runtime_of(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
+    runtime: Runtime = context.application.bot_data["runtime"]
+    return runtime
+
+
+def language_for(context: ContextTypes.DEFAULT_TYPE, user: User | None) -> str:
+    """The user's language: remembered, else from Telegram's language_code (cached per process)."""
+    if user is None:
+        return "en"
+    cached = context.user_data.get("lang") if context.user_data is not None else None
+    if isinstance(cached, str):
+        return cached
+    runtime = runtime_of(context)
+    with session_scope(runtime.sessions) as session:
+        row = users.ensure_user(
+            session, user.id, language_code=user.language_code, admin_ids=runtime.settings.admin_ids
+        )
+        lang = users.language_of(row, user.language_code)
+    if context.user_data is not None:
+        context.user_data["lang"] = lang
+    return lang
+
+
+def mark_blocked(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> None:
+    runtime = runtime_of(context)
+    try:
+        with session_scope(runtime.sessions) as session:
+            users.mark_blocked(session, user_id)
+    except Exception:
+        log.exception("could not mark a user as having blocked the bot")
+
+
+async def with_retries(call: Callable[[], Awaitable[T]], *, what: str) -> T:
+    """Retry timeouts and network errors with backoff; RetryAfter waits as Telegram asks."""
+    delay = 0.5
+    for attempt in range(1, NETWORK_RETRIES + 1):
+        try:
+            return await call()
+        except RetryAfter as exc:
+            if attempt == NETWORK_RETRIES:
+                raise
+            wait = exc.retry_after
+            seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
+            await asyncio.sleep(min(seconds, 30.0))
+        except (TimedOut, NetworkError) as exc:
+            if isinstance(exc, BadRequest | Forbidden) or attempt == NETWORK_RETRIES:
+                raise
+            log.warning("%s failed (%s), retrying in %.1fs", what, exc.__class__.__name__, delay)
+            await asyncio.sleep(delay)
+            delay *= 2
+    raise AssertionError("unreachable")
+
+
+def _fallback_text(html_text: str) -> str:
+    return shorten(to_plain(html_text), TELEGRAM_LIMIT - 96)
+
+
+async def send_html(
+    context: ContextTypes.DEFAULT_TYPE,
+    chat_id: int,
+    html_text: str,
+    *,
+    reply_to: int | None = None,
+    markup: InlineKeyboardMarkup | None = None,
+    user_id: int | None = None,
+) -> Message | None:
+    """Send an HTML message; fall back to shorter plain text when Telegram rejects the markup or length.
+    A user who blocked the bot is marked and skipped (None)."""
+    reply = ReplyParameters(message_id=reply_to, allow_sending_without_reply=True) if reply_to else None
+
+    async def send(text: str, parse_mode: str | None) -> Message:
+        return await context.bot.send_message(
+            chat_id,
+            text,
+            parse_mode=parse_mode,
+            reply_markup=markup,
+            reply_parameters=reply,
+            link_preview_options=NO_PREVIEW,
+        )
+
+    try:
+        try:
+            return await with_retries(lambda: send(html_text, ParseMode.HTML), what="sendMessage")
+        except BadRequest as exc:
+            text = exc.message.lower()
+            if "too long" not in text and "parse entities" not in text and "can't parse" not in text:
+                raise
+            log.warning("Telegram refused a reply (%s); sending plain text instead", exc.message)
+            return await with_retries(lambda: send(_fallback_text(html_text), None), what="sendMessage")
+    except Forbidden:
+        if user_id is not None:
+            mark_blocked(context, user_id)
+        log.info("a user has blocked the bot; reply skipped")
+        return None
+
+
+async def reply_html(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    html_text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    quote: bool = True,
+) -> Message | None:
+    """Reply in the chat of the update, quoting the message it answers."""
+    message = update.effective_message
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    reply_to = message.message_id if (message is not None and quote) else None
+    user_id = update.effective_user.id if update.effective_user else None
+    return await send_html(context, chat.id, html_text, reply_to=reply_to, markup=markup, user_id=user_id)
+
+
+async def answer_callback(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer a button press (errors here must never fail the handler)."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.answer(text, show_alert=alert)
+    except (BadRequest, NetworkError) as exc:
+        log.info("answerCallbackQuery failed: %s", exc)
+
+
+def command_args(context: ContextTypes.DEFAULT_TYPE) -> list[str]:
+    return list(context.args or [])
+
+
+def chat_type(update: Update) -> str:
+    chat = update.effective_chat
+    return chat.type if chat is not None else "private"
+
+
+def data_of(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any]:
+    data = context.user_data
+    return data if data is not None else {}

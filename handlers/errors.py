@@ -1,0 +1,76 @@
+"""The global error handler: log with context, tell the user something went wrong, tell admins
+(at most once a minute per kind of error). No traceback ever reaches a user."""
+
+from __future__ import annotations
+
+import html
+import logging
+import time
+
+from telegram import Update
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import ContextTypes
+
+from bot.i18n import t
+from handlers.common import language_for, runtime_of
+
+log = logging.getLogger(__name__)
+
+ADMIN_ALERT_INTERVAL = 60.0
+
+
+def _describe(update: object) -> str:
+    """Where it happened, without user ids or texts."""
+    if isinstance(update, Update):
+        kind = next(
+            (
+                name
+                for name in ("message", "edited_message", "callback_query", "inline_query")
+                if getattr(update, name, None) is not None
+            ),
+            "other",
+        )
+        chat = update.effective_chat.type if update.effective_chat else "-"
+        return f"update {update.update_id} ({kind}, chat type {chat})"
+    return f"{type(update).__name__}"
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the error with its context, apologise to the user, and alert admins (rate-limited)."""
+    error = context.error
+    kind = type(error).__name__ if error else "Unknown"
+    log.error("error while handling %s: %s", _describe(update), kind, exc_info=error)
+    if isinstance(update, Update) and update.effective_chat is not None and not isinstance(error, Forbidden):
+        if update.effective_chat.type == "private":
+            try:
+                lang = language_for(context, update.effective_user)
+            except Exception:
+                lang = "en"
+            try:
+                await context.bot.send_message(update.effective_chat.id, t(lang, "error.generic"))
+            except TelegramError:
+                pass
+        if update.callback_query is not None:
+            try:
+                await update.callback_query.answer()
+            except TelegramError:
+                pass
+    await _alert_admins(context, kind, _describe(update))
+
+
+async def _alert_admins(context: ContextTypes.DEFAULT_TYPE, kind: str, where: str) -> None:
+    try:
+        runtime = runtime_of(context)
+    except KeyError:
+        return
+    last: dict[str, float] = context.application.bot_data.setdefault("error_alerts", {})
+    now = time.monotonic()
+    if now - last.get(kind, -ADMIN_ALERT_INTERVAL) < ADMIN_ALERT_INTERVAL:
+        return
+    last[kind] = now
+    text = f"⚠️ factbot error: <b>{html.escape(kind)}</b> while handling {html.escape(where)}. See the logs."
+    for admin_id in runtime.settings.admin_ids:
+        try:
+            await context.bot.send_message(admin_id, text, parse_mode="HTML")
+        except TelegramError as exc:
+            log.warning("could not alert an admin: %s", exc)

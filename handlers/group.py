@@ -1,0 +1,165 @@
+"""Groups: never interrupt. Answer /check sent as a reply, a mention, and (when admins turn it on)
+auto-reply only to strong matches of false or misleading claims, in one short card."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from telegram import ChatMember, Message, MessageEntity, Update
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot import render
+from bot.checks import CheckRequest, log_check, match_request
+from bot.db import session_scope
+from bot.i18n import t
+from bot.models import ChatSetting
+from handlers import keyboards
+from handlers.check import extract, perform_check, send_outcome
+from handlers.common import chat_type, command_args, language_for, reply_html, runtime_of
+
+log = logging.getLogger(__name__)
+
+AUTOCHECK_VERDICTS = ("false", "misleading")
+
+
+async def check_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/check as a reply to a message (groups), or /check TEXT (anywhere)."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    runtime = runtime_of(context)
+    lang = language_for(context, user)
+    target: Message | None = message.reply_to_message
+    is_group = chat_type(update) != "private"
+    if target is not None:
+        extracted = extract(target, group=is_group)
+    elif command_args(context):
+        extracted = replace(
+            extract(message, group=is_group), text=" ".join(command_args(context)), origin=None, file_unique_id=None
+        )
+    else:
+        await reply_html(update, context, render.esc(t(lang, "group.reply_to_check")))
+        return
+    if not runtime.limiter.allow(user.id):
+        await reply_html(update, context, render.esc(t(lang, "rate_limited")))
+        return
+    outcome = perform_check(runtime, extracted, user_id=user.id, chat=chat_type(update), lang=lang)
+    await send_outcome(update, context, outcome, extracted, lang)
+
+
+def _mentions_bot(message: Message, username: str) -> bool:
+    handle = "@" + username.casefold()
+    return any(v.casefold() == handle for v in message.parse_entities([MessageEntity.MENTION]).values())
+
+
+def _without_mention(text: str, username: str) -> str:
+    return " ".join(w for w in text.split() if w.casefold() != "@" + username.casefold())
+
+
+def autocheck_enabled(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> bool:
+    """The group's auto-check setting, cached in chat_data."""
+    data = context.chat_data if context.chat_data is not None else {}
+    if "autocheck" not in data:
+        runtime = runtime_of(context)
+        with session_scope(runtime.sessions) as session:
+            row = session.get(ChatSetting, chat_id)
+            data["autocheck"] = bool(row and row.autocheck)
+    return bool(data["autocheck"])
+
+
+async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group message: answered when it mentions the bot, or by auto-check; otherwise silence."""
+    message = update.effective_message
+    user = update.effective_user
+    chat = update.effective_chat
+    if message is None or user is None or chat is None:
+        return
+    runtime = runtime_of(context)
+    username = context.bot.username
+    if message.text and _mentions_bot(message, username):
+        lang = language_for(context, user)
+        rest = _without_mention(message.text, username)
+        if rest.strip():
+            extracted = replace(extract(message, group=True), text=rest, origin=None, file_unique_id=None)
+        elif message.reply_to_message is not None:
+            extracted = extract(message.reply_to_message, group=True)
+        else:
+            await reply_html(update, context, render.esc(t(lang, "group.reply_to_check")))
+            return
+        if not runtime.limiter.allow(user.id):
+            return
+        outcome = perform_check(runtime, extracted, user_id=user.id, chat=chat.type, lang=lang)
+        await send_outcome(update, context, outcome, extracted, lang)
+        return
+    if not autocheck_enabled(context, chat.id):
+        return
+    extracted = extract(message, group=True)
+    if not extracted.text.strip():
+        return
+    lang = language_for(context, user)
+    request = CheckRequest(
+        text=extracted.text,
+        user_id=user.id,
+        chat_type=chat.type,
+        language=lang,
+        input_kind="group",
+        origin=extracted.origin if extracted.origin and extracted.origin.kind in ("channel", "chat") else None,
+        urls=extracted.urls,
+    )
+    outcome = match_request(runtime.index.matcher, request)
+    hits = [m for m in outcome.strong if m.claim.verdict in AUTOCHECK_VERDICTS]
+    if not hits:
+        return  # silence: bystanders' messages that we do not answer are not logged either
+    try:
+        with session_scope(runtime.sessions) as session:
+            outcome.check_id = log_check(
+                session, request, outcome, secret=runtime.secret, store_text=runtime.settings.log_text == "full"
+            ).id
+    except Exception:
+        log.exception("could not write the check log; answering anyway")
+    best = hits[0]
+    await reply_html(
+        update,
+        context,
+        render.card(best.claim, lang, compact=True),
+        keyboards.feedback(runtime.secret, user.id, outcome.check_id, lang),
+    )
+
+
+async def _is_group_admin(context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id: int) -> bool:
+    try:
+        member = await context.bot.get_chat_member(chat_id, user_id)
+    except TelegramError as exc:
+        log.warning("getChatMember failed: %s", exc)
+        return False
+    return member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
+
+
+async def autocheck(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/autocheck on|off, for group admins."""
+    chat = update.effective_chat
+    user = update.effective_user
+    if chat is None or user is None:
+        return
+    lang = language_for(context, user)
+    args = [a.lower() for a in command_args(context)]
+    if args not in (["on"], ["off"]):
+        await reply_html(update, context, render.esc(t(lang, "group.autocheck_usage")))
+        return
+    if not await _is_group_admin(context, chat.id, user.id):
+        await reply_html(update, context, render.esc(t(lang, "group.admins_only")))
+        return
+    enabled = args == ["on"]
+    runtime = runtime_of(context)
+    with session_scope(runtime.sessions) as session:
+        row = session.get(ChatSetting, chat.id)
+        if row is None:
+            row = ChatSetting(chat_id=chat.id, autocheck=enabled)
+            session.add(row)
+        row.autocheck = enabled
+    if context.chat_data is not None:
+        context.chat_data["autocheck"] = enabled
+    await reply_html(update, context, render.esc(t(lang, "group.autocheck_on" if enabled else "group.autocheck_off")))

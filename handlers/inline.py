@@ -1,0 +1,60 @@
+"""Inline mode: `@bot some text` offers the top matches; choosing one sends a compact card."""
+
+from __future__ import annotations
+
+from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from bot import render
+from bot.checks import CheckRequest, run_check
+from bot.i18n import t
+from handlers.common import language_for, runtime_of
+
+MIN_QUERY_CHARS = 3
+
+
+async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer an inline query with verdict + claim results."""
+    query = update.inline_query
+    if query is None:
+        return
+    text = query.query.strip()
+    if len(text) < MIN_QUERY_CHARS:
+        await query.answer([], cache_time=5, is_personal=True)
+        return
+    runtime = runtime_of(context)
+    lang = language_for(context, query.from_user)
+    if not runtime.limiter.allow(query.from_user.id):
+        await query.answer([], cache_time=5, is_personal=True)
+        return
+    request = CheckRequest(
+        text=text, user_id=query.from_user.id, chat_type="inline", language=lang, input_kind="inline"
+    )
+    outcome = run_check(
+        runtime.index.matcher,
+        runtime.sessions,
+        request,
+        secret=runtime.secret,
+        store_text=runtime.settings.log_text == "full",
+    )
+    results = [
+        InlineQueryResultArticle(
+            id=f"{i}",
+            title=f"{render.BADGES.get(m.claim.verdict, '')} {t(lang, 'verdict.' + m.claim.verdict)}",
+            description=render.shorten(m.claim.claim, 120),
+            input_message_content=InputTextMessageContent(
+                render.card(m.claim, lang, compact=True), parse_mode=ParseMode.HTML
+            ),
+        )
+        for i, m in enumerate(outcome.matches[:5])
+    ]
+    if not results:
+        results = [
+            InlineQueryResultArticle(
+                id="none",
+                title=t(lang, "inline.nothing"),
+                input_message_content=InputTextMessageContent(render.esc(t(lang, "inline.nothing_text"))),
+            )
+        ]
+    await query.answer(results, cache_time=30, is_personal=True)

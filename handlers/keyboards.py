@@ -1,0 +1,74 @@
+"""Inline keyboards. Every payload is short and signed for the user it was sent to (bot.keys)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import LANGUAGE_NAMES, t
+from bot.keys import sign
+from bot.render import possible_button_label
+from knowledge.matcher import Match
+
+
+def feedback(secret: str, user_id: int, check_id: int | None, lang: str) -> InlineKeyboardMarkup | None:
+    if check_id is None:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t(lang, "button.up"), callback_data=sign(secret, user_id, f"fb:{check_id}:u")),
+                InlineKeyboardButton(t(lang, "button.down"), callback_data=sign(secret, user_id, f"fb:{check_id}:d")),
+            ]
+        ]
+    )
+
+
+def feedback_reasons(secret: str, user_id: int, check_id: int, lang: str) -> InlineKeyboardMarkup:
+    row = [
+        InlineKeyboardButton(t(lang, f"button.{label}"), callback_data=sign(secret, user_id, f"fr:{check_id}:{code}"))
+        for code, label in (("w", "wrong_claim"), ("o", "outdated"), ("x", "other"))
+    ]
+    return InlineKeyboardMarkup([row])
+
+
+def possible(
+    secret: str, user_id: int, check_id: int | None, matches: Sequence[Match], lang: str
+) -> InlineKeyboardMarkup:
+    ref = check_id or 0
+    rows = [
+        [InlineKeyboardButton(possible_button_label(m), callback_data=sign(secret, user_id, f"pc:{ref}:{i}"))]
+        for i, m in enumerate(matches[:3])
+    ]
+    rows.append([InlineKeyboardButton(t(lang, "possible.none"), callback_data=sign(secret, user_id, f"pn:{ref}"))])
+    return InlineKeyboardMarkup(rows)
+
+
+def send_to_moderators(secret: str, user_id: int, check_id: int | None, lang: str) -> InlineKeyboardMarkup:
+    payload = f"sub:{check_id or 0}"
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(t(lang, "button.send_to_moderators"), callback_data=sign(secret, user_id, payload))]]
+    )
+
+
+def languages(secret: str, user_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(name, callback_data=sign(secret, user_id, f"lang:{code}"))
+                for code, name in LANGUAGE_NAMES.items()
+            ]
+        ]
+    )
+
+
+def forget_confirm(secret: str, user_id: int, lang: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t(lang, "forget.yes"), callback_data=sign(secret, user_id, "fm:y")),
+                InlineKeyboardButton(t(lang, "forget.no"), callback_data=sign(secret, user_id, "fm:n")),
+            ]
+        ]
+    )

@@ -1,0 +1,83 @@
+"""A running factbot Application wired to the in-process fake Bot API, on a test database."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.runtime import Runtime
+from bot.settings import load_settings
+from handlers.app import build_application
+from tests.fake_telegram import Call, FakeTelegram, callback, collect_errors
+
+ADMIN_ID = 1000
+USER_ID = 2001
+OTHER_USER_ID = 2002
+
+
+@dataclass
+class Harness:
+    app: Application  # type: ignore[type-arg]
+    fake: FakeTelegram
+    runtime: Runtime
+    errors: list[BaseException] = field(default_factory=list)
+
+    async def send(self, payload: dict[str, Any]) -> list[Call]:
+        """Process one update and return the Bot API calls it caused."""
+        before = len(self.fake.calls)
+        await self.app.process_update(Update.de_json(payload, self.app.bot))
+        return self.fake.calls[before:]
+
+    async def press(
+        self,
+        call: Call,
+        button_text_or_index: str | int,
+        *,
+        user_id: int | None = None,
+        original: dict[str, Any] | None = None,
+    ) -> list[Call]:
+        """Press a button of the keyboard the bot sent in `call` (as the user it was sent to, by default)."""
+        rows = call.params["reply_markup"]["inline_keyboard"]
+        buttons = [b for row in rows for b in row]
+        if isinstance(button_text_or_index, int):
+            button = buttons[button_text_or_index]
+        else:
+            button = next(b for b in buttons if button_text_or_index in b["text"])
+        chat_id = call.params["chat_id"]
+        extra: dict[str, Any] = {}
+        if original is not None:
+            extra["reply_to_message"] = original["message"]
+        message_id = call.result["message_id"] if isinstance(call.result, dict) else 1
+        payload = callback(
+            user_id or int(chat_id), button["callback_data"], message_id=message_id, chat_id=int(chat_id), **extra
+        )
+        return await self.send(payload)
+
+    def texts(self, calls: list[Call]) -> list[str]:
+        return [c.params.get("text", "") for c in calls if c.method == "sendMessage"]
+
+
+def settings_for(db_url: str, **extra: str) -> Any:
+    env: Mapping[str, str] = {
+        "DATABASE_URL": db_url,
+        "TELEGRAM_BOT_TOKEN": "123:TEST",
+        "FACTBOT_SECRET": "test-secret",
+        "FACTBOT_ADMIN_IDS": str(ADMIN_ID),
+        **extra,
+    }
+    return load_settings(env, dotenv=None)
+
+
+def make_harness(db_url: str, **extra: str) -> Harness:
+    runtime = Runtime.start(settings_for(db_url, **extra))
+    fake = FakeTelegram()
+    app = build_application(
+        runtime, request=fake, get_updates_request=FakeTelegram(), updater=False, rate_limiter=False
+    )
+    harness = Harness(app=app, fake=fake, runtime=runtime)
+    harness.errors = collect_errors(app)
+    return harness
