@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import session_scope
 from bot.keys import text_hash, user_key
-from bot.models import CheckLog
+from bot.models import CardDelivery, CheckLog, utcnow
 from knowledge.matcher import Match, Matcher
 
 log = logging.getLogger(__name__)
@@ -99,6 +99,17 @@ def log_check(
     return row
 
 
+def record_deliveries(session: Session, user_id: int, claim_ids: list[str]) -> None:
+    """Remember who got which card, so a later correction of the verdict can reach them."""
+    now = utcnow()
+    for claim_id in dict.fromkeys(claim_ids):
+        row = session.get(CardDelivery, (user_id, claim_id))
+        if row is None:
+            session.add(CardDelivery(user_id=user_id, claim_id=claim_id, last_sent_at=now))
+        else:
+            row.last_sent_at = now
+
+
 def run_check(
     matcher: Matcher,
     sessions: sessionmaker[Session],
@@ -112,6 +123,8 @@ def run_check(
     try:
         with session_scope(sessions) as session:
             outcome.check_id = log_check(session, request, outcome, secret=secret, store_text=store_text).id
+            if outcome.strong and request.input_kind != "inline":
+                record_deliveries(session, request.user_id, [m.claim_id for m in outcome.strong])
     except Exception:
         log.exception("could not write the check log; answering anyway")
     return outcome

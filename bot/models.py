@@ -225,6 +225,17 @@ class Outbox(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
+class CardDelivery(Base):
+    """Who received which claim's card, and when: to send an "updated" notice when the verdict changes."""
+
+    __tablename__ = "card_deliveries"
+    __table_args__ = (Index("ix_card_deliveries_claim_sent", "claim_id", "last_sent_at"),)
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    claim_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    last_sent_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class Meta(Base):
     """Small key/value state: the KB version other processes watch, generated secrets."""
 

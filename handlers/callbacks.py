@@ -12,7 +12,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot import render, users
-from bot.checks import get_check
+from bot.checks import get_check, record_deliveries
 from bot.db import session_scope
 from bot.feedback import record_feedback
 from bot.i18n import LANGUAGES, t
@@ -124,6 +124,8 @@ async def on_pick_possible(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if claim is None or query.message is None:
         await _expired(update, context)
         return
+    with session_scope(runtime.sessions) as session:
+        record_deliveries(session, query.from_user.id, [claim.id])
     await answer_callback(update)
     markup = keyboards.feedback(runtime.secret, query.from_user.id, check_id, lang)
     await send_html(context, query.message.chat.id, render.card(claim, lang), markup=markup, user_id=query.from_user.id)
