@@ -1,0 +1,223 @@
+"""Matcher behaviour on tiny in-test knowledge bases."""
+
+from __future__ import annotations
+
+import time
+
+from knowledge.matcher import DEFAULT_POSSIBLE, DEFAULT_STRONG, Match, Matcher
+from knowledge.schema import Claim, Origin, Source, Variant
+
+
+def make(cid: str, claim: str, *variants: tuple[str, str], url: str | None = None, lang: str = "en") -> Claim:
+    return Claim(
+        id=cid,
+        claim=claim,
+        verdict="false",
+        summary="-",
+        sources=(Source("test"),),
+        lang=lang,
+        variants=tuple(Variant(t, lg) for lg, t in variants),
+        origins=(Origin("somewhere", "website", url),) if url else (),
+    )
+
+
+YACHTS = make(
+    "zelensky-yachts",
+    "Zelensky bought two luxury yachts with Western aid money.",
+    ("ru", "Зеленский купил две яхты на деньги западной помощи"),
+    ("uk", "Зеленський купив дві яхти за гроші західної допомоги"),
+    url="https://www.example.com/yachts/",
+)
+BIOLABS = make(
+    "us-biolabs-ukraine",
+    "The United States runs secret biological weapons laboratories in Ukraine.",
+    ("ru", "США держат на Украине секретные биолаборатории для создания биологического оружия"),
+    ("uk", "США утримують в Україні секретні біолабораторії для створення біологічної зброї"),
+)
+LOSSES = make(
+    "losses-67150",
+    "Ukraine has lost 67,150 soldiers in the Kursk region, says the Russian Ministry of Defence.",
+    ("ru", "Минобороны: потери ВСУ в Курской области составили 67 150 военнослужащих"),
+)
+VACCINE = make(
+    "vaccine-chips",
+    "COVID-19 vaccines contain microchips that track people through 5G networks.",
+    ("ru", "Вакцины от коронавируса содержат микрочипы для слежки через сети 5G"),
+)
+GRAIN = make(
+    "grain-deal-africa",
+    "Grain exported under the Black Sea deal went to rich European countries instead of Africa.",
+    ("ru", "Зерно по черноморской сделке ушло в богатые страны Европы, а не в Африку"),
+)
+KB = [YACHTS, BIOLABS, LOSSES, VACCINE, GRAIN]
+
+
+def ids(matches: list[Match]) -> list[str]:
+    return [m.claim_id for m in matches]
+
+
+def test_defaults_are_ordered() -> None:
+    assert 0 < DEFAULT_POSSIBLE < DEFAULT_STRONG <= 100
+    m = Matcher(KB)
+    assert (m.strong, m.possible) == (DEFAULT_STRONG, DEFAULT_POSSIBLE)
+    assert len(m) == 5 and "vaccine-chips" in m and "nope" not in m and 3 not in m
+    assert m.get("grain-deal-africa") == GRAIN and m.get("nope") is None
+    assert {c.id for c in m.claims()} == {c.id for c in KB}
+
+
+def test_english_wording_found_strong() -> None:
+    res = Matcher(KB).match("BREAKING: Zelensky bought two luxury yachts using Western aid money!!! 🛥🛥")
+    assert ids(res)[0] == "zelensky-yachts"
+    assert res[0].strength == "strong"
+    assert "yachts" in res[0].fragment
+
+
+def test_russian_ukrainian_translit_and_misspelt_wordings_first() -> None:
+    m = Matcher(KB)
+    posts = [
+        "⚡️ Зеленский купил себе две яхты на деньги западной помощи! Подписывайтесь 👉 t.me/chan",
+        "Зеленський купив дві розкішні яхти за гроші західної допомоги 😡 #новини",
+        "Zelenskiy kupil dve yahty na dengi zapadnoy pomoschi",
+        "Zelensky bougth two luxery yahcts with westren aid mony",
+        "США держат в Украине секретные биолаборатории, где создают биологическое оружие",
+        "СШA утримують секретні біолабораторії в Україні для біологічної зброї",
+    ]
+    expected = ["zelensky-yachts"] * 4 + ["us-biolabs-ukraine"] * 2
+    for post, want in zip(posts, expected, strict=True):
+        res = m.match(post)
+        assert res and res[0].claim_id == want, (post, [(x.claim_id, x.score) for x in res])
+
+
+def test_numbers_written_differently_still_match() -> None:
+    m = Matcher(KB)
+    for figure in ("67 150", "67,150", "67.150", "67150"):
+        res = m.match(f"Минобороны РФ: потери ВСУ в Курской области уже {figure} военнослужащих")
+        assert res and res[0].claim_id == "losses-67150"
+
+
+def test_two_claims_in_one_post_each_once_with_fragment() -> None:
+    post = (
+        "🔥 Вот что от вас скрывают! 🔥\n"
+        "Зеленский купил две яхты на деньги западной помощи.\n"
+        "А тем временем США держат на Украине секретные биолаборатории для биологического оружия.\n"
+        "Зеленский купил яхты! Подписывайтесь на канал 👉 https://t.me/truth_channel"
+    )
+    res = Matcher(KB).match(post)
+    found = ids(res)
+    assert set(found[:2]) == {"zelensky-yachts", "us-biolabs-ukraine"}
+    assert len(found) == len(set(found))
+    frags = {m.claim_id: m.fragment for m in res}
+    assert "яхты" in frags["zelensky-yachts"]
+    assert "биолаборатории" in frags["us-biolabs-ukraine"]
+    assert all(f in post or f.replace(" ", "") in post.replace("\n", "").replace(" ", "") for f in frags.values())
+
+
+def test_limit_and_order() -> None:
+    post = "Зеленский купил две яхты. США держат биолаборатории на Украине. Вакцины содержат микрочипы 5G."
+    res = Matcher(KB, possible=0.0).match(post, limit=2)
+    assert len(res) == 2
+    assert res[0].score >= res[1].score
+    assert Matcher(KB).match(post, limit=0) == []
+
+
+def test_short_input_is_at_most_possible() -> None:
+    m = Matcher(KB, strong=0.0, possible=0.0)
+    for text in ("Zelensky yachts", "яхты Зеленского", "биолаборатории США"):
+        assert all(x.strength == "possible" for x in m.match(text))
+
+
+def test_everyday_chat_is_never_strong() -> None:
+    m = Matcher(KB)
+    chat = [
+        "hi",
+        "Привет! Как дела? Пойдём вечером в кино?",
+        "Рецепт блинов: 2 яйца, 500 мл молока, 200 г муки, щепотка соли. Жарить на сковороде.",
+        "Шахтёр обыграл Динамо 2:1, второй гол на 89-й минуте 🔥⚽️",
+        "🎁 GIVEAWAY! Send 0.1 BTC and get 1 BTC back! Only today 🚀 https://scam.example.com",
+        "Good morning everyone, the meeting is moved to 3 pm tomorrow.",
+    ]
+    for text in chat:
+        assert all(x.strength != "strong" for x in m.match(text)), text
+
+
+def test_empty_emoji_and_huge_inputs_are_safe_and_fast() -> None:
+    m = Matcher(KB)
+    assert m.match("") == []
+    assert m.match("   \n\t ") == []
+    assert m.match("🔥🔥🔥 👍🏽 🇺🇦") == []
+    huge = ("Зеленский купил две яхты на деньги западной помощи. " + "бла " * 50) * 4000
+    assert len(huge) > 1_000_000
+    t = time.perf_counter()
+    res = m.match(huge)
+    assert time.perf_counter() - t < 2.0
+    assert res and res[0].claim_id == "zelensky-yachts"
+    assert Matcher().match("anything at all") == []
+
+
+def test_exact_url_lookup() -> None:
+    m = Matcher(KB)
+    res = m.match("look at this", urls=["http://example.com/yachts"])
+    assert res[0].claim_id == "zelensky-yachts"
+    assert (res[0].score, res[0].strength) == (100.0, "strong")
+    res = m.match("Срочно: https://example.com/yachts#top смотрите")
+    assert res[0].claim_id == "zelensky-yachts" and res[0].score == 100.0
+    assert m.match("look", urls=["https://example.com/other"]) == []
+
+
+def test_exact_keys() -> None:
+    m = Matcher(KB)
+    m.add_exact_key("tg:-100123:42", "vaccine-chips")
+    m.add_exact_key("file:AgADxyz", "grain-deal-africa")
+    res = m.match("photo caption", exact_keys=["tg:-100123:42", "file:AgADxyz", "tg:unknown:1"])
+    assert sorted(ids(res)) == ["grain-deal-africa", "vaccine-chips"]
+    assert all(x.score == 100.0 and x.strength == "strong" for x in res)
+    m.remove_exact_key("tg:-100123:42")
+    assert ids(m.match("photo caption", exact_keys=["tg:-100123:42"])) == []
+    m.remove("grain-deal-africa")  # a key to a retired claim gives nothing
+    assert m.match("x", exact_keys=["file:AgADxyz"]) == []
+
+
+def test_upsert_and_remove_are_reflected_immediately() -> None:
+    m = Matcher(KB)
+    post = "Украинские военные продают западное оружие на чёрном рынке Африки и Ближнего Востока"
+    assert all(x.strength != "strong" for x in m.match(post))
+    weapons = make(
+        "weapons-black-market",
+        "Ukrainian soldiers sell Western weapons on the black market.",
+        ("ru", "Украинские военные продают западное оружие на чёрном рынке"),
+    )
+    m.upsert(weapons)
+    assert len(m) == 6
+    assert ids(m.match(post))[:1] == ["weapons-black-market"]
+    # Replace: the new wording is matched, the old one no longer.
+    changed = make("weapons-black-market", "Polish farmers block grain trucks at the border.")
+    m.upsert(changed)
+    assert m.get("weapons-black-market") == changed and len(m) == 6
+    assert "weapons-black-market" not in ids(m.match(post))
+    m.upsert(weapons)
+    m.remove("weapons-black-market")
+    assert "weapons-black-market" not in m
+    assert "weapons-black-market" not in ids(m.match(post))
+    m.remove("never-existed")  # ignored
+
+
+def test_many_incremental_updates_trigger_merge_and_stay_correct() -> None:
+    m = Matcher(KB)
+    for i in range(2500):
+        m.upsert(make(f"filler-{i}", f"Filler claim number {i} about topic {i % 37} and weather"))
+    for i in range(0, 2500, 2):
+        m.remove(f"filler-{i}")
+    assert len(m) == 5 + 1250
+    assert ids(m.match("Zelensky bought two luxury yachts with Western aid money"))[0] == "zelensky-yachts"
+    res = m.match("Filler claim number 1001 about topic 2 and weather", limit=3)
+    assert res[0].claim_id == "filler-1001"
+    assert "filler-1000" not in ids(m.match("Filler claim number 1000 about topic 1 and weather"))
+
+
+def test_thresholds_are_settable() -> None:
+    m = Matcher(KB)
+    post = "Zelensky bought two luxury yachts with Western aid money, the report says."
+    m.strong = 100.1
+    assert all(x.strength == "possible" for x in m.match(post))
+    m.possible = 100.1
+    assert m.match(post) == []

@@ -1,0 +1,129 @@
+"""Normalisation, tokenisation, URLs and the Ukrainian stemmer."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from knowledge.normalize import canonical_url, extract_urls, normalize, split_sentences, tokens
+from knowledge.stemming import stem_uk
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_normalize_never_raises_and_is_idempotent(text: str) -> None:
+    once = normalize(text)
+    assert isinstance(once, str)
+    assert normalize(once) == once
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from("аеоросхуАЕОPCXaeopcxy ёЁіїє 0123456789,.#@🔥\u200b\u202e")))
+def test_normalize_idempotent_on_mixed_script_noise(text: str) -> None:
+    assert normalize(normalize(text)) == normalize(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_tokens_never_raise(text: str) -> None:
+    assert all(isinstance(t, str) and t for t in tokens(text))
+
+
+def test_casefold_nfkc_and_yo() -> None:
+    assert normalize("ЁЛКА Ｆｕｌｌｗｉｄｔｈ") == "елка fullwidth"
+    assert normalize("Straße") == "strasse"
+
+
+def test_urls_mentions_hashtags_removed() -> None:
+    text = "Смотрите https://t.me/s/chan/12 и www.example.com/a, пишите @admin_bot #Курск #KurskOffensive"
+    assert normalize(text) == "смотрите и пишите курск kursk offensive"
+
+
+def test_emoji_zero_width_bidi_and_control_removed() -> None:
+    assert normalize("🔥Сроч\u200bно\u202e!!\u0007 ⚡️") == "срочно!!"
+    assert normalize("👍🏽🇺🇦") == ""
+
+
+def test_whitespace_collapsed() -> None:
+    assert normalize("  a \n\t b\u00a0\u2009c  ") == "a b c"
+
+
+def test_numbers_canonicalised() -> None:
+    forms = ["67,150", "67 150", "67.150", "67150", "67\u00a0150", "67\u202f150"]
+    assert {normalize(f) for f in forms} == {"67150"}
+    assert normalize("1,234,567") == "1234567"
+    assert normalize("3,5 процента") == "3.5 процента"
+    assert normalize("в 2024 году") == "в 2024 году"
+    assert "67150" in tokens("ВСУ потеряли 67 150 человек")
+    assert "3.5" in tokens("rose 3.5 percent")
+
+
+def test_lookalikes_folded_in_mixed_script_words() -> None:
+    # Latin "C", "o", "p" hidden in Cyrillic words, and a Cyrillic "о" in an English word.
+    assert normalize("ЗЕЛЕНCКИЙ") == "зеленский"
+    assert normalize("Укрaинa прoтив") == "украина против"
+    assert normalize("Gооgle") == "google"
+
+
+def test_transliteration_meets_cyrillic() -> None:
+    cyr = set(tokens("Зеленский купил две яхты"))
+    lat = set(tokens("Zelenskiy kupil dve yahty"))
+    assert cyr <= lat
+    assert set(tokens("Суджа освобождена")) & set(tokens("Sudzha osvobozhdena")) >= {"sudzh"}
+
+
+def test_russian_and_ukrainian_forms_meet() -> None:
+    assert "sudzh" in tokens("Суджу") and "sudzh" in tokens("Суджею")
+    assert set(tokens("Курская область")) & set(tokens("Курській області"))
+
+
+def test_stop_words_removed() -> None:
+    assert tokens("the and of") == []
+    assert tokens("и в на что") == []
+    assert tokens("і та що це") == []
+
+
+def test_ukrainian_stemmer_table() -> None:
+    table = {
+        "судж": ["суджа", "суджу", "суджею", "суджі", "судже"],
+        "втрат": ["втрати", "втрат", "втратили"],
+        "бригад": ["бригада", "бригади", "бригадою", "бригаді"],
+        "танк": ["танки", "танків", "танком"],
+        "військов": ["військових", "військовий", "військового", "військовими"],
+        "курськ": ["курськ", "курська", "курській", "курського"],
+    }
+    for stem, forms in table.items():
+        for form in forms:
+            assert stem_uk(form) == stem, (form, stem_uk(form))
+
+
+def test_ukrainian_stemmer_keeps_short_words() -> None:
+    assert stem_uk("зсу") == "зсу"
+    assert stem_uk("") == ""
+
+
+def test_extract_urls() -> None:
+    text = "Read https://example.com/a?b=1. Also www.x.ru/news/ and t.me/chan/5) pic.twitter.com/AbC"
+    assert extract_urls(text) == [
+        "https://example.com/a?b=1",
+        "www.x.ru/news/",
+        "t.me/chan/5",
+        "pic.twitter.com/AbC",
+    ]
+    assert extract_urls("") == []
+
+
+def test_canonical_url() -> None:
+    assert canonical_url("HTTPS://WWW.Example.COM/Path/#frag") == "https://example.com/Path"
+    assert canonical_url("http://example.com/path/") == canonical_url("example.com/path")
+    assert canonical_url("https://t.me/s/x/1") == canonical_url("t.me/x/1")
+    assert canonical_url("https://site.ru/a?utm_source=tg&id=5") == "https://site.ru/a?id=5"
+    assert canonical_url("") == ""
+
+
+def test_sentences_keep_numbers_whole() -> None:
+    assert split_sentences("Lost 67.150 men. Then more!\nNew line") == [
+        "Lost 67.150 men.",
+        "Then more!",
+        "New line",
+    ]
