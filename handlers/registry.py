@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, InlineQueryHandler, MessageHandler, filters
 
-from handlers import callbacks, check, commands, errors, group, inline
+from handlers import admin, callbacks, check, commands, errors, group, inline
 
 
 def register(app: Application) -> None:
@@ -42,6 +44,6 @@ def register(app: Application) -> None:
     app.add_error_handler(errors.on_error)
 
 
-def _extensions() -> list:
+def _extensions() -> list[Callable[[Application], None]]:
     """Moderator and admin handlers register themselves here, before the public buttons and the check."""
-    return []
+    return [admin.register]

@@ -1,0 +1,152 @@
+"""Admin commands: /stats (with a chart), /logs [N], /export [from] [to]; and the daily retention job."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import html
+import io
+import logging
+
+from sqlalchemy import select
+from telegram import InputFile, Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, CommandHandler, ContextTypes
+
+from bot import stats, users
+from bot.charts import checks_chart_png
+from bot.db import session_scope
+from bot.i18n import t
+from bot.keys import user_key
+from bot.models import CheckLog
+from bot.render import shorten
+from bot.retention import erase_old_texts
+from handlers.common import command_args, language_for, reply_html, runtime_of
+
+log = logging.getLogger(__name__)
+
+LOGS_DEFAULT = 10
+LOGS_MAX = 50
+RETENTION_TIME = dt.time(3, 15, tzinfo=dt.UTC)
+
+
+async def require_role(update: Update, context: ContextTypes.DEFAULT_TYPE, role: str) -> bool:
+    """Server-side role check; anyone else is told 'not allowed' and the attempt is logged."""
+    user = update.effective_user
+    runtime = runtime_of(context)
+    if user is not None:
+        with session_scope(runtime.sessions) as session:
+            if users.has_role(session, user.id, role, runtime.settings.admin_ids):
+                return True
+    who = user_key(runtime.secret, user.id)[:12] if user else "unknown"
+    message = update.effective_message
+    log.warning(
+        "refused %s for user %s (needs %s)", message.text.split()[0] if message and message.text else "?", who, role
+    )
+    await reply_html(update, context, html.escape(t(language_for(context, user), "not_allowed")))
+    return False
+
+
+async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Usage statistics for today, 7 and 30 days, and a chart of checks per day."""
+    if not await require_role(update, context, "admin"):
+        return
+    runtime = runtime_of(context)
+    chat = update.effective_chat
+    if chat is None:
+        return
+    with session_scope(runtime.sessions) as session:
+        text = stats.render_stats_text(stats.stats_for_periods(session))
+        rows = stats.checks_per_day(session, 30)
+    await reply_html(update, context, text)
+    png = await asyncio.to_thread(checks_chart_png, rows)
+    await context.bot.send_photo(
+        chat.id, InputFile(png, filename="checks-30-days.png"), caption="Checks per day, 30 days"
+    )
+
+
+def _log_line(row: CheckLog) -> str:
+    top = row.matches[0] if row.matches else None
+    matched = f"{top['claim_id']} ({top['score']}, {top['strength']})" if top else "no match"
+    text = shorten(row.text, 80) if row.text else f"[{row.text_len} chars, text not kept]"
+    when = row.created_at.strftime("%Y-%m-%d %H:%M")
+    head = f"{when} · {row.input_kind} · {row.language or '-'} · {row.latency_ms:.0f} ms · {html.escape(matched)}"
+    return f"{head}\n  {html.escape(text)}"
+
+
+async def logs_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/logs [N]: the latest checks, texts shortened."""
+    if not await require_role(update, context, "admin"):
+        return
+    args = command_args(context)
+    if len(args) > 1 or (args and not args[0].isdigit()):
+        await reply_html(update, context, f"Usage: /logs [N] (N from 1 to {LOGS_MAX})")
+        return
+    count = min(max(int(args[0]), 1), LOGS_MAX) if args else LOGS_DEFAULT
+    runtime = runtime_of(context)
+    with session_scope(runtime.sessions) as session:
+        rows = session.scalars(select(CheckLog).order_by(CheckLog.id.desc()).limit(count)).all()
+        lines = [_log_line(r) for r in rows]
+    text = "\n".join(lines) if lines else "No checks logged yet."
+    while len(text) > 4000 and len(lines) > 1:
+        lines.pop()
+        text = "\n".join(lines)
+    await reply_html(update, context, f"<b>Latest {len(lines)} checks</b>\n" + text)
+
+
+def _parse_day(raw: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.combine(dt.date.fromisoformat(raw), dt.time())
+    except ValueError:
+        return None
+
+
+async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/export [from] [to]: the check log as a CSV document (dates YYYY-MM-DD, 'to' inclusive)."""
+    if not await require_role(update, context, "admin"):
+        return
+    chat = update.effective_chat
+    if chat is None:
+        return
+    args = command_args(context)
+    days = [_parse_day(a) for a in args]
+    if len(args) > 2 or any(d is None for d in days):
+        await reply_html(update, context, "Usage: /export [from] [to] with dates as YYYY-MM-DD")
+        return
+    since = days[0] if days else None
+    until = days[1] + dt.timedelta(days=1) if len(days) == 2 and days[1] else None
+    runtime = runtime_of(context)
+    buffer = io.StringIO()
+    with session_scope(runtime.sessions) as session:
+        count = stats.write_csv(stats.export_rows(session, since=since, until=until), buffer)
+    name = f"factbot-checks-{args[0] if args else 'all'}{'-' + args[1] if len(args) == 2 else ''}.csv"
+    await context.bot.send_document(
+        chat.id,
+        InputFile(buffer.getvalue().encode("utf-8"), filename=name),
+        caption=f"{count} checks",
+        parse_mode=ParseMode.HTML,
+    )
+
+
+async def retention_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Daily: erase check texts older than FACTBOT_RETENTION_DAYS, keeping the counts."""
+    runtime = runtime_of(context)
+    try:
+        with session_scope(runtime.sessions) as session:
+            erased = erase_old_texts(session, retention_days=runtime.settings.retention_days)
+        log.info("retention: erased %d old check texts", erased)
+    except Exception:
+        log.exception("the retention job failed; it will run again tomorrow")
+
+
+def schedule_retention(app: Application) -> None:
+    if app.job_queue is not None:
+        app.job_queue.run_daily(retention_job, time=RETENTION_TIME, name="retention")
+
+
+def register(app: Application) -> None:
+    """Admin commands, and the retention job at start."""
+    app.add_handler(CommandHandler("stats", stats_command))
+    app.add_handler(CommandHandler("logs", logs_command))
+    app.add_handler(CommandHandler("export", export_command))
+    app.bot_data.setdefault("schedules", []).append(schedule_retention)

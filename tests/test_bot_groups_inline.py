@@ -1,0 +1,146 @@
+"""Groups (silence unless asked; auto-check), inline mode, the command menu and the webhook secret."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import urllib.error
+import urllib.request
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.db import session_scope
+from bot.models import CheckLog
+from handlers.app import set_commands
+from tests import fake_telegram as tgf
+from tests.harness import USER_ID, Harness, make_harness
+
+GROUP = -100777
+FALSE_CLAIM_RU = "Россия освобождает Курскую область собственными силами, без какой-либо иностранной помощи"
+TRUE_CLAIM_RU = "Суджа освобождена: российские войска полностью взяли город под контроль, ВСУ отступают"
+
+
+def owner(params: dict[str, Any]) -> dict[str, Any]:
+    user = {"id": int(params["user_id"]), "is_bot": False, "first_name": "Owner"}
+    return {"status": "creator", "user": user, "is_anonymous": False}
+
+
+def sends(calls: list[tgf.Call]) -> list[tgf.Call]:
+    return [c for c in calls if c.method == "sendMessage"]
+
+
+async def test_group_is_silent_unless_asked(tg: Harness) -> None:
+    assert sends(await tg.send(tgf.group_text(GROUP, USER_ID, FALSE_CLAIM_RU))) == []
+    assert sends(await tg.send(tgf.group_text(GROUP, USER_ID, "hello everyone"))) == []
+    with session_scope(tg.runtime.sessions) as s:
+        assert s.scalar(select(func.count()).select_from(CheckLog)) == 0
+
+
+async def test_check_as_a_reply_and_mention(tg: Harness) -> None:
+    post = tgf.group_text(GROUP, 3003, FALSE_CLAIM_RU)
+    (reply,) = sends(await tg.send(tgf.group_command(GROUP, USER_ID, "/check", reply_to=post)))
+    assert reply.params["text"].startswith("❌ <b>False</b>")
+    assert reply.params["chat_id"] == GROUP
+    (hint,) = sends(await tg.send(tgf.group_command(GROUP, USER_ID, "/check")))
+    assert "Reply to a message with /check" in hint.params["text"]
+    (mention,) = sends(await tg.send(tgf.group_text(GROUP, USER_ID, FALSE_CLAIM_RU, mention_bot=True)))
+    assert mention.params["text"].startswith("❌")
+    with session_scope(tg.runtime.sessions) as s:
+        kinds = s.scalars(select(CheckLog.input_kind)).all()
+    assert kinds == ["group", "group"]
+
+
+async def test_autocheck_answers_only_strong_false_or_misleading(tg: Harness) -> None:
+    tg.fake.respond("getChatMember", owner)
+    (on,) = sends(await tg.send(tgf.group_command(GROUP, USER_ID, "/autocheck", args="on")))
+    assert "Auto-check is on" in on.params["text"]
+    (card,) = sends(await tg.send(tgf.group_text(GROUP, 3004, FALSE_CLAIM_RU)))
+    assert card.params["text"].startswith("❌ <b>False</b>")
+    assert "Matched in your message" not in card.params["text"]  # the short card
+    assert sends(await tg.send(tgf.group_text(GROUP, 3004, TRUE_CLAIM_RU))) == []  # true: stay silent
+    assert sends(await tg.send(tgf.group_text(GROUP, 3004, "what's for lunch?"))) == []
+    (off,) = sends(await tg.send(tgf.group_command(GROUP, USER_ID, "/autocheck", args="off")))
+    assert "Auto-check is off" in off.params["text"]
+    assert sends(await tg.send(tgf.group_text(GROUP, 3004, FALSE_CLAIM_RU))) == []
+
+
+async def test_only_group_admins_turn_on_autocheck(tg: Harness) -> None:
+    (refused,) = sends(await tg.send(tgf.group_command(GROUP, USER_ID, "/autocheck", args="on")))
+    assert refused.params["text"] == "Only group admins can change this."
+    assert sends(await tg.send(tgf.group_text(GROUP, 3004, FALSE_CLAIM_RU))) == []
+    (usage,) = sends(await tg.send(tgf.group_command(GROUP, USER_ID, "/autocheck", args="maybe")))
+    assert "Use /autocheck on or /autocheck off." == usage.params["text"]
+
+
+async def test_inline_query_offers_matches(tg: Harness) -> None:
+    calls = await tg.send(tgf.inline_query(USER_ID, "Россия освобождает Курскую область без иностранной помощи"))
+    (answer,) = [c for c in calls if c.method == "answerInlineQuery"]
+    results = answer.params["results"]
+    assert results[0]["title"] == "❌ False"
+    assert "foreign help" in results[0]["description"] or results[0]["description"]
+    content = results[0]["input_message_content"]
+    assert content["parse_mode"] == "HTML" and content["message_text"].startswith("❌ <b>False</b>")
+    calls = await tg.send(tgf.inline_query(USER_ID, "the weather in Lisbon is lovely today"))
+    (answer,) = [c for c in calls if c.method == "answerInlineQuery"]
+    assert [r["id"] for r in answer.params["results"]] == ["none"]
+    calls = await tg.send(tgf.inline_query(USER_ID, "a"))
+    (answer,) = [c for c in calls if c.method == "answerInlineQuery"]
+    assert answer.params["results"] == []
+
+
+async def test_command_menu_in_each_language(tg: Harness) -> None:
+    await set_commands(tg.app)
+    menus = tg.fake.calls_of("setMyCommands")
+    languages = {c.params.get("language_code") for c in menus}
+    assert languages == {None, "uk", "ru"}
+    uk_private = next(
+        c for c in menus if c.params.get("language_code") == "uk" and c.params["scope"]["type"] == "all_private_chats"
+    )
+    assert {"command": "language", "description": "Обрати мову"} in uk_private.params["commands"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_webhook_refuses_requests_without_the_secret(db_url: str) -> None:
+    h = make_harness(db_url, WEBHOOK_URL="https://example.invalid/telegram", WEBHOOK_SECRET="s3cret-token")
+    # make_harness builds without an Updater; the webhook needs one.
+    from handlers.app import build_application
+
+    app = build_application(h.runtime, request=h.fake, get_updates_request=tgf.FakeTelegram(), rate_limiter=False)
+    port = _free_port()
+    async with app:
+        assert app.updater is not None
+        await app.updater.start_webhook(
+            listen="127.0.0.1", port=port, url_path="telegram", secret_token="s3cret-token", webhook_url=None
+        )
+        await app.start()
+        try:
+            body = json.dumps(tgf.private_text(USER_ID, FALSE_CLAIM_RU)).encode()
+
+            def post(secret: str | None) -> int:
+                headers = {"Content-Type": "application/json"}
+                if secret is not None:
+                    headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+                request = urllib.request.Request(f"http://127.0.0.1:{port}/telegram", data=body, headers=headers)
+                try:
+                    with urllib.request.urlopen(request, timeout=5) as response:
+                        return int(response.status)
+                except urllib.error.HTTPError as exc:
+                    return int(exc.code)
+
+            assert await asyncio.to_thread(post, None) == 403
+            assert await asyncio.to_thread(post, "wrong") == 403
+            assert h.fake.calls_of("sendMessage") == []
+            assert await asyncio.to_thread(post, "s3cret-token") == 200
+            await h.fake.wait_for("sendMessage", 1, timeout=5)
+            assert h.fake.calls_of("sendMessage")[0].params["text"].startswith("❌")
+        finally:
+            await app.updater.stop()
+            await app.stop()
+    h.runtime.close()
