@@ -1,0 +1,71 @@
+"""`factbot run` as a real process, pointed by TELEGRAM_API_BASE_URL at a Bot API server on loopback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from tests import fake_telegram as tgf
+from tests.bot_api_server import BotApiServer
+
+FORWARDED = (
+    "‼️ Бойцы «Шквала» из 129-й бригады ТрО ВСУ — бывшие зэки из украинских колоний, им разрешили грабить "
+    "и расстреливать мирных жителей Курской области. Подписывайтесь на канал!"
+)
+POSSIBLE = "Суджа освобождена"  # too short to state a verdict: at most 'possible'
+UNKNOWN = "В Калуге открылся новый зоопарк, вход для детей бесплатный"
+
+
+def start_bot(api: BotApiServer, tmp_path: Path) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": "123:TEST",
+        "TELEGRAM_API_BASE_URL": api.base_url,
+        "DATABASE_URL": f"sqlite:///{(tmp_path / 'run.sqlite3').as_posix()}",
+        "FACTBOT_SECRET": "run-secret",
+        "LOG_LEVEL": "INFO",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+
+
+def test_run_answers_through_a_loopback_bot_api(tmp_path: Path) -> None:
+    with BotApiServer() as api:
+        api.push(
+            tgf.forwarded_from_channel(
+                2001,
+                FORWARDED,
+                channel_id=-1001234,
+                channel_username="avc_group_example",
+                channel_title="AVC Group",
+                channel_message_id=5,
+            ),
+            tgf.private_text(2001, POSSIBLE),
+            tgf.private_text(2001, UNKNOWN),
+        )
+        process = start_bot(api, tmp_path)
+        try:
+            sent = api.wait_for("sendMessage", 3, timeout=90)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            output, _ = process.communicate(timeout=60)
+        assert process.returncode == 0, output
+        assert "Traceback" not in output
+
+    # Updates are handled concurrently, so replies may come in any order: pick them by what they answer.
+    card = next(m for m in sent if "Unproven" in m["text"])
+    possible = next(m for m in sent if "may be related" in m["text"])
+    unknown = next(m for m in sent if "nothing on this yet" in m["text"])
+    assert card["parse_mode"] == "HTML" and card["text"].startswith("❓ <b>Unproven</b>")
+    assert "This channel has spread" in card["text"]
+    assert possible["text"].startswith("We have no exact match, but this may be related to:")
+    labels = [b["text"] for row in possible["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels[-1] == "None of these" and len(labels) >= 2
+    assert "has nothing on this yet" in unknown["text"]
+    assert [b["text"] for row in unknown["reply_markup"]["inline_keyboard"] for b in row] == ["Send to moderators"]
+    commands = api.sent("setMyCommands")
+    assert {c.get("language_code") for c in commands} == {None, "uk", "ru"}
