@@ -191,4 +191,6 @@ def configure_logging(settings: Settings) -> None:
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # PTB's debug lines carry chat ids and message texts: never below INFO, even when debugging us.
+    logging.getLogger("telegram").setLevel(max(logging.INFO, getattr(logging, settings.log_level)))
     logging.getLogger("alembic").setLevel(logging.WARNING)
