@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import session_scope
+from bot.db import in_session
 from bot.keys import text_hash, user_key
 from bot.models import CardDelivery, CheckLog, utcnow
 from knowledge.matcher import Match, Matcher
@@ -120,11 +120,15 @@ def run_check(
 ) -> CheckOutcome:
     """Match and log. A failure to write the log never costs the user the answer."""
     outcome = match_request(matcher, request)
+
+    def write(session: Session) -> int:
+        check_id = log_check(session, request, outcome, secret=secret, store_text=store_text).id
+        if outcome.strong and request.input_kind != "inline":
+            record_deliveries(session, request.user_id, [m.claim_id for m in outcome.strong])
+        return check_id
+
     try:
-        with session_scope(sessions) as session:
-            outcome.check_id = log_check(session, request, outcome, secret=secret, store_text=store_text).id
-            if outcome.strong and request.input_kind != "inline":
-                record_deliveries(session, request.user_id, [m.claim_id for m in outcome.strong])
+        outcome.check_id = in_session(sessions, write)
     except Exception:
         log.exception("could not write the check log; answering anyway")
     return outcome

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
@@ -14,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -68,6 +70,21 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def in_session(factory: sessionmaker[Session], work: Callable[[Session], T], *, attempts: int = 2) -> T:
+    """Run `work` in its own unit of work, once more if the database dropped the connection or was
+    locked for longer than the busy timeout (the pool replaces dead connections on the retry)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with session_scope(factory) as session:
+                return work(session)
+        except OperationalError as exc:
+            if attempt == attempts:
+                raise
+            log.warning("database error (%s); retrying once", type(exc.orig).__name__ if exc.orig else "unknown")
+            time.sleep(0.05)
+    raise AssertionError("unreachable")
 
 
 def _alembic_config(engine: Engine) -> Any:

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy.orm import Session
 from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot import render, users
 from bot.checks import get_check, record_deliveries
-from bot.db import session_scope
+from bot.db import in_session, session_scope
 from bot.feedback import record_feedback
 from bot.i18n import LANGUAGES, t
 from bot.keys import user_key, verify
@@ -76,14 +77,17 @@ async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     value = "up" if vote == "u" else "down"
     reason = REASONS.get(vote)
+    owner = user_key(runtime.secret, query.from_user.id)
+
+    def store(session: Session) -> bool:
+        check = get_check(session, check_id)
+        if check is None or check.user_key != owner:
+            return False
+        record_feedback(session, check, value=value, reason=reason)
+        return True
+
     try:
-        with session_scope(runtime.sessions) as session:
-            check = get_check(session, check_id)
-            if check is None or check.user_key != user_key(runtime.secret, query.from_user.id):
-                found = False
-            else:
-                found = True
-                record_feedback(session, check, value=value, reason=reason)
+        found = in_session(runtime.sessions, store)
     except Exception:
         log.exception("could not store feedback")
         await answer_callback(update, t(lang, "feedback.failed"), alert=True)
@@ -161,32 +165,36 @@ async def on_submit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     check_id = _int(parts[1]) if len(parts) == 2 else None
     original = getattr(query.message, "reply_to_message", None) if query.message else None
     text, origin, file_id = "", None, None
-    stored, created = None, False
     if original is not None:
         extracted = extract(original)
         text, origin, file_id = extracted.text, extracted.origin, extracted.file_unique_id
+    owner = user_key(runtime.secret, query.from_user.id)
+
+    def store(session: Session) -> tuple[bool, bool]:
+        check = get_check(session, check_id) if check_id else None
+        if check is not None and check.user_key != owner:
+            check = None
+        body = text or (check.text if check is not None and check.text else "")
+        if not body and origin is None and file_id is None:
+            return False, False
+        _, created = submit(
+            session,
+            user_id=query.from_user.id,
+            text=body,
+            language=lang,
+            origin=origin,
+            file_unique_id=file_id,
+            check_id=check.id if check is not None else None,
+        )
+        return True, created
+
     try:
-        with session_scope(runtime.sessions) as session:
-            check = get_check(session, check_id) if check_id else None
-            if check is not None and check.user_key != user_key(runtime.secret, query.from_user.id):
-                check = None
-            if not text and check is not None and check.text:
-                text = check.text
-            if text or origin is not None or file_id is not None:
-                stored, created = submit(
-                    session,
-                    user_id=query.from_user.id,
-                    text=text,
-                    language=lang,
-                    origin=origin,
-                    file_unique_id=file_id,
-                    check_id=check.id if check is not None else None,
-                )
+        stored, created = in_session(runtime.sessions, store)
     except Exception:
         log.exception("could not store a submission")
         await answer_callback(update, t(lang, "submit.failed"), alert=True)
         return
-    if stored is None:
+    if not stored:
         await _expired(update, context)
         return
     await answer_callback(update, t(lang, "submit.done" if created else "submit.already"))
