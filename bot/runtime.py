@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, select
@@ -46,6 +47,12 @@ def stored_secret(session: Session) -> str:
     return meta.value
 
 
+def _stamps(session: Session) -> dict[str, tuple[object, str]]:
+    """Every claim's (modified_at, status): which entries changed since the index last looked."""
+    rows = session.execute(select(ClaimRow.id, ClaimRow.modified_at, ClaimRow.status))
+    return {claim_id: (modified, status) for claim_id, modified, status in rows}
+
+
 @dataclass
 class LiveIndex:
     """The matcher over the published KB, refreshed incrementally when the KB version changes.
@@ -56,7 +63,8 @@ class LiveIndex:
 
     matcher: Matcher
     version: int = 0
-    seen_modified: object = None
+    # claim id -> (modified_at, status) as of the last build/refresh: what this index reflects.
+    stamps: dict[str, tuple[object, str]] = field(default_factory=dict)
     generation: int = 0  # bumped on every change this process applies (caches key on it)
     exact: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -70,6 +78,8 @@ class LiveIndex:
 
     @classmethod
     def build(cls, session: Session, settings: Settings) -> LiveIndex:
+        version = kb_store.kb_version(session)  # read first: a change committed after it bumps past it
+        stamps = _stamps(session)  # before the claims: a newer claim than its stamp is only re-read
         kwargs = {}
         if settings.match_strong is not None:
             kwargs["strong"] = settings.match_strong
@@ -79,12 +89,7 @@ class LiveIndex:
         exact = dict(kb_store.exact_keys(session))
         for key, claim_id in exact.items():
             matcher.add_exact_key(key, claim_id)
-        return cls(
-            matcher=matcher,
-            version=kb_store.kb_version(session),
-            seen_modified=kb_store.last_modified(session),
-            exact=exact,
-        )
+        return cls(matcher=matcher, version=version, stamps=stamps, exact=exact)
 
     def refresh(self, session: Session) -> bool:
         """Apply KB changes made by any process since the last refresh; True when something changed."""
@@ -92,28 +97,24 @@ class LiveIndex:
         if version == self.version:
             return False
         with self._lock:
-            query = select(ClaimRow)
-            if self.seen_modified is not None:
-                query = query.where(ClaimRow.modified_at >= self.seen_modified)
-            changed = session.scalars(query).all()
-            for row in changed:
-                if row.status == "published":
-                    claim = kb_store.get_claim(session, row.id)
-                    if claim is not None:
-                        self.matcher.upsert(claim)
+            stamps = _stamps(session)
+            for claim_id in self.stamps.keys() - stamps.keys():  # pruned
+                self.matcher.remove(claim_id)
+            for claim_id, stamp in stamps.items():
+                if self.stamps.get(claim_id) == stamp:
+                    continue
+                claim = kb_store.get_claim(session, claim_id) if stamp[1] == "published" else None
+                if claim is not None:
+                    self.matcher.upsert(claim)
                 else:
-                    self.matcher.remove(row.id)
-            live_ids = set(session.scalars(select(ClaimRow.id)))
-            for claim in list(self.matcher.claims()):
-                if claim.id not in live_ids:  # pruned
-                    self.matcher.remove(claim.id)
+                    self.matcher.remove(claim_id)
             exact = dict(kb_store.exact_keys(session))
             for key in set(self.exact) - set(exact):
                 self.matcher.remove_exact_key(key)
             for key, claim_id in exact.items():
                 self.matcher.add_exact_key(key, claim_id)
             self.exact = exact
-            self.seen_modified = kb_store.last_modified(session)
+            self.stamps = stamps
             self.version = version
             self.generation += 1
         return True
@@ -129,6 +130,7 @@ class Runtime:
     index: LiveIndex
     secret: str
     limiter: RateLimiter
+    _last_refresh: float = field(default_factory=time.monotonic, repr=False)
 
     @classmethod
     def start(cls, settings: Settings, *, seed: bool = True) -> Runtime:
@@ -153,7 +155,19 @@ class Runtime:
     def refresh_index(self) -> bool:
         """Pick up KB changes made by this or another process."""
         with session_scope(self.sessions) as session:
-            return self.index.refresh(session)
+            changed = self.index.refresh(session)
+        self._last_refresh = time.monotonic()
+        return changed
+
+    def refresh_if_due(self, interval: float = 1.0) -> None:
+        """Before matching: look at the KB version at most once a second, so a claim published by
+        another process sharing the database is matched within a second, not at the next job run."""
+        if time.monotonic() - self._last_refresh >= interval:
+            try:
+                self.refresh_index()
+            except Exception:
+                log.exception("could not refresh the knowledge-base index; matching with the current one")
+                self._last_refresh = time.monotonic()
 
     def close(self) -> None:
         self.engine.dispose()

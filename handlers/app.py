@@ -8,9 +8,10 @@ from urllib.parse import urlparse
 
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BasePersistence, ContextTypes
 from telegram.request import BaseRequest
 
+from bot import outbox
 from bot.i18n import LANGUAGES, t
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -68,6 +69,7 @@ def build_application(
     updater: bool = True,
     rate_limiter: bool = True,
     concurrent_updates: bool | int = False,
+    persistence: BasePersistence[Any, Any, Any] | None = None,
 ) -> Application:
     """The Application with every handler; tests pass an in-process fake transport as `request`."""
     settings = runtime.settings
@@ -87,8 +89,11 @@ def build_application(
         builder = builder.get_updates_request(get_updates_request)
     if not updater:
         builder = builder.updater(None)
+    if persistence is not None:  # conversations and drafts that survive a restart (bot.persistence)
+        builder = builder.persistence(persistence)
     app = builder.build()
     app.bot_data["runtime"] = runtime
+    app.bot_data.setdefault("schedules", []).append(outbox.schedule)
     register(app)
     return app
 

@@ -111,6 +111,7 @@ def perform_check(runtime: Runtime, extracted: Extracted, *, user_id: int, chat:
         urls=extracted.urls,
         exact_keys=tuple(keys),
     )
+    runtime.refresh_if_due()
     return run_check(
         runtime.index.matcher,
         runtime.sessions,

@@ -1,0 +1,558 @@
+"""Follow-ups through a database outbox: "you asked about this" when a submission is resolved, and
+"updated" notices when a published verdict is corrected.
+
+Enqueueing happens in the caller's transaction (the moderation change and its notices commit together);
+delivery runs from a repeating job (and at once after a moderation action, via `kick`).
+
+Guarantees
+- Exactly one row per notice: every row has a unique `dedupe_key`, inserted with ON CONFLICT DO NOTHING,
+  so calling an enqueue function twice (or from two processes at once) creates nothing new.
+- Never sent twice: a worker claims one row at a time with `UPDATE outbox SET status='sending' ...
+  WHERE id=:id AND status='pending'`, commits, and only sends when that UPDATE changed exactly one row.
+  On PostgreSQL a concurrent claim of the same row blocks on the row lock, then re-checks
+  `status='pending'` and updates nothing; on SQLite writers are serialised. Several processes (and the
+  repeating job racing `kick` in one process) can therefore share one outbox.
+- Never lost: transient failures (RetryAfter, TimedOut, NetworkError, other Telegram errors) put the
+  row back to 'pending' with exponential backoff; after MAX_ATTEMPTS it becomes 'failed' and is kept
+  (and logged), so an operator can look at it and `requeue_failed` it.
+- A crash between the claim and recording the outcome leaves a row in 'sending' whose message may or
+  may not have reached the user. Such a row (its lease, `next_attempt_at`, expired) is marked 'failed'
+  with an explicit "outcome unknown" error and NOT retried: for this one-request window we choose
+  at-most-once, because a duplicate follow-up is visible spam while the row stays in the database for an
+  operator to requeue. The window is one HTTP request per crashed worker, as rows are claimed one by one.
+- The one remaining duplicate window is Telegram's: a TimedOut raised after Telegram accepted the message
+  (a read timeout) is retried as asked by the design, so the user could see it twice. Connection errors
+  and pool timeouts, by far the common case, never reached Telegram.
+
+Statuses: pending -> sending -> sent | skipped | failed (or back to pending for a retry).
+'skipped' rows are kept on purpose: a user with notifications off or who blocked the bot gets a
+'skipped' row (last_error says why) instead of no row, so the decision is recorded and the dedupe key is
+taken — turning notifications on later does not replay stale notices.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from telegram import Bot, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application, ContextTypes
+
+from bot import kb_store
+from bot.checks import record_deliveries
+from bot.db import session_scope
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from bot.models import CardDelivery, ClaimRow, Outbox, Submission, User, utcnow
+from bot.render import TELEGRAM_LIMIT, card, esc, shorten, to_plain
+from knowledge.schema import Claim
+
+log = logging.getLogger(__name__)
+
+KIND_RESOLVED = "resolved"
+KIND_UPDATED = "updated"
+MAX_ATTEMPTS = 8
+RETRY_BASE_SECONDS = 30.0  # 30 s, 1, 2, 4, 8, 16, 32 min... capped below
+RETRY_MAX_SECONDS = 3600.0
+SENDING_LEASE = dt.timedelta(minutes=15)  # longer than any single send, rate-limiter waits included
+DELIVERY_INTERVAL_SECONDS = 10.0
+CONCURRENCY = 8  # sends in flight per run
+JOB_NAME = "outbox-deliver"
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+INTERRUPTED = "interrupted while sending (outcome unknown); not retried to avoid a duplicate"
+
+
+@dataclass
+class DeliveryReport:
+    """What one delivery run did."""
+
+    sent: int = 0
+    skipped: int = 0
+    retried: int = 0
+    failed: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.sent + self.skipped + self.retried + self.failed
+
+
+# --- enqueue ------------------------------------------------------------------------------------
+
+
+def _insert_once(session: Session, values: dict[str, Any]) -> bool:
+    """Insert one outbox row unless its dedupe_key exists (also against a concurrent insert)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        pg_stmt = pg_insert(Outbox).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        return session.execute(pg_stmt.returning(Outbox.id)).first() is not None
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        lite_stmt = sqlite_insert(Outbox).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        return session.execute(lite_stmt.returning(Outbox.id)).first() is not None
+    if session.scalar(select(Outbox.id).where(Outbox.dedupe_key == values["dedupe_key"])) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(Outbox(**values))
+    except IntegrityError:
+        return False
+    return True
+
+
+def _enqueue(
+    session: Session, *, user: User | None, user_id: int, kind: str, payload: dict[str, Any], dedupe_key: str
+) -> bool:
+    """One notice; True when a new *pending* row was created (opted-out users get a 'skipped' row)."""
+    reason = _opt_out_reason(user)
+    values: dict[str, Any] = {
+        "user_id": user_id,
+        "kind": kind,
+        "payload": payload,
+        "dedupe_key": dedupe_key,
+        "status": "skipped" if reason else "pending",
+        "attempts": 0,
+        "next_attempt_at": utcnow(),
+        "last_error": reason,
+    }
+    created = _insert_once(session, values)
+    return created and reason is None
+
+
+def _opt_out_reason(user: User | None) -> str | None:
+    if user is None:  # never wrote to us through a handler that records users: defaults apply
+        return None
+    if user.blocked:
+        return "the user blocked the bot"
+    if not user.notifications:
+        return "notifications are off"
+    return None
+
+
+def enqueue_submission_resolved(session: Session, *, group_key: str) -> int:
+    """Queue a follow-up for every resolved submission of a queue item; returns the notices to send.
+
+    One row per submission (dedupe_key ``resolved:<submission id>``). A user who sent the same post
+    several times gets one notice per distinct outcome (their earliest submission carries it). Users with
+    notifications off or who blocked the bot get a 'skipped' row, which is not counted. Idempotent.
+    A 'not_checkable' submission without a reason is still resolved (the reason shows as "—").
+    """
+    session.flush()
+    resolved = session.scalars(
+        select(Submission)
+        .where(
+            Submission.group_key == group_key,
+            or_(
+                and_(Submission.status == "linked", Submission.claim_id.is_not(None)),
+                Submission.status == "not_checkable",
+            ),
+        )
+        .order_by(Submission.id)
+    ).all()
+    if not resolved:
+        return 0
+    people = {
+        u.telegram_id: u
+        for u in session.scalars(select(User).where(User.telegram_id.in_({s.user_id for s in resolved})))
+    }
+    seen: set[tuple[int, str, str]] = set()
+    created = 0
+    for sub in resolved:
+        outcome = "linked" if sub.status == "linked" else "not_checkable"
+        detail = (sub.claim_id or "") if outcome == "linked" else (sub.reason or "")
+        if (sub.user_id, outcome, detail) in seen:
+            continue
+        seen.add((sub.user_id, outcome, detail))
+        user = people.get(sub.user_id)
+        payload: dict[str, Any] = {
+            "submission_id": sub.id,
+            "group_key": group_key,
+            "outcome": outcome,
+            "asked_on": sub.created_at.date().isoformat(),
+            "lang": sub.language or (user.language if user else None) or DEFAULT_LANGUAGE,
+        }
+        if outcome == "linked":
+            payload["claim_id"] = sub.claim_id
+        else:
+            payload["reason"] = sub.reason or ""
+        if _enqueue(
+            session,
+            user=user,
+            user_id=sub.user_id,
+            kind=KIND_RESOLVED,
+            payload=payload,
+            dedupe_key=f"resolved:{sub.id}",
+        ):
+            created += 1
+    return created
+
+
+def _correction_marker(row: ClaimRow) -> str:
+    """Identifies one version of the claim: modification time plus a hash of what the notice is about."""
+    digest = hashlib.sha256(f"{row.verdict}\n{row.summary}".encode()).hexdigest()[:10]
+    return f"{row.modified_at.isoformat(timespec='seconds')}:{digest}"
+
+
+def enqueue_claim_updated(session: Session, *, claim_id: str, within_days: int = 30) -> int:
+    """Queue an "updated" notice for everyone who got this claim's card in the last `within_days` days.
+
+    The dedupe key carries the claim's version (``updated:<claim>:<user>:<modified_at>:<hash>``): the same
+    correction is notified once, a later one again. Returns the notices to send (opted-out users get a
+    'skipped' row, not counted). Call it after the change is applied (flushed or not) in the same session.
+    A retired or missing claim notifies nobody.
+    """
+    session.flush()
+    row = session.get(ClaimRow, claim_id)
+    if row is None or row.status != "published":
+        return 0
+    marker = _correction_marker(row)
+    cutoff = utcnow() - dt.timedelta(days=within_days)
+    recipients = session.execute(
+        select(CardDelivery.user_id, User)
+        .outerjoin(User, User.telegram_id == CardDelivery.user_id)
+        .where(CardDelivery.claim_id == claim_id, CardDelivery.last_sent_at >= cutoff)
+        .order_by(CardDelivery.user_id)
+    ).all()
+    created = 0
+    for user_id, user in recipients:
+        payload = {"claim_id": claim_id, "version": marker, "lang": (user.language if user else None)}
+        if _enqueue(
+            session,
+            user=user,
+            user_id=user_id,
+            kind=KIND_UPDATED,
+            payload=payload,
+            dedupe_key=f"updated:{claim_id}:{user_id}:{marker}",
+        ):
+            created += 1
+    return created
+
+
+def requeue_failed(session: Session, ids: Sequence[int] | None = None) -> int:
+    """Operator's tool: put 'failed' rows (all, or these ids) back to 'pending' with fresh attempts."""
+    stmt = update(Outbox).where(Outbox.status == "failed")
+    if ids is not None:
+        stmt = stmt.where(Outbox.id.in_(list(ids)))
+    result = session.execute(
+        stmt.values(status="pending", attempts=0, next_attempt_at=utcnow()).execution_options(synchronize_session=False)
+    )
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
+# --- rendering ----------------------------------------------------------------------------------
+
+
+class _Skip(Exception):
+    """The row should not be sent (opted out, claim gone): status 'skipped' with this reason."""
+
+
+def _language(user: User | None, payload: dict[str, Any]) -> str:
+    for lang in ((user.language if user else None), payload.get("lang")):
+        if isinstance(lang, str) and lang in LANGUAGES:
+            return lang
+    return DEFAULT_LANGUAGE
+
+
+def _with_card(note_html: str, claim: Claim, lang: str) -> str:
+    text = f"{note_html}\n\n{card(claim, lang)}"
+    if len(text) > TELEGRAM_LIMIT - 100:
+        text = f"{note_html}\n\n{card(claim, lang, summary_chars=600)}"
+    return text
+
+
+def render_notice(session: Session, row: Outbox, user: User | None) -> str:
+    """The message for one outbox row, as Telegram HTML in the user's language."""
+    lang = _language(user, row.payload)
+    payload = row.payload
+    if row.kind == KIND_RESOLVED:
+        asked_on = str(payload.get("asked_on", ""))
+        if payload.get("outcome") == "not_checkable":
+            reason = str(payload.get("reason") or "—")
+            return "📬 " + esc(t(lang, "followup.not_checkable", date=asked_on, reason=reason))
+        claim = _published_claim(session, str(payload.get("claim_id")))
+        return _with_card("📬 <i>" + esc(t(lang, "followup.asked_on", date=asked_on)) + "</i>", claim, lang)
+    if row.kind == KIND_UPDATED:
+        claim = _published_claim(session, str(payload.get("claim_id")))
+        return _with_card("🔄 <b>" + esc(t(lang, "followup.updated")) + "</b>", claim, lang)
+    raise ValueError(f"unknown outbox kind {row.kind!r}")
+
+
+def _published_claim(session: Session, claim_id: str) -> Claim:
+    row = kb_store.get_claim_row(session, claim_id)
+    if row is None:
+        raise _Skip(f"claim {claim_id} no longer exists")
+    if row.status != "published":
+        raise _Skip(f"claim {claim_id} is {row.status}")
+    return kb_store.row_to_claim(row)
+
+
+# --- delivery -----------------------------------------------------------------------------------
+
+
+def _backoff(attempts: int) -> dt.timedelta:
+    return dt.timedelta(seconds=min(RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), RETRY_MAX_SECONDS))
+
+
+def _seconds(value: object) -> float:
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(cast(float, value))
+
+
+def _fail_interrupted(sessions: sessionmaker[Session], now: dt.datetime) -> int:
+    """Rows left 'sending' past their lease by a crashed worker: 'failed', kept, never resent."""
+    with session_scope(sessions) as session:
+        result = session.execute(
+            update(Outbox)
+            .where(Outbox.status == "sending", Outbox.next_attempt_at <= now)
+            .values(status="failed", last_error=INTERRUPTED)
+            .execution_options(synchronize_session=False)
+        )
+        count = int(cast(CursorResult[Any], result).rowcount)
+    if count:
+        log.error("outbox: %d follow-up(s) were interrupted while sending; marked failed (see last_error)", count)
+    return count
+
+
+def _claim(sessions: sessionmaker[Session], row_id: int, now: dt.datetime) -> tuple[int, str, str | None] | str | None:
+    """Take one due row for this worker and render it.
+
+    Returns (user_id, html, claim id of the card) when this worker now owns the row, None when another
+    worker took it, or a string: the status it got without sending ("skipped"/"failed", already recorded)."""
+    with session_scope(sessions) as session:
+        result = session.execute(
+            update(Outbox)
+            .where(Outbox.id == row_id, Outbox.status == "pending", Outbox.next_attempt_at <= now)
+            .values(status="sending", next_attempt_at=now + SENDING_LEASE)
+            .execution_options(synchronize_session=False)
+        )
+        if cast(CursorResult[Any], result).rowcount != 1:
+            return None
+        row = session.get(Outbox, row_id)
+        assert row is not None
+        user = session.get(User, row.user_id)
+        reason = _opt_out_reason(user)
+        try:
+            if reason is not None:
+                raise _Skip(reason)
+            html_text = render_notice(session, row, user)
+            card_of = row.payload.get("claim_id")
+            return row.user_id, html_text, card_of if isinstance(card_of, str) else None
+        except _Skip as exc:
+            row.status, row.last_error = "skipped", str(exc)
+            return "skipped"
+        except Exception as exc:
+            log.exception("outbox: could not render follow-up %d", row_id)
+            row.status, row.last_error = "failed", f"render: {exc!r}"[:1000]
+            return "failed"
+
+
+def _finish(sessions: sessionmaker[Session], row_id: int, **values: Any) -> None:
+    with session_scope(sessions) as session:
+        session.execute(
+            update(Outbox)
+            .where(Outbox.id == row_id, Outbox.status == "sending")
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _retry(sessions: sessionmaker[Session], row_id: int, now: dt.datetime, error: str, at_least: float = 0.0) -> str:
+    """Back to 'pending' with backoff, or 'failed' after MAX_ATTEMPTS. Returns the new status."""
+    with session_scope(sessions) as session:
+        row = session.get(Outbox, row_id)
+        if row is None or row.status != "sending":
+            return "gone"
+        row.attempts += 1
+        row.last_error = error[:1000]
+        if row.attempts >= MAX_ATTEMPTS:
+            row.status = "failed"
+            log.error("outbox: follow-up %d failed after %d attempts: %s", row_id, row.attempts, error)
+            return "failed"
+        row.status = "pending"
+        delay = max(_backoff(row.attempts), dt.timedelta(seconds=at_least))
+        row.next_attempt_at = now + delay
+        return "pending"
+
+
+def _mark_blocked(sessions: sessionmaker[Session], row_id: int, user_id: int, error: str) -> int:
+    """Forbidden: the user blocked the bot. Mark them, skip this row and their other pending rows."""
+    with session_scope(sessions) as session:
+        user = session.get(User, user_id)
+        if user is None:
+            session.add(User(telegram_id=user_id, blocked=True, notifications=True))
+        else:
+            user.blocked = True
+        session.execute(
+            update(Outbox)
+            .where(Outbox.id == row_id, Outbox.status == "sending")
+            .values(status="skipped", last_error=error)
+            .execution_options(synchronize_session=False)
+        )
+        result = session.execute(
+            update(Outbox)
+            .where(Outbox.user_id == user_id, Outbox.status == "pending")
+            .values(status="skipped", last_error="the user blocked the bot")
+            .execution_options(synchronize_session=False)
+        )
+        return 1 + int(cast(CursorResult[Any], result).rowcount)
+
+
+def _remember_card(sessions: sessionmaker[Session], user_id: int, claim_id: str) -> None:
+    """The follow-up carried the card: a later correction of it reaches this user too (best effort)."""
+    try:
+        with session_scope(sessions) as session:
+            record_deliveries(session, user_id, [claim_id])
+    except Exception:
+        log.warning("outbox: could not record the card delivery to %s", claim_id, exc_info=True)
+
+
+def _is_markup_problem(exc: BadRequest) -> bool:
+    text = exc.message.lower()
+    return "parse entities" in text or "can't parse" in text or "too long" in text
+
+
+async def _send(bot: Bot, user_id: int, html_text: str) -> None:
+    try:
+        await bot.send_message(user_id, html_text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
+    except BadRequest as exc:
+        if not _is_markup_problem(exc):
+            raise
+        log.warning("outbox: Telegram refused the HTML (%s); sending plain text", exc.message)
+        plain = shorten(to_plain(html_text), TELEGRAM_LIMIT - 96)
+        await bot.send_message(user_id, plain, link_preview_options=NO_PREVIEW)
+
+
+async def _deliver_one(
+    bot: Bot, sessions: sessionmaker[Session], row_id: int, now: dt.datetime, report: DeliveryReport
+) -> bool:
+    """Claim, send and record one row; True when the run should stop claiming (flood wait, network down)."""
+    taken = _claim(sessions, row_id, now)
+    if taken is None:
+        return False  # another worker has it
+    if isinstance(taken, str):
+        report.skipped += taken == "skipped"
+        report.failed += taken == "failed"
+        return False
+    user_id, html_text, card_of = taken
+    try:
+        await _send(bot, user_id, html_text)
+    except Forbidden as exc:
+        log.info("outbox: user has blocked the bot; follow-ups skipped")
+        report.skipped += _mark_blocked(sessions, row_id, user_id, f"Forbidden: {exc.message}")
+        return False
+    except RetryAfter as exc:
+        wait = _seconds(exc.retry_after)
+        status = _retry(sessions, row_id, now, f"RetryAfter: {wait:g}s", at_least=wait)
+        report.retried += status == "pending"
+        report.failed += status == "failed"
+        return True  # flood control: the rest waits for the next run
+    except BadRequest as exc:  # permanent (chat not found, ...): keep the row, do not retry
+        log.warning("outbox: follow-up %d refused by Telegram: %s", row_id, exc.message)
+        _finish(sessions, row_id, status="failed", last_error=f"BadRequest: {exc.message}"[:1000])
+        report.failed += 1
+        return False
+    except NetworkError as exc:  # TimedOut included
+        status = _retry(sessions, row_id, now, f"{exc.__class__.__name__}: {exc.message}")
+        report.retried += status == "pending"
+        report.failed += status == "failed"
+        return True  # the network is down: do not burn the other rows' attempts
+    except TelegramError as exc:
+        status = _retry(sessions, row_id, now, f"{exc.__class__.__name__}: {exc.message}")
+        report.retried += status == "pending"
+        report.failed += status == "failed"
+        return False
+    except Exception as exc:  # outcome unknown: at-most-once, keep it for an operator
+        log.exception("outbox: unexpected error sending follow-up %d", row_id)
+        _finish(sessions, row_id, status="failed", last_error=f"unexpected: {exc!r}"[:1000])
+        report.failed += 1
+        return False
+    _finish(sessions, row_id, status="sent", last_error=None)
+    report.sent += 1
+    if card_of is not None:
+        _remember_card(sessions, user_id, card_of)
+    return False
+
+
+async def deliver_pending(
+    bot: Bot, sessions: sessionmaker[Session], *, limit: int = 50, now: dt.datetime | None = None
+) -> DeliveryReport:
+    """Send up to `limit` due follow-ups, each at most once; see the module docstring for the guarantees.
+
+    CONCURRENCY sends are in flight at a time (the bot's AIORateLimiter keeps Telegram's limits). A flood
+    wait or a network failure stops claiming further rows: the rest stay due for the next run."""
+    now = now or utcnow()
+    report = DeliveryReport()
+    report.failed += _fail_interrupted(sessions, now)
+    with session_scope(sessions) as session:
+        due = list(
+            session.scalars(
+                select(Outbox.id)
+                .where(Outbox.status == "pending", Outbox.next_attempt_at <= now)
+                .order_by(Outbox.next_attempt_at, Outbox.id)
+                .limit(limit)
+            )
+        )
+    queue = iter(due)
+    stop = False
+
+    async def worker() -> None:
+        nonlocal stop
+        for row_id in queue:  # shared iterator: each id goes to one worker
+            if stop:
+                return
+            if await _deliver_one(bot, sessions, row_id, now, report):
+                stop = True
+
+    await asyncio.gather(*(worker() for _ in range(max(1, min(CONCURRENCY, len(due))))))
+    if report.total:
+        log.info("outbox: %s", report)
+    return report
+
+
+# --- scheduling ---------------------------------------------------------------------------------
+
+
+async def _deliver_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The delivery job: errors are logged, never raised into the job queue."""
+    runtime = context.application.bot_data["runtime"]
+    try:
+        await deliver_pending(context.bot, runtime.sessions)
+    except Exception:
+        log.exception("outbox: delivery run failed")
+
+
+async def kick(app: Application) -> None:
+    """Deliver now: as a one-off job when the job queue runs (the caller is not delayed), else inline."""
+    job_queue = app.job_queue
+    if job_queue is not None and job_queue.scheduler.running:
+        job_queue.run_once(_deliver_job, 0, name=f"{JOB_NAME}-kick")
+        return
+    runtime = app.bot_data["runtime"]
+    try:
+        await deliver_pending(app.bot, runtime.sessions)
+    except Exception:
+        log.exception("outbox: delivery run failed")
+
+
+def schedule(app: Application) -> None:
+    """Register the repeating delivery job (every DELIVERY_INTERVAL_SECONDS)."""
+    if app.job_queue is None:
+        log.warning("outbox: no job queue (install python-telegram-bot[job-queue]); follow-ups only on kick()")
+        return
+    app.job_queue.run_repeating(
+        _deliver_job,
+        interval=DELIVERY_INTERVAL_SECONDS,
+        first=DELIVERY_INTERVAL_SECONDS,
+        name=JOB_NAME,
+        job_kwargs={"max_instances": 1, "coalesce": True},
+    )
