@@ -195,7 +195,8 @@ def import_claims(
                 row.imported_hash = new_hash
             report.unchanged.append(claim.id)
             continue
-        edited_since_import = row.imported_hash is not None and row.imported_hash != current_hash
+        # An entry created in Telegram was never imported (no hash): it counts as edited in the database.
+        edited_since_import = row.imported_hash != current_hash
         if edited_since_import and not force:
             report.conflicts.append(claim.id)
             continue

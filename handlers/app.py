@@ -15,6 +15,7 @@ from bot import outbox
 from bot.i18n import LANGUAGES, t
 from bot.runtime import Runtime
 from bot.settings import Settings
+from handlers.moderation import make_persistence
 from handlers.registry import register
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ def run_bot(settings: Settings) -> None:
     """`factbot run`: start the runtime, then poll or serve the webhook until SIGINT/SIGTERM."""
     settings.require_token()
     runtime = Runtime.start(settings)
-    app = build_application(runtime, concurrent_updates=8)
+    app = build_application(runtime, concurrent_updates=8, persistence=make_persistence(runtime.sessions))
     try:
         if settings.webhook_url:
             log.info("starting the webhook on port %d", settings.port)
