@@ -8,10 +8,14 @@ BM25 only), the "no match" check (each split's gold claims removed from the KB: 
 still get a "strong" / any reported match), and the index build time. Writes
 benchmarks/results/checkthat.json.
 
-``--tune`` fits the logistic re-ranker on the *train* split only, prints the weights to paste into
-knowledge/matcher.py, and picks thresholds on train+dev: ``strong`` as the lowest score at which
-at most 3% of no-match queries (gold removed) get a strong match, ``possible`` likewise at 35%.
-devtest and test are never used for tuning.
+``--tune`` fits the pairwise re-ranker and its calibration on the *train* split only, prints the
+constants (``--write`` puts them into knowledge/matcher.py), and picks thresholds on train+dev:
+``strong`` as the lowest score at which at most 3% of no-match queries (gold removed) get a strong
+match, ``possible`` likewise at 35%, each the stricter of two readings: with the claims' dates (kb.tsv)
+and without (as the bundled KB, whose entries have none). devtest and test are never used for tuning.
+
+The KB entries are the vclaim with the title and the subtitle as variants, and kb.tsv's date as the
+entry's ``published`` date (the tweet's date is read from its signature by the matcher).
 """
 
 from __future__ import annotations
@@ -19,20 +23,36 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import re
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
 
-from knowledge.matcher import CAL_A, CAL_B, CAL_MARGIN, CAL_W, FEATURES, KEYWORD_BONUS, WEIGHTS, Matcher
+from knowledge.matcher import (
+    CAL_A,
+    CAL_B,
+    CAL_MARGIN,
+    CAL_W,
+    FEATURES,
+    KEYWORD_BONUS,
+    WEIGHTS,
+    Candidate,
+    Matcher,
+)
 from knowledge.schema import Claim, Source, Variant
 
 DEFAULT_DATA = Path("/work/shared/bench/checkthat2022-2a-en")
 RESULTS = Path(__file__).resolve().parent / "results"
 SPLITS = ("dev", "devtest", "test")
+
+# The Snopes subtitle (often a teaser, sometimes the claim again) as one more variant.
+SUBTITLES = os.environ.get("FACTBOT_BENCH_SUBTITLES", "1") == "1"
 
 csv.field_size_limit(10**9)
 
@@ -40,6 +60,14 @@ csv.field_size_limit(10**9)
 def slug(vclaim_id: str) -> str:
     s = re.sub(r"[^a-z0-9]+", "-", vclaim_id.lower()).strip("-")
     return s or "x"
+
+
+def parse_day(text: str) -> date | None:
+    """kb.tsv dates ("26 May 2015"): the fact-check's publication date."""
+    try:
+        return datetime.strptime(text.strip(), "%d %B %Y").date()
+    except ValueError:
+        return None
 
 
 def load_kb(data: Path) -> list[Claim]:
@@ -51,11 +79,13 @@ def load_kb(data: Path) -> list[Claim]:
         next(rows)
         for row in rows:
             vid, vclaim, title = row[0], row[1], row[2]
+            day = parse_day(row[4]) if len(row) > 4 else None
             cid = slug(vid)
             if cid in seen:
                 continue
             seen.add(cid)
-            variants = (Variant(title, "en"),) if title.strip() else ()
+            texts = [title] + ([row[3]] if SUBTITLES and len(row) > 3 else [])
+            variants = tuple(Variant(t, "en") for t in texts if t.strip())
             claims.append(
                 Claim(
                     id=cid,
@@ -65,6 +95,7 @@ def load_kb(data: Path) -> list[Claim]:
                     sources=(Source("CheckThat! 2022 benchmark"),),
                     lang="en",
                     variants=variants,
+                    published=day,
                 )
             )
     return claims
@@ -107,8 +138,8 @@ def metrics(runs: Iterable[tuple[list[str], set[str]]]) -> dict[str, float]:
 
 def bm25_ranking(m: Matcher, text: str) -> list[str]:
     best: dict[str, float] = {}
-    for cid, f, _frag, _n, _kw in m.candidate_features(text):
-        v = f[FEATURES.index("bm25_rel")]
+    for c in m.candidate_features(text):
+        cid, v = c.claim_id, c.f[FEATURES.index("bm25_rel")]
         if v > best.get(cid, -1.0):
             best[cid] = v
     return sorted(best, key=lambda c: -best[c])
@@ -156,7 +187,7 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 50)
     return w
 
 
-def tune(data: Path) -> None:
+def tune(data: Path, write: bool = False) -> None:
     import knowledge.matcher as mm
 
     claims = load_kb(data)
@@ -169,7 +200,7 @@ def tune(data: Path) -> None:
     per_query: list[tuple[set[str], list[tuple[str, np.ndarray]]]] = []
     for qid, text in queries:
         gold = qrels.get(qid, set())
-        cands = [(cid, np.asarray(f)) for cid, f, _frag, _n, _kw in m.candidate_features(text)]
+        cands = [(c.claim_id, np.asarray(c.f)) for c in m.candidate_features(text)]
         per_query.append((gold, cands))
         pos = [f for cid, f in cands if cid in gold]
         if not pos:
@@ -183,36 +214,44 @@ def tune(data: Path) -> None:
                 ys.append(0.0)
     w = fit_logistic(np.asarray(xs), np.asarray(ys))[1:]
     mm.WEIGHTS = tuple(float(v) for v in w)
+    # The typical runner-up, read without dates (as in a KB whose entries carry none): the
+    # competitor assumed for a candidate alone on its fragment.
     runner_up: list[float] = []
-    for _gold, cands in per_query:
-        zq: dict[str, float] = {}
-        for cid, f in cands:
-            zq[cid] = max(zq.get(cid, -1e9), float(f @ w))
-        if len(zq) > 1:
-            runner_up.append(sorted(zq.values(), reverse=True)[1])
+    with without_dates(m):
+        for _qid, text in queries:
+            zq: dict[str, float] = {}
+            for c in m.candidate_features(text):
+                zq[c.claim_id] = max(zq.get(c.claim_id, -1e9), float(np.asarray(c.f) @ w))
+            if len(zq) > 1:
+                runner_up.append(sorted(zq.values(), reverse=True)[1])
     mm.Z_FLOOR = float(np.median(runner_up))
     print(f"Z_FLOOR = {mm.Z_FLOOR:.3f}")
     # Stage 2: calibration rows = the top candidates of every train query, with the gold claims
-    # present (label: is gold) and removed (label 0), scored as Matcher.scored() sees them.
+    # present (label: is gold) and removed (label 0), scored as Matcher.scored() sees them; each
+    # both with the claims' dates and without (the bundled KB has none), so that one calibration
+    # serves both.
     abs_idx = [FEATURES.index(n) for n in mm.ABS_FEATURES]
     r_x: list[list[float]] = []
     r_y: list[float] = []
 
-    def add_rows(rows: list[tuple[str, list[float], str, int, int]], gold: set[str]) -> None:
-        for cid, z, margin, f, _frag, _n, _kw in sorted(mm.per_claim(rows), key=lambda r: -r[1])[:10]:
-            r_x.append([z, margin] + [f[i] for i in abs_idx])
-            r_y.append(1.0 if cid in gold else 0.0)
+    def add_rows(rows: list[Candidate], gold: set[str]) -> None:
+        # Both levels (post and segment) of the best claims, as Matcher.scored() reads them.
+        for e in sorted(mm.per_claim(rows), key=lambda r: -r.z)[:20]:
+            r_x.append([e.z, e.margin] + [e.f[i] for i in abs_idx])
+            r_y.append(1.0 if e.claim_id in gold else 0.0)
 
     gold_all = {c for q, _ in queries for c in qrels.get(q, ())}
-    for qid, text in queries:
-        add_rows(m.candidate_features(text), qrels.get(qid, set()))
     removed = [c for c in claims if c.id in gold_all]
-    for c in removed:
-        m.remove(c.id)
-    for _qid, text in queries:
-        add_rows(m.candidate_features(text), set())
-    for c in removed:
-        m.upsert(c)
+    for dated in (True, False):
+        with without_dates(m, not dated):
+            for qid, text in queries:
+                add_rows(m.candidate_features(text), qrels.get(qid, set()))
+            for c in removed:
+                m.remove(c.id)
+            for _qid, text in queries:
+                add_rows(m.candidate_features(text), set())
+            for c in removed:
+                m.upsert(c)
     cal = fit_logistic(np.asarray(r_x), np.asarray(r_y), l2=1.0)
     print("WEIGHTS = (" + ", ".join(f"{v:.3f}" for v in w) + ")")
     print(f"CAL_B = {cal[0]:.4f}\nCAL_A = {cal[1]:.4f}\nCAL_MARGIN = {cal[2]:.4f}")
@@ -223,27 +262,74 @@ def tune(data: Path) -> None:
     mm.CAL_A = float(cal[1])
     mm.CAL_MARGIN = float(cal[2])
     mm.CAL_W = tuple(float(v) for v in cal[3:])
-    # Thresholds on train+dev only.
+    # Thresholds on train+dev only, the stricter of the two readings (with and without dates).
     by_id = {c.id: c for c in claims}
-    tops: list[float] = []
-    correct_top: list[float] = []
-    runs = []
-    for split in ("train", "dev"):
-        qs, qr = load_split(data, split)
-        tops += no_match_rates(m, by_id, qs, qr)
-        for qid, text in qs:
-            ranked = engine_ranking(m, text)
-            runs.append(([c for c, _, _ in ranked], qr.get(qid, set())))
-            if ranked and ranked[0][0] in qr.get(qid, set()) and ranked[0][2] >= 5:
-                correct_top.append(ranked[0][1])
-    arr = np.asarray(tops)
-    strong = float(np.quantile(arr, 0.97)) + 0.01
-    possible = float(np.quantile(arr, 0.65)) + 0.01
-    print("train+dev (after refit):", {k: round(v, 4) for k, v in metrics(runs).items()})
-    print(f"DEFAULT_STRONG = {strong:.1f}   (no-match strong rate {np.mean(arr >= strong):.3f}; "
-          f"correct top-1 kept as strong {np.mean(np.asarray(correct_top) >= strong):.3f})")
-    print(f"DEFAULT_POSSIBLE = {possible:.1f}  (no-match reported rate {np.mean(arr >= possible):.3f}; "
-          f"correct top-1 reported {np.mean(np.asarray(correct_top) >= possible):.3f})")
+    strong = possible = 0.0
+    for dated in (True, False):
+        tops: list[float] = []
+        correct_top: list[float] = []
+        with without_dates(m, not dated):
+            for split in ("train", "dev"):
+                qs, qr = load_split(data, split)
+                tops += no_match_rates(m, by_id, qs, qr)
+                runs = []
+                for qid, text in qs:
+                    ranked = engine_ranking(m, text)
+                    runs.append(([c for c, _, _ in ranked], qr.get(qid, set())))
+                    if ranked and ranked[0][0] in qr.get(qid, set()) and ranked[0][2] >= 5:
+                        correct_top.append(ranked[0][1])
+                label = "with dates" if dated else "no dates"
+                print(f"{split} {label} (after refit):", {k: round(v, 4) for k, v in metrics(runs).items()})
+        arr = np.asarray(tops)
+        s_q = round(float(np.quantile(arr, 0.97)) + 0.05, 1)
+        p_q = round(float(np.quantile(arr, 0.65)) + 0.05, 1)
+        strong, possible = max(strong, s_q), max(possible, p_q)
+        print(
+            f"  {label}: strong at {s_q:.1f} (correct top-1 kept as strong "
+            f"{np.mean(np.asarray(correct_top) >= s_q):.3f}), possible at {p_q:.1f} (correct top-1 "
+            f"reported {np.mean(np.asarray(correct_top) >= p_q):.3f})"
+        )
+    print(f"DEFAULT_STRONG = {strong:.1f}\nDEFAULT_POSSIBLE = {possible:.1f}")
+    if write:
+        write_constants(
+            {
+                "WEIGHTS": "(\n    " + ", ".join(f"{v:.3f}" for v in w) + ",\n)",
+                "CAL_A": f"{cal[1]:.4f}",
+                "CAL_B": f"{cal[0]:.4f}",
+                "CAL_MARGIN": f"{cal[2]:.4f}",
+                "CAL_W": "(" + ", ".join(f"{v:.3f}" for v in cal[3:]) + ")",
+                "Z_FLOOR": f"{mm.Z_FLOOR:.3f}",
+                "DEFAULT_STRONG": f"{strong:.1f}",
+                "DEFAULT_POSSIBLE": f"{possible:.1f}",
+            }
+        )
+
+
+@contextmanager
+def without_dates(m: Matcher, active: bool = True) -> Iterator[None]:
+    """Read every claim as undated for a while (as the bundled KB, whose entries carry no dates)."""
+    saved = m._claim_day
+    if active:
+        m._claim_day = {}
+    try:
+        yield
+    finally:
+        m._claim_day = saved
+
+
+def write_constants(values: dict[str, str]) -> None:
+    """Rewrite the fitted constants in knowledge/matcher.py in place (``--tune --write``)."""
+    import knowledge.matcher as mm
+
+    path = Path(mm.__file__)
+    src = path.read_text(encoding="utf-8")
+    for name, value in values.items():
+        pat = re.compile(rf"^({name}(?:: [^=]+)? = )(\([^)]*\)|[^\n]+)", re.MULTILINE)
+        src, n = pat.subn(lambda mt, v=value: mt.group(1) + v, src, count=1)
+        if n != 1:
+            raise SystemExit(f"constant {name} not found in {path}")
+    path.write_text(src, encoding="utf-8")
+    print(f"wrote fitted constants to {path}")
 
 
 def run(data: Path, splits_to_run: tuple[str, ...] = SPLITS) -> dict[str, object]:
@@ -288,10 +374,11 @@ def run(data: Path, splits_to_run: tuple[str, ...] = SPLITS) -> dict[str, object
         table.append((split, "engine", eng))
         table.append((split, "bm25 only", bm))
     result["splits"] = splits
-    print(f"CheckThat! 2022 2A — KB {len(m)} entries, index build {build_s:.2f} s, "
-          f"strong={m.strong}, possible={m.possible}")
-    cols = ["MAP@1", "MAP@3", "MAP@5", "P@1", "R@20", "no_match_strong_%", "no_match_possible_%",
-            "p95_ms"]
+    print(
+        f"CheckThat! 2022 2A — KB {len(m)} entries, index build {build_s:.2f} s, "
+        f"strong={m.strong}, possible={m.possible}"
+    )
+    cols = ["MAP@1", "MAP@3", "MAP@5", "P@1", "R@20", "no_match_strong_%", "no_match_possible_%", "p95_ms"]
     print("| split | system | " + " | ".join(cols) + " |")
     print("|---|---|" + "---|" * len(cols))
     for split, system, mt in table:
@@ -304,10 +391,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--tune", action="store_true", help="refit weights on train, thresholds on train+dev")
+    ap.add_argument("--write", action="store_true", help="with --tune: write the constants to matcher.py")
     ap.add_argument("--splits", default=",".join(SPLITS), help="comma-separated splits to report")
     args = ap.parse_args(argv)
     if args.tune:
-        tune(args.data)
+        tune(args.data, args.write)
         return 0
     result = run(args.data, tuple(args.splits.split(",")))
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -150,16 +150,29 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     rows = []
     for size in (int(s) for s in args.sizes.split(",") if s.strip()):
-        cmd = [sys.executable, "-m", "benchmarks.speed", "--one", str(size), "--posts", str(args.posts),
-               "--data", str(args.data), "--naive-posts", str(args.naive_posts)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "benchmarks.speed",
+            "--one",
+            str(size),
+            "--posts",
+            str(args.posts),
+            "--data",
+            str(args.data),
+            "--naive-posts",
+            str(args.naive_posts),
+        ]
         out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
         rows.append(json.loads(out.strip().splitlines()[-1]))
     print("| KB entries | build s | p50 ms | p95 ms | p99 ms | peak RSS MB | naive WRatio ms (median) | speed-up |")
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['size']:,} | {r['build_s']:.2f} | {r['p50_ms']:.2f} | {r['p95_ms']:.2f} | "
-              f"{r['p99_ms']:.2f} | {r['peak_rss_mb']:.0f} | {r['naive_wratio_median_ms']:.0f} "
-              f"(n={r['naive_posts']}) | {r['speedup_median']:.0f}x |")
+        print(
+            f"| {r['size']:,} | {r['build_s']:.2f} | {r['p50_ms']:.2f} | {r['p95_ms']:.2f} | "
+            f"{r['p99_ms']:.2f} | {r['peak_rss_mb']:.0f} | {r['naive_wratio_median_ms']:.0f} "
+            f"(n={r['naive_posts']}) | {r['speedup_median']:.0f}x |"
+        )
     RESULTS.mkdir(parents=True, exist_ok=True)
     out_path = RESULTS / "speed.json"
     out_path.write_text(json.dumps({"posts": args.posts, "rows": rows}, indent=2))

@@ -15,10 +15,16 @@ Pipeline for one post (:meth:`Matcher.match`):
    coverage of the claim by that window and by the whole post, how much of the window the claim
    explains, rapidfuzz ``token_set_ratio`` on stemmed terms and ``partial_ratio`` on normalised
    text (both built for "short claim inside a longer text"), BM25 relative to the best candidate,
-   shared / missing numbers. A logistic model (weights fitted on CheckThat! 2022 2A train, see
-   ``benchmarks/checkthat.py --tune``) turns them into a probability, reported as 0-100. Matching
-   moderator keywords add a small fixed bonus (the benchmark has no keywords to learn it from).
-   An entry scores as its best document; each claim is reported once, with its best fragment.
+   shared / missing numbers, and the distance between the claim's date (``published``) and the
+   post's date (passed as ``posted`` or written in the post, e.g. a tweet's signature; neutral when
+   either is unknown). A linear ranking score (weights fitted pairwise on CheckThat! 2022 2A train,
+   see ``benchmarks/checkthat.py --tune``) and a logistic calibration turn them into a probability,
+   reported as 0-100. Matching moderator keywords add a small fixed bonus (the benchmark has no
+   keywords to learn it from). Every document is read at two levels: against the whole post (BM25
+   and rank relative to the post's best document) and against its fragment alone (BM25 over the
+   fragment's terms, relative to the best document on that fragment), so that a second, distinct
+   claim in another sentence is judged on that sentence, not against the post's first claim. An
+   entry scores as the better of its two readings; each claim is reported once, with its fragment.
 5. Thresholds. Below ``possible`` nothing is reported; ``strong`` at or above ``strong``. A post with
    fewer than ``MIN_STRONG_TERMS`` meaningful terms is at most "possible".
 
@@ -38,6 +44,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import numpy.typing as npt
@@ -46,6 +53,7 @@ from rapidfuzz import fuzz
 from knowledge.normalize import (
     canonical_url,
     extract_urls,
+    find_date,
     normalize,
     numbers,
     split_sentences,
@@ -58,8 +66,8 @@ from knowledge.schema import Claim
 __all__ = ["DEFAULT_POSSIBLE", "DEFAULT_STRONG", "Match", "Matcher", "FEATURES"]
 
 # Thresholds on the 0-100 score, tuned on CheckThat! 2022 2A train+dev (benchmarks/checkthat.py --tune).
-DEFAULT_STRONG: float = 71.2
-DEFAULT_POSSIBLE: float = 21.7
+DEFAULT_STRONG: float = 75.8
+DEFAULT_POSSIBLE: float = 22.9
 
 MAX_CHARS = 8_000  # Telegram messages are <= 4096 characters; anything beyond is not read
 MAX_SEGMENTS = 64
@@ -74,56 +82,146 @@ BM25_B = 0.4
 # Linear re-ranker. Order of FEATURES matches candidate_features(); weights fitted pairwise on
 # CheckThat! train by `python -m benchmarks.checkthat --tune`.
 FEATURES: tuple[str, ...] = (
-    "cov_win", "prec_win", "cov_post", "fz_set", "fz_part", "bm25_rel", "num_shared", "num_missing",
-    "short", "bm25_claim_rel", "rank_recip", "bigram",
+    "cov_win",
+    "prec_win",
+    "cov_post",
+    "fz_set",
+    "fz_part",
+    "bm25_rel",
+    "num_shared",
+    "num_missing",
+    "short",
+    "bm25_claim_rel",
+    "rank_recip",
+    "bigram",
+    "date_near",
+    "date_gap",
+    "date_known",
+    "date_week",
 )
 WEIGHTS: tuple[float, ...] = (
-    2.113, -3.756, -2.035, 4.190, 2.072, 9.679, -1.265, -1.089, 0.000, 0.827, 0.807, -0.653,
+    0.658,
+    -1.389,
+    2.307,
+    1.049,
+    0.409,
+    6.850,
+    -1.398,
+    0.320,
+    0.000,
+    0.883,
+    1.145,
+    -1.029,
+    1.204,
+    -4.361,
+    1.239,
+    0.911,
 )
 # Calibration (second stage): p = sigmoid(CAL_B + CAL_A * rank score + CAL_MARGIN * margin to the
 # best other claim + CAL_W . absolute features). Fitted on train queries with their gold claims present
 # AND removed, so that a high score means "this claim is really in the post", not just "best of a bad lot".
-ABS_FEATURES: tuple[str, ...] = ("cov_win", "prec_win", "cov_post", "fz_set", "fz_part", "bigram")
-CAL_A: float = 0.3217
-CAL_B: float = -7.6674
-CAL_MARGIN: float = 0.6233
-CAL_W: tuple[float, ...] = (1.629, 3.901, 3.023, -2.967, -1.698, 0.592)
+ABS_FEATURES: tuple[str, ...] = (
+    "cov_win",
+    "prec_win",
+    "cov_post",
+    "fz_set",
+    "fz_part",
+    "bigram",
+    "date_known",
+)
+CAL_A: float = 0.3970
+CAL_B: float = -9.1065
+CAL_MARGIN: float = 0.6002
+CAL_W: tuple[float, ...] = (2.330, 4.704, 1.732, -2.473, -0.056, 0.914, 0.135)
 MARGIN_CAP = 5.0
 # A typical runner-up's ranking score on CheckThat! train: the competitor assumed when a small KB
 # offers none, so that a lone candidate is neither rewarded nor punished for being alone.
-Z_FLOOR: float = 9.781
+Z_FLOOR: float = 7.398
+# A claim dated this many days before .. after a date written in the post counts as "near".
+DATE_NEAR = (-3, 30)
 
 
-def per_claim(
-    rows: list[tuple[str, list[float], str, int, int]],
-) -> list[tuple[str, float, float, list[float], str, int, int]]:
-    """Stage 1: (claim id, ranking score z, margin, features, fragment, post words, keyword hits).
+@dataclass(slots=True)
+class Candidate:
+    """One retrieved document of a claim, with its features (see :meth:`Matcher.candidate_features`).
 
-    An entry takes its best document. The margin is z minus the best *other* claim's z on the same
-    fragment (a clear winner there is more credible than one of many look-alikes); comparing only
-    within a fragment keeps a second, different claim of a multi-claim post from being punished for
-    the first one. Alone on its fragment, a claim is compared with a typical runner-up (Z_FLOOR).
+    ``f`` reads the document against the whole post (BM25 and rank relative to the post's best
+    document); ``f_seg`` reads it against its fragment alone, as if the fragment had been sent on
+    its own (BM25 over the fragment's terms, relative to the best document on the same fragment).
+    The second is what lets a post's second, different claim be reported on its own merits.
     """
-    best: dict[str, tuple[float, list[float], str, int, int]] = {}
-    for claim_id, f, fragment, n_terms, kw_hits in rows:
-        z = sum(w * x for w, x in zip(WEIGHTS, f, strict=True))
-        if claim_id not in best or z > best[claim_id][0]:
-            best[claim_id] = (z, f, fragment, n_terms, kw_hits)
+
+    claim_id: str
+    f: list[float]
+    f_seg: list[float]
+    fragment: str
+    n_words: int  # meaningful words in the post
+    seg_words: int  # meaningful words in the fragment
+    kw_hits: int
+
+
+@dataclass(slots=True)
+class ClaimEvidence:
+    """A claim's best document read at one level ("post" or "segment")."""
+
+    claim_id: str
+    level: str
+    z: float  # ranking score
+    margin: float  # z minus the best other claim's z on the same fragment, capped
+    f: list[float]
+    fragment: str
+    n_words: int  # meaningful words of the text this level reads (post or fragment)
+    kw_hits: int
+
+
+def _rank_score(f: list[float]) -> float:
+    return sum(w * x for w, x in zip(WEIGHTS, f, strict=True))
+
+
+def _with_margins(best: dict[str, tuple[float, Candidate, list[float]]], level: str) -> list[ClaimEvidence]:
     by_fragment: dict[str, list[float]] = {}
-    for z, _f, fragment, _n, _kw in best.values():
-        by_fragment.setdefault(fragment, []).append(z)
+    for z, c, _f in best.values():
+        by_fragment.setdefault(c.fragment, []).append(z)
     for zs in by_fragment.values():
         zs.sort(reverse=True)
-    out = []
-    for claim_id, (z, f, fragment, n_terms, kw_hits) in best.items():
-        zs = by_fragment[fragment]
-        if z >= zs[0]:
-            other = max(zs[1] if len(zs) > 1 else Z_FLOOR, Z_FLOOR)
-        else:
-            other = zs[0]
+    out: list[ClaimEvidence] = []
+    for claim_id, (z, c, f) in best.items():
+        zs = by_fragment[c.fragment]
+        other = max(zs[1] if len(zs) > 1 else Z_FLOOR, Z_FLOOR) if z >= zs[0] else zs[0]
         margin = max(-MARGIN_CAP, min(MARGIN_CAP, z - other))
-        out.append((claim_id, z, margin, f, fragment, n_terms, kw_hits))
+        n = c.n_words if level == "post" else c.seg_words
+        out.append(ClaimEvidence(claim_id, level, z, margin, f, c.fragment, n, c.kw_hits))
     return out
+
+
+def per_claim(rows: list[Candidate]) -> list[ClaimEvidence]:
+    """Stage 1: each claim's best document, at the post level and (if it differs) the segment level.
+
+    An entry takes its best document. The margin is z minus the best *other* claim's z on the same
+    fragment (a clear winner there is more credible than one of many look-alikes). Alone on its
+    fragment, a claim is compared with a typical runner-up (Z_FLOOR). The segment level reads each
+    fragment as if it had been sent alone, so that a second, distinct claim in another sentence of a
+    post is judged on that sentence, not against the post's first claim; it is only used for
+    fragments with at least ``MIN_STRONG_TERMS`` meaningful words and for posts of several segments.
+    """
+    post: dict[str, tuple[float, Candidate, list[float]]] = {}
+    seg: dict[str, tuple[float, Candidate, list[float]]] = {}
+    for c in rows:
+        z = _rank_score(c.f)
+        if c.claim_id not in post or z > post[c.claim_id][0]:
+            post[c.claim_id] = (z, c, c.f)
+        if c.f_seg is not c.f and c.seg_words >= MIN_STRONG_TERMS:
+            zs = _rank_score(c.f_seg)
+            if c.claim_id not in seg or zs > seg[c.claim_id][0]:
+                seg[c.claim_id] = (zs, c, c.f_seg)
+    return _with_margins(post, "post") + _with_margins(seg, "segment")
+
+
+def calibrated(e: ClaimEvidence) -> float:
+    """Stage 2: the 0-100 score of one piece of evidence."""
+    logit = CAL_B + CAL_A * e.z + CAL_MARGIN * e.margin + KEYWORD_BONUS * e.kw_hits
+    logit += sum(c * e.f[_ABS_IDX[i]] for i, c in enumerate(CAL_W))
+    return 100.0 / (1.0 + math.exp(-max(-30.0, min(30.0, logit))))
 
 
 _ABS_IDX: tuple[int, ...] = tuple(FEATURES.index(n) for n in ABS_FEATURES)
@@ -171,6 +269,7 @@ class _Window:
     mass: float  # idf mass of all terms, unknown terms at the maximal idf
     norm: str
     term_str: str
+    n_words: int  # meaningful words (stop words excluded)
 
 
 class Matcher:
@@ -198,6 +297,8 @@ class Matcher:
         self._doc_terms: list[tuple[int, ...]] = []
         self._doc_norm: list[str] = []
         self._doc_nums: list[frozenset[str]] = []
+        self._doc_len: list[int] = []
+        self._claim_day: dict[str, int] = {}
         self._alive = _Grow(np.bool_, False)
         self._n_alive = 0
         self._len_sum = 0
@@ -261,6 +362,9 @@ class Matcher:
 
     def _index_claim_meta(self, claim: Claim) -> None:
         self._claims[claim.id] = claim
+        day = claim.published or claim.updated
+        if day is not None:
+            self._claim_day[claim.id] = day.toordinal()
         for origin in claim.origins:
             if origin.url:
                 self._url_index.setdefault(canonical_url(origin.url), set()).add(claim.id)
@@ -295,6 +399,7 @@ class Matcher:
         self._doc_terms.append(tuple(tf))
         self._doc_norm.append(norm)
         self._doc_nums.append(frozenset(numbers(norm)))
+        self._doc_len.append(len(terms))
         self._alive.append(True)
         self._n_alive += 1
         self._len_sum += len(terms)
@@ -378,6 +483,7 @@ class Matcher:
                 if doc < self._main_docs:
                     self._dead_in_main += 1
         self._claim_keywords.pop(claim_id, None)
+        self._claim_day.pop(claim_id, None)
         for origin in claim.origins:
             if origin.url:
                 ids = self._url_index.get(canonical_url(origin.url))
@@ -439,22 +545,25 @@ class Matcher:
         urls: Iterable[str] = (),
         exact_keys: Iterable[str] = (),
         limit: int = 5,
+        posted: date | None = None,
     ) -> list[Match]:
-        """Claims found in `text`, best first, each once, at most `limit`; never raises on odd input."""
+        """Claims found in `text`, best first, each once, at most `limit`; never raises on odd input.
+
+        `posted`, the post's date if the caller knows it, helps rank claims of the same period;
+        without it the last date written in the post is used, if any.
+        """
         if limit <= 0:
             return []
         text = text if isinstance(text, str) else ""
         found: dict[str, Match] = {}
         self._exact_matches(text, urls, exact_keys, found)
-        for m in self._fuzzy_matches(text[:MAX_CHARS]):
+        for m in self._fuzzy_matches(text[:MAX_CHARS], posted):
             if m.claim.id not in found:
                 found[m.claim.id] = m
         out = sorted(found.values(), key=lambda m: -m.score)
         return out[:limit]
 
-    def _exact_matches(
-        self, text: str, urls: Iterable[str], keys: Iterable[str], found: dict[str, Match]
-    ) -> None:
+    def _exact_matches(self, text: str, urls: Iterable[str], keys: Iterable[str], found: dict[str, Match]) -> None:
         first = next(iter(split_sentences(text[:MAX_CHARS])), "")
         all_urls = list(urls) + extract_urls(text[: MAX_CHARS * 4])
         for url in all_urls:
@@ -479,14 +588,12 @@ class Matcher:
                     scores[self._post_doc[lo:hi]] += np.float32(w) * self._post_w[lo:hi]
             delta = self._delta.get(tid)
             if delta is not None:
-                scores[np.asarray(delta[0], dtype=np.int64)] += np.float32(w) * np.asarray(
-                    delta[1], dtype=np.float32
-                )
+                scores[np.asarray(delta[0], dtype=np.int64)] += np.float32(w) * np.asarray(delta[1], dtype=np.float32)
         scores[~self._alive.view().astype(bool)] = 0.0
         return scores
 
-    def _fuzzy_matches(self, text: str) -> list[Match]:
-        feats = self.candidates(text)
+    def _fuzzy_matches(self, text: str, posted: date | None = None) -> list[Match]:
+        feats = self.candidates(text, posted=posted)
         out: list[Match] = []
         for claim_id, score, fragment, n_terms in feats:
             if score < self.possible:
@@ -495,28 +602,31 @@ class Matcher:
             out.append(Match(self._claims[claim_id], score, strength, fragment))
         return out
 
-    def candidates(self, text: str) -> list[tuple[str, float, str, int]]:
-        """(claim id, score, fragment, meaningful terms in the post) for every candidate claim."""
-        return self.scored(self.candidate_features(text))
+    def candidates(self, text: str, *, posted: date | None = None) -> list[tuple[str, float, str, int]]:
+        """(claim id, score, fragment, meaningful words read) for every candidate claim, best first."""
+        return self.scored(self.candidate_features(text, posted=posted))
 
     @staticmethod
-    def scored(
-        rows: list[tuple[str, list[float], str, int, int]],
-    ) -> list[tuple[str, float, str, int]]:
-        """Two-stage scoring of candidate_features() rows, one row per claim, best first."""
-        out: list[tuple[str, float, str, int]] = []
-        for claim_id, z, margin, f, fragment, n_terms, kw_hits in per_claim(rows):
-            logit = CAL_B + CAL_A * z + CAL_MARGIN * margin + KEYWORD_BONUS * kw_hits
-            logit += sum(c * f[_ABS_IDX[i]] for i, c in enumerate(CAL_W))
-            score = 100.0 / (1.0 + math.exp(-max(-30.0, min(30.0, logit))))
-            out.append((claim_id, round(score, 2), fragment, n_terms))
+    def scored(rows: list[Candidate]) -> list[tuple[str, float, str, int]]:
+        """Two-stage scoring of candidate_features() rows, one row per claim, best first.
+
+        A claim's score is the better of its post-level and segment-level evidence; the fragment and
+        word count are those of the level that gave it.
+        """
+        best: dict[str, tuple[float, str, int]] = {}
+        for e in per_claim(rows):
+            score = round(calibrated(e), 2)
+            if e.claim_id not in best or score > best[e.claim_id][0]:
+                best[e.claim_id] = (score, e.fragment, e.n_words)
+        out = [(cid, score, frag, n) for cid, (score, frag, n) in best.items()]
         out.sort(key=lambda r: -r[1])
         return out
 
-    def candidate_features(self, text: str) -> list[tuple[str, list[float], str, int, int]]:
-        """Per candidate document: (claim id, FEATURES values, fragment, post terms, keyword hits).
+    def candidate_features(self, text: str, *, posted: date | None = None) -> list[Candidate]:
+        """Per candidate document: a :class:`Candidate` (features at post and segment level).
 
-        Public so that benchmarks can fit the re-ranker's weights on training data.
+        `posted` is the post's date if known; otherwise the last date written in the post (a tweet's
+        signature, "January 14, 2020") is used. Public so that benchmarks can fit the re-ranker.
         """
         if not self._n_alive or not text or not text.strip():
             return []
@@ -547,6 +657,9 @@ class Matcher:
         if not len(top):
             return []
         top = top[np.argsort(-scores[top])]
+        if posted is None:
+            posted = find_date(text)
+        post_day = posted.toordinal() if posted is not None else None
 
         # Windows: each segment and each pair of adjacent segments.
         seg_ids = [frozenset(vocab[t] for t in ts if t in vocab) for ts in seg_terms]
@@ -566,7 +679,8 @@ class Matcher:
             ids = seg_ids[a] | seg_ids[b]
             if not ids:
                 continue
-            mass = group_mass(set(seg_groups[a]) | set(seg_groups[b]))
+            groups_ab = set(seg_groups[a]) | set(seg_groups[b])
+            mass = group_mass(groups_ab)
             wi = len(windows)
             terms_ab = seg_terms[a] if a == b else seg_terms[a] + seg_terms[b]
             windows.append(
@@ -576,10 +690,13 @@ class Matcher:
                     mass=mass,
                     norm=norms[a] if a == b else norms[a] + " " + norms[b],
                     term_str=" ".join(terms_ab),
+                    n_words=len(groups_ab),
                 )
             )
             for t in ids:
                 term_windows.setdefault(t, []).append(wi)
+        # A window that is the whole post adds nothing at the segment level.
+        whole_post = len(segs) == 1
         post_ids = frozenset(known)
         post_bigrams: set[tuple[int, int]] = set()
         for ts in seg_terms:
@@ -593,9 +710,12 @@ class Matcher:
         post_nums = set()
         for nm in norms:
             post_nums |= numbers(nm)
-        n_post_terms = n_post_words
+        avgdl = self._avgdl()
+        k1, b_ = BM25_K1, BM25_B
 
-        rows: list[tuple[str, list[float], str, int, int]] = []
+        rows: list[Candidate] = []
+        seg_bm25: list[float] = []
+        row_win: list[int] = []
         for doc in top.tolist():
             dterms = self._doc_terms[doc]
             d_idf = self._idf(dterms).tolist()
@@ -622,6 +742,17 @@ class Matcher:
             missing = bool(d_nums) and not shared
             claim_id = self._doc_claim[doc]
             kw_hits = sum(1 for kw in self._claim_keywords.get(claim_id, ()) if kw <= post_ids)
+            day = self._claim_day.get(claim_id)
+            if day is not None and post_day is not None:
+                diff = day - post_day
+                date_f = [
+                    float(DATE_NEAR[0] <= diff <= DATE_NEAR[1]),
+                    min(1.0, math.log1p(abs(diff)) / 8.0),
+                    1.0,
+                    float(-1 <= diff <= 7),
+                ]
+            else:
+                date_f = [0.0, 0.0, 0.0, 0.0]
             f = [
                 cov_win,
                 prec_win,
@@ -631,19 +762,47 @@ class Matcher:
                 float(scores[doc]),  # made relative below
                 float(shared),
                 float(missing),
-                float(n_post_terms < MIN_STRONG_TERMS),
+                float(n_post_words < MIN_STRONG_TERMS),
                 claim_sum[claim_id],  # made relative below
                 0.0,  # rank, set below
-                sum(1 for bg in zip(dterms, dterms[1:], strict=False) if bg in post_bigrams)
-                / max(len(dterms) - 1, 1),
+                sum(1 for bg in zip(dterms, dterms[1:], strict=False) if bg in post_bigrams) / max(len(dterms) - 1, 1),
+                *date_f,
             ]
-            rows.append((claim_id, f, win.text, n_post_terms, min(kw_hits, 2)))
+            rows.append(Candidate(claim_id, f, f, win.text, n_post_words, win.n_words, min(kw_hits, 2)))
+            if not whole_post:
+                # BM25 of the document against the window's terms alone (tf taken as 1).
+                tw = (k1 + 1) / (1 + k1 * (1 - b_ + b_ * self._doc_len[doc] / avgdl))
+                seg_bm25.append(tw * sum(w for t, w in zip(dterms, d_idf, strict=True) if t in win.terms))
+                row_win.append(best_wi)
         # BM25 relative to the post's best document, and its rank. (Tried: relative to the best on
-        # the same window, to favour a multi-claim post's second claim; MAP@5 on train fell 0.82 -> 0.77.)
-        i_bm, i_claim, i_rank = (FEATURES.index(n) for n in ("bm25_rel", "bm25_claim_rel", "rank_recip"))
+        # the same window, to favour a multi-claim post's second claim; MAP@5 on train fell 0.82 -> 0.77.
+        # That reading is kept apart, as the segment level below.)
+        i_bm, i_claim, i_rank, i_cov_post, i_cov_win = (
+            FEATURES.index(n) for n in ("bm25_rel", "bm25_claim_rel", "rank_recip", "cov_post", "cov_win")
+        )
         s_best = float(scores[top[0]]) or 1.0
-        for rank, (_cid, f, _t, _n, _k) in enumerate(rows, start=1):
-            f[i_bm] /= s_best
-            f[i_claim] /= s_best
-            f[i_rank] = 1.0 / rank
+        for rank, c in enumerate(rows, start=1):
+            c.f[i_bm] /= s_best
+            c.f[i_claim] /= s_best
+            c.f[i_rank] = 1.0 / rank
+        if whole_post:
+            return rows
+        # Segment level: each fragment read alone, documents compared with the others on it.
+        by_win: dict[int, list[int]] = {}
+        for i, wi in enumerate(row_win):
+            by_win.setdefault(wi, []).append(i)
+        for idx in by_win.values():
+            idx.sort(key=lambda i: -seg_bm25[i])
+            best_s = seg_bm25[idx[0]] or 1.0
+            claim_seg: dict[str, float] = {}
+            for i in idx:
+                claim_seg[rows[i].claim_id] = claim_seg.get(rows[i].claim_id, 0.0) + seg_bm25[i]
+            for rank, i in enumerate(idx, start=1):
+                c = rows[i]
+                fs = list(c.f)
+                fs[i_bm] = seg_bm25[i] / best_s
+                fs[i_claim] = claim_seg[c.claim_id] / best_s
+                fs[i_rank] = 1.0 / rank
+                fs[i_cov_post] = fs[i_cov_win]
+                c.f_seg = fs
         return rows

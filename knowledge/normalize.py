@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -38,6 +39,7 @@ __all__ = [
     "text_mode",
     "numbers",
     "transliterate",
+    "find_date",
     "STOP_WORDS",
 ]
 
@@ -95,8 +97,11 @@ def canonical_url(url: str) -> str:
     if host == "t.me" and path.startswith("/s/"):
         path = path[2:]
     query = urlencode(
-        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-         if not k.lower().startswith("utm_") and k.lower() not in ("fbclid", "gclid", "si")]
+        [
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not k.lower().startswith("utm_") and k.lower() not in ("fbclid", "gclid", "si")
+        ]
     )
     return urlunsplit((scheme, host, path, query, ""))
 
@@ -115,14 +120,42 @@ _DECIMAL_COMMA_RE = re.compile(r"(?<=\d),(?=\d)")
 # combining marks (stress accents, emoji variation selectors, keycaps), symbols (emoji, dingbats).
 _DROP_CATS = frozenset({"Cf", "Cs", "Co", "Cn", "Mn", "Me", "So", "Sk"})
 
-_LAT2CYR = str.maketrans({
-    "a": "а", "b": "в", "c": "с", "e": "е", "h": "н", "i": "і", "k": "к", "m": "м",
-    "o": "о", "p": "р", "t": "т", "x": "х", "y": "у",
-})
-_CYR2LAT = str.maketrans({
-    "а": "a", "в": "b", "с": "c", "е": "e", "н": "h", "і": "i", "к": "k", "м": "m",
-    "о": "o", "р": "p", "т": "t", "х": "x", "у": "y", "ѕ": "s", "ј": "j",
-})
+_LAT2CYR = str.maketrans(
+    {
+        "a": "а",
+        "b": "в",
+        "c": "с",
+        "e": "е",
+        "h": "н",
+        "i": "і",
+        "k": "к",
+        "m": "м",
+        "o": "о",
+        "p": "р",
+        "t": "т",
+        "x": "х",
+        "y": "у",
+    }
+)
+_CYR2LAT = str.maketrans(
+    {
+        "а": "a",
+        "в": "b",
+        "с": "c",
+        "е": "e",
+        "н": "h",
+        "і": "i",
+        "к": "k",
+        "м": "m",
+        "о": "o",
+        "р": "p",
+        "т": "t",
+        "х": "x",
+        "у": "y",
+        "ѕ": "s",
+        "ј": "j",
+    }
+)
 _WORD_RE = re.compile(r"\w+")
 _CYR_RE = re.compile(r"[а-яёіїєґ]")
 _MIXED_RE = re.compile(r"[a-z][а-яёіїєґ]|[а-яёіїєґ][a-z]")
@@ -178,9 +211,12 @@ def normalize(text: str) -> str:
     # Invisible and symbol characters go first: "@\u200bname" or "ht\u200btps://" must not hide
     # a mention or a link from the patterns below.
     s = unicodedata.normalize("NFKC", text).translate(_CLEAN_TABLE)
-    s = _URL_RE.sub(" ", s)
-    s = _MENTION_RE.sub(" ", s)
-    s = _HASHTAG_RE.sub(_split_hashtag, s)  # before casefold: camel case splits "#KurskOffensive"
+    if "." in s or "/" in s:
+        s = _URL_RE.sub(" ", s)
+    if "@" in s:
+        s = _MENTION_RE.sub(" ", s)
+    if "#" in s:
+        s = _HASHTAG_RE.sub(_split_hashtag, s)  # before casefold: camel case splits "#KurskOffensive"
     s = unicodedata.normalize("NFKC", s.casefold())
     s = s.translate(_CLEAN_TABLE)
     s = s.replace("ё", "е").replace("#", " ")
@@ -224,6 +260,63 @@ def numbers(normalized: str) -> set[str]:
     return set(_NUM_RE.findall(normalized))
 
 
+# --- dates --------------------------------------------------------------------------------------
+
+_MONTHS = {
+    m: i
+    for i, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for m in names
+}
+_MONTH_ALT = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_DATE_RE = re.compile(
+    rf"\b(?:(?P<m1>{_MONTH_ALT})\.? (?P<d1>\d{{1,2}}),? (?P<y1>(?:19|20)\d\d)"  # January 14, 2020
+    rf"|(?P<d2>\d{{1,2}}) (?P<m2>{_MONTH_ALT})\.?,? (?P<y2>(?:19|20)\d\d)"  # 14 January 2020
+    r"|(?P<y3>(?:19|20)\d\d)-(?P<m3>\d\d)-(?P<d3>\d\d)"  # 2020-01-14
+    r"|(?P<d4>\d\d)\.(?P<m4>\d\d)\.(?P<y4>(?:19|20)\d\d))\b",  # 14.01.2020
+    re.IGNORECASE,
+)
+
+
+_YEAR_RE = re.compile(r"(?:19|20)\d\d")
+
+
+def find_date(text: str) -> date | None:
+    """The last calendar date written in `text` (a tweet's or post's signature), if any."""
+    found: date | None = None
+    if not text or not _YEAR_RE.search(text):  # cheap test first: most posts carry no year
+        return None
+    for m in _DATE_RE.finditer(text):
+        g = m.groupdict()
+        try:
+            if g["m1"]:
+                found = date(int(g["y1"]), _MONTHS[g["m1"].lower()], int(g["d1"]))
+            elif g["m2"]:
+                found = date(int(g["y2"]), _MONTHS[g["m2"].lower()], int(g["d2"]))
+            elif g["y3"]:
+                found = date(int(g["y3"]), int(g["m3"]), int(g["d3"]))
+            else:
+                found = date(int(g["y4"]), int(g["m4"]), int(g["d4"]))
+        except ValueError:
+            continue
+    return found
+
+
 # --- stop words ----------------------------------------------------------------------------------
 
 _EN_STOP = """a about above after again against all am an and any are as at be because been before being
@@ -242,20 +335,52 @@ _UK_STOP = """а аби або але б без би був була були б
 де для до з за и із її їх й к коли ми мені на навіть над не нам нас неї них ні ну о об однак от по при про
 та так також там те теж ти то тобто того тож той тут у уже хоча це цей ця ці цього цієї чи що щоб як який
 яка яке які ось сам сама само самі свій своє свої своїх себе цим цих цьому ще є""".split()
-STOP_WORDS: frozenset[str] = frozenset(
-    w.replace("ё", "е") for w in _EN_STOP + _RU_STOP + _UK_STOP
-)
+STOP_WORDS: frozenset[str] = frozenset(w.replace("ё", "е") for w in _EN_STOP + _RU_STOP + _UK_STOP)
 _EN_STOP_SET = frozenset(_EN_STOP)
 
 # --- transliteration -------------------------------------------------------------------------------
 
 # One Latin form for Russian and Ukrainian; letters that people swap when typing are folded together.
 _CYR2SKEL = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "ґ": "g", "д": "d", "е": "e", "ё": "e", "є": "e",
-    "э": "e", "ж": "zh", "з": "z", "и": "i", "і": "i", "ї": "i", "й": "i", "ы": "i", "к": "k",
-    "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u",
-    "ф": "f", "х": "h", "ц": "c", "ч": "ch", "ш": "sh", "щ": "sch", "ъ": "", "ь": "", "ю": "ju",
-    "я": "ja", "'": "", "’": "",
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "г": "g",
+    "ґ": "g",
+    "д": "d",
+    "е": "e",
+    "ё": "e",
+    "є": "e",
+    "э": "e",
+    "ж": "zh",
+    "з": "z",
+    "и": "i",
+    "і": "i",
+    "ї": "i",
+    "й": "i",
+    "ы": "i",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "о": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ф": "f",
+    "х": "h",
+    "ц": "c",
+    "ч": "ch",
+    "ш": "sh",
+    "щ": "sch",
+    "ъ": "",
+    "ь": "",
+    "ю": "ju",
+    "я": "ja",
+    "'": "",
+    "’": "",
 }
 _CYR2SKEL_TABLE = str.maketrans(_CYR2SKEL)
 
@@ -268,19 +393,63 @@ def transliterate(text: str) -> str:
 # Latin -> Cyrillic, longest match first, for reading transliterated Russian back.
 _LAT2RU_RULES: list[tuple[str, str]] = sorted(
     [
-        ("shch", "щ"), ("sch", "щ"), ("zh", "ж"), ("kh", "х"), ("ch", "ч"), ("sh", "ш"),
-        ("ts", "ц"), ("tz", "ц"), ("ya", "я"), ("ja", "я"), ("ia", "я"), ("yu", "ю"), ("ju", "ю"),
-        ("iu", "ю"), ("yo", "е"), ("jo", "е"), ("ye", "е"), ("je", "е"), ("a", "а"), ("b", "б"),
-        ("c", "ц"), ("d", "д"), ("e", "е"), ("f", "ф"), ("g", "г"), ("h", "х"), ("i", "и"),
-        ("j", "й"), ("k", "к"), ("l", "л"), ("m", "м"), ("n", "н"), ("o", "о"), ("p", "п"),
-        ("q", "к"), ("r", "р"), ("s", "с"), ("t", "т"), ("u", "у"), ("v", "в"), ("w", "в"),
-        ("x", "кс"), ("y", "ы"), ("z", "з"),
+        ("shch", "щ"),
+        ("sch", "щ"),
+        ("zh", "ж"),
+        ("kh", "х"),
+        ("ch", "ч"),
+        ("sh", "ш"),
+        ("ts", "ц"),
+        ("tz", "ц"),
+        ("ya", "я"),
+        ("ja", "я"),
+        ("ia", "я"),
+        ("yu", "ю"),
+        ("ju", "ю"),
+        ("iu", "ю"),
+        ("yo", "е"),
+        ("jo", "е"),
+        ("ye", "е"),
+        ("je", "е"),
+        ("a", "а"),
+        ("b", "б"),
+        ("c", "ц"),
+        ("d", "д"),
+        ("e", "е"),
+        ("f", "ф"),
+        ("g", "г"),
+        ("h", "х"),
+        ("i", "и"),
+        ("j", "й"),
+        ("k", "к"),
+        ("l", "л"),
+        ("m", "м"),
+        ("n", "н"),
+        ("o", "о"),
+        ("p", "п"),
+        ("q", "к"),
+        ("r", "р"),
+        ("s", "с"),
+        ("t", "т"),
+        ("u", "у"),
+        ("v", "в"),
+        ("w", "в"),
+        ("x", "кс"),
+        ("y", "ы"),
+        ("z", "з"),
     ],
     key=lambda r: -len(r[0]),
 )
 _WORD_END_RULES: list[tuple[str, str]] = [
-    ("iy", "ий"), ("yy", "ый"), ("ij", "ий"), ("yj", "ый"), ("yi", "ый"), ("oy", "ой"), ("oj", "ой"),
-    ("ay", "ай"), ("ey", "ей"),
+    ("iy", "ий"),
+    ("yy", "ый"),
+    ("ij", "ий"),
+    ("yj", "ый"),
+    ("yi", "ый"),
+    ("oy", "ой"),
+    ("oj", "ой"),
+    ("ay", "ай"),
+    ("ey", "ей"),
 ]
 
 
@@ -344,11 +513,20 @@ def _latin_terms(word: str, translit: bool) -> tuple[str, ...]:
     return ((en,) if sk == en else (en, sk)) + extra
 
 
-def _text_lang(words: list[str], hint: str | None) -> tuple[str, bool]:
+def _text_lang(words: list[str], hint: str | None, norm: str | None = None) -> tuple[str, bool]:
     """(Cyrillic stemmer language, whether Latin words may be transliterated Russian)."""
-    uk = sum(1 for w in words if _UK_ONLY.intersection(w))
-    ru = sum(1 for w in words if _RU_ONLY.intersection(w))
-    cyr_lang = hint if hint in ("ru", "uk") else ("uk" if uk > ru else "ru")
+    if hint in ("ru", "uk"):
+        cyr_lang = hint
+    elif norm is not None and not _CYR_RE.search(norm):
+        cyr_lang = "ru"  # no Cyrillic word to stem
+    else:
+        uk = ru = 0
+        for w in words:
+            if not _UK_ONLY.isdisjoint(w):
+                uk += 1
+            elif not _RU_ONLY.isdisjoint(w):
+                ru += 1
+        cyr_lang = "uk" if uk > ru else "ru"
     if hint == "en":
         return cyr_lang, False
     latin = [w for w in words if _LAT_RE.match(w)]
@@ -362,12 +540,10 @@ def _text_lang(words: list[str], hint: str | None) -> tuple[str, bool]:
 
 def text_mode(norm: str, lang: str | None = None) -> tuple[str, bool]:
     """How to read a normalised text: (Cyrillic stemmer "ru"/"uk", Latin may be translit)."""
-    return _text_lang(_TERM_RE.findall(norm), lang)
+    return _text_lang(_TERM_RE.findall(norm), lang, norm)
 
 
-def word_terms(
-    norm: str, lang: str | None = None, *, mode: tuple[str, bool] | None = None
-) -> list[tuple[str, ...]]:
+def word_terms(norm: str, lang: str | None = None, *, mode: tuple[str, bool] | None = None) -> list[tuple[str, ...]]:
     """Index terms of an already normalised string, grouped per source word.
 
     A word can give several terms (English stem + transliteration skeleton + prefix); scorers that
@@ -377,29 +553,44 @@ def word_terms(
     words = _TERM_RE.findall(norm)
     if not words:
         return []
-    cyr_lang, translit = mode if mode is not None else _text_lang(words, lang)
+    cyr_lang, translit = mode if mode is not None else _text_lang(words, lang, norm)
+    cache = _WORD_CACHE[(cyr_lang, translit)]
     out: list[tuple[str, ...]] = []
     for w in words:
-        if w[0].isdigit() and _NUM_RE.fullmatch(w):
-            out.append((w,))
-            continue
-        if w in STOP_WORDS or len(w) < 2:
-            continue
-        if _CYR_RE.search(w):
-            group = _cyr_term(w, cyr_lang)
-        elif _LAT_RE.search(w):
-            group = _latin_terms(w, translit)
-        else:
-            group = (w,)
-        group = tuple(t for t in group if t)
+        group = cache.get(w)
+        if group is None:
+            group = _word_group(w, cyr_lang, translit)
+            if len(cache) < _WORD_CACHE_MAX:
+                cache[w] = group
         if group:
             out.append(group)
     return out
 
 
-def terms_of_normalized(
-    norm: str, lang: str | None = None, *, mode: tuple[str, bool] | None = None
-) -> list[str]:
+def _word_group(w: str, cyr_lang: str, translit: bool) -> tuple[str, ...]:
+    """The terms of one word (empty for a stop word)."""
+    if w[0].isdigit() and _NUM_RE.fullmatch(w):
+        return (w,)
+    if w in STOP_WORDS or len(w) < 2:
+        return ()
+    if _CYR_RE.search(w):
+        group = _cyr_term(w, cyr_lang)
+    elif _LAT_RE.search(w):
+        group = _latin_terms(w, translit)
+    else:
+        group = (w,)
+    return tuple(t for t in group if t)
+
+
+# Per distinct word and reading mode: its terms. Stemming and transliteration run once per word, not
+# once per occurrence (a 100k-entry KB has ~2M word occurrences but far fewer distinct words).
+_WORD_CACHE_MAX = 300_000
+_WORD_CACHE: dict[tuple[str, bool], dict[str, tuple[str, ...]]] = {
+    (lang, translit): {} for lang in ("ru", "uk") for translit in (False, True)
+}
+
+
+def terms_of_normalized(norm: str, lang: str | None = None, *, mode: tuple[str, bool] | None = None) -> list[str]:
     """Index terms for an already normalised string (see :func:`tokens`)."""
     return [t for group in word_terms(norm, lang, mode=mode) for t in group]
 

@@ -221,3 +221,17 @@ def test_thresholds_are_settable() -> None:
     assert all(x.strength == "possible" for x in m.match(post))
     m.possible = 100.1
     assert m.match(post) == []
+
+
+def test_post_date_ranks_the_claim_of_that_period_first() -> None:
+    from dataclasses import replace
+    from datetime import date
+
+    text = "Grain exported under the Black Sea deal went to rich European countries."
+    old = replace(make("grain-2022", text), published=date(2022, 8, 1))
+    new = replace(make("grain-2023", text), published=date(2023, 7, 20))
+    m = Matcher([old, new])
+    post = "Grain exported under the Black Sea deal went to rich European countries, not to Africa."
+    assert ids(m.match(post, posted=date(2023, 7, 18)))[0] == "grain-2023"
+    assert ids(m.match(post, posted=date(2022, 7, 30)))[0] == "grain-2022"
+    assert ids(m.match(post + " — Someone (@someone) July 31, 2022"))[0] == "grain-2022"

@@ -9,51 +9,76 @@ from knowledge.matcher import Matcher
 
 # (expected claim id, post). Written for this test, not copied from the KB's variants.
 CASES: list[tuple[str, str]] = [
-    ("kursk-mod-losses-67150",
-     "⚡️Минобороны РФ отчиталось: потери ВСУ в Курской области составили 67.150 человек, 392 танка "
-     "и 2428 орудий!!! 🔥🔥 #Курск #СВО\n\nПодписывайтесь на наш канал 👉 https://t.me/voenkor_z"),
-    ("kursk-mod-losses-67150",
-     "Russian MoD claims Ukraine lost 67 150 servicemen and 392 tanks in the Kursk region 🤔 "
-     "source: https://t.me/mod_russia/12345"),
-    ("kursk-340-killed-one-day",
-     "‼️ За минувшие сутки на курском направлении противник потерял свыше 340 военнослужащих ‼️\n"
-     "Подписаться | Прислать новость"),
-    ("kursk-340-killed-one-day",
-     "Міноборони РФ знову вигадує: нібито за одну добу на Курщині загинули понад 340 українських "
-     "військових 🙄 #фейк"),
-    ("kursk-sudzha-recaptured",
-     "🇷🇺 СРОЧНО! Суджа полностью освобождена, российские войска взяли город под контроль, "
-     "ВСУ отступают из Курской области!\nПодписывайтесь 👉 @frontline_news"),
-    ("kursk-sudzha-recaptured",
-     "Sudzha osvobozhdena! Rossiyskie voyska vzyali gorod pod kontrol, VSU otstupayut 💪"),
-    ("kursk-sudzha-recaptured",
-     "Російські війська повернули собі контроль над Суджею, українські сили відходять з Курщини. "
-     "Підписуйтесь на канал ✅"),
-    ("kursk-total-dominance",
-     "Наша армия полностью контролирует ситуацию: все контратаки ВСУ в Курской области отбиты, "
-     "враг несёт огромные потери 💥💥 #Курщина"),
-    ("kursk-ukraine-recruits-criminals",
-     "Киев совсем отчаялся — вербует в ВСУ уголовников и зэков прямо из колоний 😂 Подписывайтесь!"),
-    ("kursk-ukraine-recruits-criminals",
-     "Ukraine is now sending convicts and prisoners from its jails to the front lines, pro-Kremlin "
-     "channels claim. #disinfo"),
-    ("kursk-liberation-nearly-complete",
-     "Путин надел военную форму: освобождение Курской области от ВСУ близко к завершению, "
-     "заявили в Кремле 🇷🇺"),
-    ("kursk-ushakov-truce-pause",
-     "Ушаков заявил, что перемирие на 30 дней — это пауза для войны, а не для мира: Украина "
-     "перегруппируется и усилит оборону. Подписывайтесь на канал"),
-    ("kursk-ushakov-truce-pause",
-     "Ushakov: peremirie na 30 dney eto pauza dlya voyny, a ne dlya mira"),
-    ("kursk-no-foreign-help",
-     "Никаких северокорейцев в Курской области нет! Россия выбивает ВСУ своими силами, "
-     "без иностранной помощи 💪 #Курск"),
-    ("kursk-incursion-achieved-nothing",
-     "Курська авантюра Києва провалилася: вторгнення нічого не дало, крім величезних втрат ЗСУ. "
-     "Так пишуть російські пропагандисти 🤡"),
-    ("kursk-avc-shkval-war-crimes",
-     "AVC Group пишет: бойцы «Шквала» 129-й бригады ТрО — бывшие зэки, которые грабили и "
-     "расстреливали мирных жителей в Плёхово 😡 #военныепреступления"),
+    (
+        "kursk-mod-losses-67150",
+        "⚡️Минобороны РФ отчиталось: потери ВСУ в Курской области составили 67.150 человек, 392 танка "
+        "и 2428 орудий!!! 🔥🔥 #Курск #СВО\n\nПодписывайтесь на наш канал 👉 https://t.me/voenkor_z",
+    ),
+    (
+        "kursk-mod-losses-67150",
+        "Russian MoD claims Ukraine lost 67 150 servicemen and 392 tanks in the Kursk region 🤔 "
+        "source: https://t.me/mod_russia/12345",
+    ),
+    (
+        "kursk-340-killed-one-day",
+        "‼️ За минувшие сутки на курском направлении противник потерял свыше 340 военнослужащих ‼️\n"
+        "Подписаться | Прислать новость",
+    ),
+    (
+        "kursk-340-killed-one-day",
+        "Міноборони РФ знову вигадує: нібито за одну добу на Курщині загинули понад 340 українських "
+        "військових 🙄 #фейк",
+    ),
+    (
+        "kursk-sudzha-recaptured",
+        "🇷🇺 СРОЧНО! Суджа полностью освобождена, российские войска взяли город под контроль, "
+        "ВСУ отступают из Курской области!\nПодписывайтесь 👉 @frontline_news",
+    ),
+    ("kursk-sudzha-recaptured", "Sudzha osvobozhdena! Rossiyskie voyska vzyali gorod pod kontrol, VSU otstupayut 💪"),
+    (
+        "kursk-sudzha-recaptured",
+        "Російські війська повернули собі контроль над Суджею, українські сили відходять з Курщини. "
+        "Підписуйтесь на канал ✅",
+    ),
+    (
+        "kursk-total-dominance",
+        "Наша армия полностью контролирует ситуацию: все контратаки ВСУ в Курской области отбиты, "
+        "враг несёт огромные потери 💥💥 #Курщина",
+    ),
+    (
+        "kursk-ukraine-recruits-criminals",
+        "Киев совсем отчаялся — вербует в ВСУ уголовников и зэков прямо из колоний 😂 Подписывайтесь!",
+    ),
+    (
+        "kursk-ukraine-recruits-criminals",
+        "Ukraine is now sending convicts and prisoners from its jails to the front lines, pro-Kremlin "
+        "channels claim. #disinfo",
+    ),
+    (
+        "kursk-liberation-nearly-complete",
+        "Путин надел военную форму: освобождение Курской области от ВСУ близко к завершению, заявили в Кремле 🇷🇺",
+    ),
+    (
+        "kursk-ushakov-truce-pause",
+        "Ушаков заявил, что перемирие на 30 дней — это пауза для войны, а не для мира: Украина "
+        "перегруппируется и усилит оборону. Подписывайтесь на канал",
+    ),
+    ("kursk-ushakov-truce-pause", "Ushakov: peremirie na 30 dney eto pauza dlya voyny, a ne dlya mira"),
+    (
+        "kursk-no-foreign-help",
+        "Никаких северокорейцев в Курской области нет! Россия выбивает ВСУ своими силами, "
+        "без иностранной помощи 💪 #Курск",
+    ),
+    (
+        "kursk-incursion-achieved-nothing",
+        "Курська авантюра Києва провалилася: вторгнення нічого не дало, крім величезних втрат ЗСУ. "
+        "Так пишуть російські пропагандисти 🤡",
+    ),
+    (
+        "kursk-avc-shkval-war-crimes",
+        "AVC Group пишет: бойцы «Шквала» 129-й бригады ТрО — бывшие зэки, которые грабили и "
+        "расстреливали мирных жителей в Плёхово 😡 #военныепреступления",
+    ),
 ]
 
 CHAT: list[str] = [
@@ -95,20 +120,46 @@ def test_chat_never_strong(matcher: Matcher, text: str) -> None:
     assert all(m.strength != "strong" for m in matcher.match(text))
 
 
-def test_multi_claim_post(matcher: Matcher) -> None:
-    post = (
+# (post, {claim id: words its fragment must contain}). Each post carries two distinct claims in two
+# sentences; both must be reported with the DEFAULT thresholds, each once, with its own sentence.
+MULTI: list[tuple[str, dict[str, str]]] = [
+    (
         "Сводка дня 🔥\n"
         "Суджа освобождена, российские войска полностью контролируют город.\n"
         "Минобороны: потери ВСУ в Курской области превысили 67 150 военнослужащих и 392 танка.\n"
-        "Подписывайтесь на канал 👉 t.me/svodka"
-    )
-    # Ranking: both claims come first, each once, with its own sentence. (With the default
-    # thresholds the second one currently scores below `possible`: see the matcher's notes.)
-    res = Matcher(matcher.claims(), possible=0.0).match(post)
-    assert res[0].strength == "strong"
+        "Подписывайтесь на канал 👉 t.me/svodka",
+        {"kursk-sudzha-recaptured": "Суджа", "kursk-mod-losses-67150": "67 150"},
+    ),
+    (
+        "Ранкове зведення ⚡️\n"
+        "Київ від безвиході вербує до ЗСУ ув'язнених прямо з колоній, пишуть російські канали.\n"
+        "А ще Міноборони РФ заявляє, що за одну добу на Курщині знищено понад 340 українських військових!\n"
+        "Підписуйтесь 👉 t.me/zvedennya",
+        {"kursk-ukraine-recruits-criminals": "колоній", "kursk-340-killed-one-day": "340"},
+    ),
+    (
+        "Главное за день: Песков заявил, что военная форма Путина — знак того, что освобождение "
+        "Курской области скоро завершится. Ушаков: перемирие на 30 дней станет лишь паузой для войны, "
+        "Украина перегруппируется. #новости",
+        {"kursk-liberation-nearly-complete": "Путина", "kursk-ushakov-truce-pause": "перемирие"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("post", "expected"), MULTI)
+def test_multi_claim_post(matcher: Matcher, post: str, expected: dict[str, str]) -> None:
+    res = matcher.match(post)  # default thresholds
     assert len({m.claim_id for m in res}) == len(res)
-    top2 = {m.claim_id for m in res[:2]}
-    assert top2 == {"kursk-sudzha-recaptured", "kursk-mod-losses-67150"}
-    frag = {m.claim_id: m.fragment for m in res}
-    assert "Суджа" in frag["kursk-sudzha-recaptured"]
-    assert "67 150" in frag["kursk-mod-losses-67150"]
+    top = {m.claim_id: m for m in res[: len(expected)]}
+    assert set(top) == set(expected), [(m.claim_id, m.score) for m in res]
+    assert res[0].strength == "strong"
+    for cid, needle in expected.items():
+        assert needle in top[cid].fragment, (cid, top[cid].fragment)
+        assert top[cid].fragment in post.replace("\n", " ") or top[cid].fragment in post
+    # The two fragments are different sentences.
+    assert len({m.fragment for m in top.values()}) == len(expected)
+
+
+def test_multi_sentence_chat_never_strong(matcher: Matcher) -> None:
+    post = "\n".join(CHAT[2:]) + "\nПодписывайтесь на канал 👉 t.me/svodka"
+    assert all(m.strength != "strong" for m in matcher.match(post))
