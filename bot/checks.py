@@ -7,6 +7,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import insert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import in_session
@@ -75,39 +78,44 @@ def matches_json(matches: list[Match]) -> list[dict[str, Any]]:
     return [{"claim_id": m.claim_id, "score": round(float(m.score), 1), "strength": m.strength} for m in matches]
 
 
-def log_check(
-    session: Session, request: CheckRequest, outcome: CheckOutcome, *, secret: str, store_text: bool
-) -> CheckLog:
+def log_check(session: Session, request: CheckRequest, outcome: CheckOutcome, *, secret: str, store_text: bool) -> int:
+    """Write one check-log row and return its id (a Core INSERT: this runs on every check)."""
     origin = request.origin
-    row = CheckLog(
-        user_key=user_key(secret, request.user_id),
-        chat_type=request.chat_type,
-        language=request.language,
-        input_kind=request.input_kind,
-        origin_chat_id=origin.chat_id if origin else None,
-        origin_username=origin.username if origin else None,
-        origin_title=origin.title if origin else None,
-        text=request.text if store_text else None,
-        text_hash=text_hash(request.text),
-        text_len=len(request.text),
-        matches=matches_json(outcome.matches),
-        result=outcome.result,
-        latency_ms=round(outcome.latency_ms, 3),
+    statement = (
+        insert(CheckLog)
+        .values(
+            created_at=utcnow(),
+            user_key=user_key(secret, request.user_id),
+            chat_type=request.chat_type,
+            language=request.language,
+            input_kind=request.input_kind,
+            origin_chat_id=origin.chat_id if origin else None,
+            origin_username=origin.username if origin else None,
+            origin_title=origin.title if origin else None,
+            text=request.text if store_text else None,
+            text_hash=text_hash(request.text),
+            text_len=len(request.text),
+            matches=matches_json(outcome.matches),
+            result=outcome.result,
+            latency_ms=round(outcome.latency_ms, 3),
+        )
+        .returning(CheckLog.id)
     )
-    session.add(row)
-    session.flush()
-    return row
+    return int(session.execute(statement).scalar_one())
 
 
 def record_deliveries(session: Session, user_id: int, claim_ids: list[str]) -> None:
-    """Remember who got which card, so a later correction of the verdict can reach them."""
-    now = utcnow()
-    for claim_id in dict.fromkeys(claim_ids):
-        row = session.get(CardDelivery, (user_id, claim_id))
-        if row is None:
-            session.add(CardDelivery(user_id=user_id, claim_id=claim_id, last_sent_at=now))
-        else:
-            row.last_sent_at = now
+    """Remember who got which card, so a later correction of the verdict can reach them (one upsert)."""
+    rows = [{"user_id": user_id, "claim_id": c, "last_sent_at": utcnow()} for c in dict.fromkeys(claim_ids)]
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    upsert = postgresql_insert(CardDelivery) if dialect == "postgresql" else sqlite_insert(CardDelivery)
+    session.execute(
+        upsert.values(rows).on_conflict_do_update(
+            index_elements=["user_id", "claim_id"], set_={"last_sent_at": upsert.excluded.last_sent_at}
+        )
+    )
 
 
 def run_check(
@@ -122,7 +130,7 @@ def run_check(
     outcome = match_request(matcher, request)
 
     def write(session: Session) -> int:
-        check_id = log_check(session, request, outcome, secret=secret, store_text=store_text).id
+        check_id = log_check(session, request, outcome, secret=secret, store_text=store_text)
         if outcome.strong and request.input_kind != "inline":
             record_deliveries(session, request.user_id, [m.claim_id for m in outcome.strong])
         return check_id

@@ -117,7 +117,7 @@ async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         with session_scope(runtime.sessions) as session:
             outcome.check_id = log_check(
                 session, request, outcome, secret=runtime.secret, store_text=runtime.settings.log_text == "full"
-            ).id
+            )
     except Exception:
         log.exception("could not write the check log; answering anyway")
     best = hits[0]
