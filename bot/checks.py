@@ -7,12 +7,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Connection, insert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import in_session
+from bot.db import in_transaction
 from bot.keys import text_hash, user_key
 from bot.models import CardDelivery, CheckLog, utcnow
 from knowledge.matcher import Match, Matcher
@@ -78,7 +78,9 @@ def matches_json(matches: list[Match]) -> list[dict[str, Any]]:
     return [{"claim_id": m.claim_id, "score": round(float(m.score), 1), "strength": m.strength} for m in matches]
 
 
-def log_check(session: Session, request: CheckRequest, outcome: CheckOutcome, *, secret: str, store_text: bool) -> int:
+def log_check(
+    connection: Connection | Session, request: CheckRequest, outcome: CheckOutcome, *, secret: str, store_text: bool
+) -> int:
     """Write one check-log row and return its id (a Core INSERT: this runs on every check)."""
     origin = request.origin
     statement = (
@@ -101,17 +103,21 @@ def log_check(session: Session, request: CheckRequest, outcome: CheckOutcome, *,
         )
         .returning(CheckLog.id)
     )
-    return int(session.execute(statement).scalar_one())
+    if isinstance(connection, Session):
+        connection = connection.connection()
+    return int(connection.execute(statement).scalar_one())
 
 
-def record_deliveries(session: Session, user_id: int, claim_ids: list[str]) -> None:
+def record_deliveries(connection: Connection | Session, user_id: int, claim_ids: list[str]) -> None:
     """Remember who got which card, so a later correction of the verdict can reach them (one upsert)."""
     rows = [{"user_id": user_id, "claim_id": c, "last_sent_at": utcnow()} for c in dict.fromkeys(claim_ids)]
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
+    if isinstance(connection, Session):
+        connection = connection.connection()
+    dialect = connection.dialect.name
     upsert = postgresql_insert(CardDelivery) if dialect == "postgresql" else sqlite_insert(CardDelivery)
-    session.execute(
+    connection.execute(
         upsert.values(rows).on_conflict_do_update(
             index_elements=["user_id", "claim_id"], set_={"last_sent_at": upsert.excluded.last_sent_at}
         )
@@ -129,14 +135,15 @@ def run_check(
     """Match and log. A failure to write the log never costs the user the answer."""
     outcome = match_request(matcher, request)
 
-    def write(session: Session) -> int:
-        check_id = log_check(session, request, outcome, secret=secret, store_text=store_text)
+    def write(connection: Connection) -> int:
+        check_id = log_check(connection, request, outcome, secret=secret, store_text=store_text)
         if outcome.strong and request.input_kind != "inline":
-            record_deliveries(session, request.user_id, [m.claim_id for m in outcome.strong])
+            record_deliveries(connection, request.user_id, [m.claim_id for m in outcome.strong])
         return check_id
 
     try:
-        outcome.check_id = in_session(sessions, write)
+        engine = sessions.kw["bind"]
+        outcome.check_id = in_transaction(engine, write)
     except Exception:
         log.exception("could not write the check log; answering anyway")
     return outcome

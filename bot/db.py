@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -79,6 +79,21 @@ def in_session(factory: sessionmaker[Session], work: Callable[[Session], T], *, 
         try:
             with session_scope(factory) as session:
                 return work(session)
+        except OperationalError as exc:
+            if attempt == attempts:
+                raise
+            log.warning("database error (%s); retrying once", type(exc.orig).__name__ if exc.orig else "unknown")
+            time.sleep(0.05)
+    raise AssertionError("unreachable")
+
+
+def in_transaction(engine: Engine, work: Callable[[Connection], T], *, attempts: int = 2) -> T:
+    """Like in_session, on a bare Core connection: for the per-check writes, where the ORM's unit of
+    work is pure overhead."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with engine.begin() as connection:
+                return work(connection)
         except OperationalError as exc:
             if attempt == attempts:
                 raise
