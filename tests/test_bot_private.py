@@ -297,3 +297,35 @@ def test_catalogs_have_the_same_keys_and_placeholders() -> None:
             assert set(re.findall(r"{(\w+)}", value)) == set(re.findall(r"{(\w+)}", english[key])), (lang, key)
     for lang in LANGUAGES:
         json.dumps(catalog(lang))
+
+
+async def test_forget_me_erases_only_that_user_after_confirmation(tg: Harness) -> None:
+    for user in (USER_ID, OTHER_USER_ID):
+        await tg.send(tgf.private_text(user, FALSE_CLAIM_RU))
+        original = tgf.private_text(user, UNRELATED)
+        (offer,) = only_sends(await tg.send(original))
+        await tg.press(offer, "Send to moderators", original=original)
+    (confirm,) = only_sends(await tg.send(tgf.command(USER_ID, "/forget_me")))
+    assert [b["text"] for b in buttons(confirm)] == ["Yes, erase", "Cancel"]
+    await tg.press(confirm, "Cancel")
+    assert len(checks(tg)) == 4
+    calls = await tg.press(confirm, "Yes, erase")
+    assert any(c.method == "editMessageText" and c.params["text"] == "Done: your data has been erased." for c in calls)
+    mine = {c.user_key for c in checks(tg)}
+    assert len(checks(tg)) == 2 and len(mine) == 1
+    with session_scope(tg.runtime.sessions) as s:
+        assert s.scalars(select(Submission.user_id)).all() == [OTHER_USER_ID]
+        assert s.get(User, USER_ID) is None and s.get(User, OTHER_USER_ID) is not None
+
+
+async def test_hash_mode_keeps_no_text_in_the_log(db_url: str) -> None:
+    h = make_harness(db_url, FACTBOT_LOG_TEXT="hash")
+    async with h.app:
+        original = tgf.private_text(USER_ID, UNRELATED)
+        (offer,) = only_sends(await h.send(original))
+        await h.press(offer, "Send to moderators", original=original)
+        (row,) = checks(h)
+        assert row.text is None and row.text_len == len(UNRELATED) and len(row.text_hash or "") == 64
+        with session_scope(h.runtime.sessions) as s:  # the submission still has the text moderators need
+            assert s.scalars(select(Submission.text)).all() == [UNRELATED]
+    h.runtime.close()
