@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.db import DatabaseUnavailable
-from bot.errors import KnowledgeBaseInvalid
+from bot.errors import KnowledgeBaseInvalid, TelegramUnavailable
 from bot.settings import Settings, SettingsError, configure_logging, load_settings
 
 EXIT_OK = 0
@@ -350,6 +350,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"factbot: {exc}", file=sys.stderr)
         return exc.code
     except DatabaseUnavailable as exc:
+        print(f"factbot: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except TelegramUnavailable as exc:
         print(f"factbot: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KnowledgeBaseInvalid as exc:

@@ -3,3 +3,7 @@
 
 class KnowledgeBaseInvalid(RuntimeError):
     """The bundled or configured KB does not validate; the message lists the errors."""
+
+
+class TelegramUnavailable(RuntimeError):
+    """The Bot API could not be reached at start, or refused the token; the message says which."""

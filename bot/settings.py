@@ -183,6 +183,17 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
     )
 
 
+class _OneLineRetryErrors(logging.Filter):
+    """PTB logs a full traceback when it gives up reaching the Bot API at start; we report that
+    ourselves in one line, so keep its record short."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.getMessage().startswith("Network Retry Loop"):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 def configure_logging(settings: Settings) -> None:
     """Log to stderr at the configured level; keep HTTP client chatter (which shows the token) quiet."""
     logging.basicConfig(
@@ -193,4 +204,5 @@ def configure_logging(settings: Settings) -> None:
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     # PTB's debug lines carry chat ids and message texts: never below INFO, even when debugging us.
     logging.getLogger("telegram").setLevel(max(logging.INFO, getattr(logging, settings.log_level)))
+    logging.getLogger("telegram.ext").addFilter(_OneLineRetryErrors())
     logging.getLogger("alembic").setLevel(logging.WARNING)

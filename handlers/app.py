@@ -7,11 +7,12 @@ from typing import Any
 from urllib.parse import urlparse
 
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, Update
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BasePersistence, ContextTypes
 from telegram.request import BaseRequest
 
 from bot import outbox
+from bot.errors import TelegramUnavailable
 from bot.i18n import LANGUAGES, t
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -119,5 +120,11 @@ def run_bot(settings: Settings) -> None:
         else:
             log.info("starting long polling")
             app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    except InvalidToken:
+        raise TelegramUnavailable("TELEGRAM_BOT_TOKEN was rejected by the Bot API; check it with @BotFather") from None
+    except NetworkError as exc:
+        raise TelegramUnavailable(
+            f"cannot reach the Telegram Bot API at {settings.telegram_api_base_url}: {exc.message}"
+        ) from None
     finally:
         runtime.close()

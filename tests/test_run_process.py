@@ -69,3 +69,21 @@ def test_run_answers_through_a_loopback_bot_api(tmp_path: Path) -> None:
     assert [b["text"] for row in unknown["reply_markup"]["inline_keyboard"] for b in row] == ["Send to moderators"]
     commands = api.sent("setMyCommands")
     assert {c.get("language_code") for c in commands} == {None, "uk", "ru"}
+
+
+def test_run_with_an_unreachable_bot_api_is_one_clear_error(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": "123:TEST",
+        "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot",  # nothing listens on the discard port
+        "DATABASE_URL": f"sqlite:///{(tmp_path / 'down.sqlite3').as_posix()}",
+    }
+    result = subprocess.run([sys.executable, "-m", "bot", "run"], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith("factbot: cannot reach the Telegram Bot API at http://127.0.0.1:9/bot")
+    )
+    assert "123:TEST" not in result.stderr
