@@ -25,6 +25,11 @@ Pipeline for one post (:meth:`Matcher.match`):
    fragment's terms, relative to the best document on that fragment), so that a second, distinct
    claim in another sentence is judged on that sentence, not against the post's first claim. An
    entry scores as the better of its two readings; each claim is reported once, with its fragment.
+   Features are computed for all candidates at once (numpy, summed in the same order as a per-term
+   loop, so values are bit-identical to it). :meth:`Matcher.match` runs the two rapidfuzz scorers
+   only where they can change its result: both lie in [0, 1] and enter the scores linearly, so a
+   claim whose upper bound stays below ``possible`` and that cannot reach a reported claim's margin
+   is dropped unscored (see ``Matcher._reportable``). :meth:`Matcher.candidates` scores everything.
 5. Thresholds. Below ``possible`` nothing is reported; ``strong`` at or above ``strong``. A post with
    fewer than ``MIN_STRONG_TERMS`` meaningful terms is at most "possible".
 
@@ -45,6 +50,7 @@ import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
@@ -226,6 +232,68 @@ def calibrated(e: ClaimEvidence) -> float:
 
 _ABS_IDX: tuple[int, ...] = tuple(FEATURES.index(n) for n in ABS_FEATURES)
 KEYWORD_BONUS = 0.6  # logit per matched moderator keyword, at most two counted
+_I_BM, _I_CLAIM, _I_RANK, _I_COV_POST, _I_COV_WIN = (
+    FEATURES.index(n) for n in ("bm25_rel", "bm25_claim_rel", "rank_recip", "cov_post", "cov_win")
+)
+_I_FZ_SET, _I_FZ_PART = FEATURES.index("fz_set"), FEATURES.index("fz_part")
+# Bound-based pruning (Matcher._reportable). Placeholders for the rapidfuzz features: the values in
+# [0, 1] that minimise the ranking score. From there, how much each feature can add to the ranking
+# score and to the calibration's linear part (CAL_A * z + CAL_W . absolute features).
+_W_ARR = np.asarray(WEIGHTS, dtype=np.float64)
+_CAL_W_ARR = np.asarray(CAL_W, dtype=np.float64)
+_FZ_LO: tuple[float, float] = tuple(0.0 if WEIGHTS[i] >= 0 else 1.0 for i in (_I_FZ_SET, _I_FZ_PART))  # type: ignore[assignment]
+_Z_UP = sum(abs(WEIGHTS[i]) for i in (_I_FZ_SET, _I_FZ_PART))
+
+
+def _lin_up(i: int, lo: float) -> float:
+    c = CAL_A * WEIGHTS[i] + sum(w for w, j in zip(CAL_W, _ABS_IDX, strict=True) if j == i)
+    return max(c * (1.0 - lo), c * (0.0 - lo))
+
+
+_LIN_UP = _lin_up(_I_FZ_SET, _FZ_LO[0]) + _lin_up(_I_FZ_PART, _FZ_LO[1])
+_BOUND_SLACK = 1e-6  # bounds are summed in another order than the exact scores
+
+
+_NO_DAY = -(2**62)  # a document whose claim has no date
+# min(1, log1p(k) / 8) for k days, with math.log1p (1.0 from e^8 - 1 days on).
+_GAP_TABLE = np.asarray([min(1.0, math.log1p(k) / 8.0) for k in range(math.ceil(math.expm1(8.0)) + 2)])
+# Above this many cells (documents x terms x windows), window coverage is summed in a loop.
+_ACC_CELLS = 60_000
+
+
+@dataclass(slots=True)
+class _Rows:
+    """candidate_features() rows before they become :class:`Candidate` objects.
+
+    Per row: its claim, document and window, keyword hits, and its features as a matrix row (post
+    level; ``feats_seg`` the segment level, None when the post is one segment), with placeholders for
+    the rapidfuzz features until _fill_fuzzy (when not built eagerly).
+    """
+
+    claims: list[str]
+    src: list[tuple[int, int]]  # (document, window)
+    kw: list[int]
+    win_text: _WindowText
+    win_words: list[int]
+    n_post_words: int
+    feats: npt.NDArray[np.float64]
+    feats_seg: npt.NDArray[np.float64] | None
+
+    def candidate(self, i: int) -> Candidate:
+        f: list[float] = self.feats[i].tolist()
+        fs: list[float] = self.feats_seg[i].tolist() if self.feats_seg is not None else f
+        wi = self.src[i][1]
+        text, words = self.win_text.text(wi), self.win_words[wi]
+        return Candidate(self.claims[i], f, fs, text, self.n_post_words, words, self.kw[i])
+
+    def candidates(self) -> list[Candidate]:
+        fl: list[list[float]] = self.feats.tolist()
+        fsl = self.feats_seg.tolist() if self.feats_seg is not None else fl
+        text, words, n = self.win_text.text, self.win_words, self.n_post_words
+        return [
+            Candidate(cid, f, fs, text(wi), n, words[wi], kw)
+            for cid, f, fs, (_d, wi), kw in zip(self.claims, fl, fsl, self.src, self.kw, strict=True)
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,14 +330,46 @@ class _Grow:
         return self.a[: self.n]
 
 
-@dataclass(slots=True)
-class _Window:
-    text: str  # original wording
-    terms: frozenset[int]
-    mass: float  # idf mass of all terms, unknown terms at the maximal idf
-    norm: str
-    term_str: str
-    n_words: int  # meaningful words (stop words excluded)
+class _WindowText:
+    """Wording of a post's windows (one segment or two adjacent ones), built on first use."""
+
+    __slots__ = ("_segs", "_norms", "_seg_terms", "_span", "_cache")
+
+    def __init__(
+        self, segs: list[str], norms: list[str], seg_terms: list[list[str]], span: list[tuple[int, int]]
+    ) -> None:
+        self._segs = segs
+        self._norms = norms
+        self._seg_terms = seg_terms
+        self._span = span
+        self._cache: dict[int, tuple[str, str, str]] = {}
+
+    def _get(self, wi: int) -> tuple[str, str, str]:
+        got = self._cache.get(wi)
+        if got is None:
+            a, b = self._span[wi]
+            if a == b:
+                got = (self._segs[a], self._norms[a], " ".join(self._seg_terms[a]))
+            else:
+                got = (
+                    self._segs[a] + " " + self._segs[b],
+                    self._norms[a] + " " + self._norms[b],
+                    " ".join(self._seg_terms[a] + self._seg_terms[b]),
+                )
+            self._cache[wi] = got
+        return got
+
+    def text(self, wi: int) -> str:
+        """Original wording (reported as the fragment)."""
+        return self._get(wi)[0]
+
+    def norm(self, wi: int) -> str:
+        """Normalised text (for partial_ratio)."""
+        return self._get(wi)[1]
+
+    def term_str(self, wi: int) -> str:
+        """Terms joined by spaces (for token_set_ratio)."""
+        return self._get(wi)[2]
 
 
 class Matcher:
@@ -297,6 +397,8 @@ class Matcher:
         self._doc_terms: list[tuple[int, ...]] = []
         self._doc_norm: list[str] = []
         self._doc_nums: list[frozenset[str]] = []
+        self._doc_has_nums = _Grow(np.bool_, False)
+        self._doc_day = _Grow(np.int64, _NO_DAY)  # the claim's date (ordinal), _NO_DAY if none
         self._doc_len: list[int] = []
         self._claim_day: dict[str, int] = {}
         self._alive = _Grow(np.bool_, False)
@@ -310,6 +412,9 @@ class Matcher:
         self._delta: dict[int, tuple[list[int], list[float]]] = {}
         self._delta_docs = 0
         self._dead_in_main = 0
+        # idf of every term, as Python floats, for the current counts (None: recompute on next query)
+        self._idf_cache: list[float] | None = None
+        self._idf_arr: npt.NDArray[np.float64] = np.zeros(0)
         self._build(claims)
 
     # --- public collection API ------------------------------------------------------------------
@@ -358,6 +463,7 @@ class Matcher:
             self._vocab[term] = tid
             self._terms.append(term)
             self._df.append(0)
+            self._idf_cache = None
         return tid
 
     def _index_claim_meta(self, claim: Claim) -> None:
@@ -398,7 +504,10 @@ class Matcher:
         self._doc_claim.append(claim_id)
         self._doc_terms.append(tuple(tf))
         self._doc_norm.append(norm)
-        self._doc_nums.append(frozenset(numbers(norm)))
+        d_nums = frozenset(numbers(norm))
+        self._doc_nums.append(d_nums)
+        self._doc_has_nums.append(bool(d_nums))
+        self._doc_day.append(self._claim_day.get(claim_id, _NO_DAY))
         self._doc_len.append(len(terms))
         self._alive.append(True)
         self._n_alive += 1
@@ -406,6 +515,7 @@ class Matcher:
         df = self._df.a
         for tid in tf:
             df[tid] += 1
+        self._idf_cache = None
         return doc, tf
 
     @staticmethod
@@ -471,6 +581,7 @@ class Matcher:
 
     def _retire(self, claim_id: str) -> None:
         claim = self._claims.pop(claim_id)
+        self._idf_cache = None
         alive = self._alive.a
         df = self._df.a
         for doc in self._claim_docs.pop(claim_id, []):
@@ -525,6 +636,13 @@ class Matcher:
         df = self._df.a[np.asarray(tids, dtype=np.int64)].astype(np.float64)
         return np.log1p((n - df + 0.5) / (df + 0.5))
 
+    def _idf_all(self) -> list[float]:
+        """idf of every term id (the same values as :meth:`_idf`), cached until the counts change."""
+        if self._idf_cache is None:
+            self._idf_arr = self._idf(range(len(self._terms)))
+            self._idf_cache = self._idf_arr.tolist()
+        return self._idf_cache
+
     def _segments(self, text: str) -> list[str]:
         segs: list[str] = []
         for sent in split_sentences(text):
@@ -577,23 +695,39 @@ class Matcher:
             if claim is not None and claim.id not in found:
                 found[claim.id] = Match(claim, 100.0, "strong", first or key)
 
-    def _query_scores(self, tids: Sequence[int], idf: npt.NDArray[np.float64]) -> npt.NDArray[np.float32]:
+    def _query_scores(self, tids: Sequence[int]) -> npt.NDArray[np.float32]:
+        """BM25 of every document against the query terms `tids` (sorted ids), dead documents 0.
+
+        float32, summed term by term in `tids` order (np.add.at is sequential), as a loop over the
+        terms' posting lists would."""
         scores = np.zeros(len(self._doc_claim), dtype=np.float32)
-        indptr = self._indptr
-        n_main_terms = len(indptr) - 1
-        for tid, w in zip(tids, idf.tolist(), strict=True):
-            if tid < n_main_terms:
-                lo, hi = indptr[tid], indptr[tid + 1]
-                if hi > lo:
-                    scores[self._post_doc[lo:hi]] += np.float32(w) * self._post_w[lo:hi]
-            delta = self._delta.get(tid)
-            if delta is not None:
-                scores[np.asarray(delta[0], dtype=np.int64)] += np.float32(w) * np.asarray(delta[1], dtype=np.float32)
-        scores[~self._alive.view().astype(bool)] = 0.0
+        ka = np.asarray(tids, dtype=np.int64)
+        w32 = self._idf_arr[ka].astype(np.float32)
+        main = ka < len(self._indptr) - 1
+        if main.any():
+            km = ka[main]
+            lo = self._indptr[km]
+            ln = self._indptr[km + 1] - lo
+            total = int(ln.sum())
+            if total:
+                pos = np.repeat(lo - (np.cumsum(ln) - ln), ln) + np.arange(total)
+                np.add.at(scores, self._post_doc[pos], np.repeat(w32[main], ln) * self._post_w[pos])
+        if self._delta:  # a document is either in the main arrays or in the delta, never both
+            for tid, w in zip(tids, w32.tolist(), strict=True):
+                delta = self._delta.get(tid)
+                if delta is not None:
+                    ids = np.asarray(delta[0], dtype=np.int64)
+                    scores[ids] += np.float32(w) * np.asarray(delta[1], dtype=np.float32)
+        if self._n_alive < len(self._doc_claim):  # some documents are dead
+            scores[~self._alive.view().astype(bool)] = 0.0
         return scores
 
     def _fuzzy_matches(self, text: str, posted: date | None = None) -> list[Match]:
-        feats = self.candidates(text, posted=posted)
+        got = self._features(text, posted, eager=False)
+        if got is None:
+            return []
+        keep = self._reportable(got)  # fills in their rapidfuzz features
+        feats = self.scored([got.candidate(i) for i in keep])
         out: list[Match] = []
         for claim_id, score, fragment, n_terms in feats:
             if score < self.possible:
@@ -628,73 +762,164 @@ class Matcher:
         `posted` is the post's date if known; otherwise the last date written in the post (a tweet's
         signature, "January 14, 2020") is used. Public so that benchmarks can fit the re-ranker.
         """
-        if not self._n_alive or not text or not text.strip():
+        got = self._features(text, posted, eager=True)
+        return got.candidates() if got is not None else []
+
+    def _fill_fuzzy(self, got: _Rows, i: int) -> None:
+        """Compute row `i`'s two rapidfuzz features (left at their placeholders by a lazy _features)."""
+        doc, wi = got.src[i]
+        d_term_str = " ".join([self._terms[t] for t in self._doc_terms[doc]])
+        fz_set = fuzz.token_set_ratio(d_term_str, got.win_text.term_str(wi)) / 100.0
+        fz_part = fuzz.partial_ratio(self._doc_norm[doc], got.win_text.norm(wi)) / 100.0
+        got.feats[i, _I_FZ_SET] = fz_set
+        got.feats[i, _I_FZ_PART] = fz_part
+        if got.feats_seg is not None:
+            got.feats_seg[i, _I_FZ_SET] = fz_set
+            got.feats_seg[i, _I_FZ_PART] = fz_part
+
+    def _reportable(self, got: _Rows) -> list[int]:
+        """Rows whose exact rapidfuzz features can change :meth:`match`'s result (bound-based pruning);
+        their features are filled in.
+
+        The two rapidfuzz features lie in [0, 1] and enter the ranking score and the calibration
+        linearly, so every row (at each level) has an upper bound on its ranking score and on the
+        logit of any evidence it can give (margin at most min(MARGIN_CAP, z - Z_FLOOR), or 0 when
+        the claim is not first on its fragment). A claim none of whose rows can reach ``possible``
+        is never reported. A claim that cannot be reported still matters through the margins of
+        reported ones, but only on their fragments (at the same level) and only if it can score at
+        least min(Z_FLOOR, their ranking score): below both, it is neither the best other claim of a
+        claim it trails nor, against the floor, of one it leads. So: the rows of claims that may be
+        reported, plus the rows of claims that may reach that bound on one of their fragments. The
+        others are dropped; leaving them out changes no reported score or order.
+        """
+        n = len(got.claims)
+        p = self.possible - 0.01  # scores are rounded to 0.01
+        if not 0.0 < p < 100.0:
+            for i in range(n):
+                self._fill_fuzzy(got, i)
+            return list(range(n))
+        if not n:
             return []
+        thr = math.log(p / (100.0 - p)) - _BOUND_SLACK
+        claims, text, words = got.claims, got.win_text.text, got.win_words
+        frags = [text(wi) for _d, wi in got.src]
+        levels: list[tuple[list[int], npt.NDArray[np.float64]]] = [(list(range(n)), got.feats)]
+        if got.feats_seg is not None:
+            seg_idx = [i for i, (_d, wi) in enumerate(got.src) if words[wi] >= MIN_STRONG_TERMS]
+            if seg_idx:
+                levels.append((seg_idx, got.feats_seg[seg_idx]))
+        kw = np.asarray(got.kw, dtype=np.float64)
+        z_hi: list[list[float]] = []
+        may_report: set[str] = set()
+        for idx, mat in levels:
+            z_lo = mat @ _W_ARR
+            zh = z_lo + _Z_UP
+            lin_hi = CAL_A * z_lo + mat[:, _ABS_IDX] @ _CAL_W_ARR + _LIN_UP
+            margin_hi = np.clip(zh - Z_FLOOR, 0.0, MARGIN_CAP)
+            ub = CAL_B + lin_hi + CAL_MARGIN * margin_hi + KEYWORD_BONUS * kw[idx]
+            for j in np.flatnonzero(ub >= thr).tolist():
+                may_report.add(claims[idx[j]])
+            z_hi.append((zh + _BOUND_SLACK).tolist())
+        if not may_report:
+            return []
+        sure = [i for i in range(n) if claims[i] in may_report]
+        for i in sure:
+            self._fill_fuzzy(got, i)
+        # The reportable claims' evidence (best row per level, as per_claim picks it): per fragment,
+        # the bound below which other claims do not matter there.
+        best: dict[tuple[str, int], tuple[float, str]] = {}
+        for i in sure:
+            for level in range(len(levels)):
+                if level == 1 and words[got.src[i][1]] < MIN_STRONG_TERMS:
+                    continue
+                fm = got.feats if level == 0 else got.feats_seg
+                assert fm is not None
+                z = _rank_score(fm[i].tolist())
+                key = (claims[i], level)
+                if key not in best or z > best[key][0]:
+                    best[key] = (z, frags[i])
+        floor: tuple[dict[str, float], dict[str, float]] = ({}, {})
+        for (_cid, level), (z, frag) in best.items():
+            d = floor[level]
+            d[frag] = min(d.get(frag, Z_FLOOR), z)
+        need = set(may_report)
+        for (idx, _mat), d, zh_l in zip(levels, floor, z_hi, strict=False):
+            if not d:
+                continue
+            for j, i in enumerate(idx):
+                if claims[i] not in need:
+                    t = d.get(frags[i])
+                    if t is not None and zh_l[j] >= t:
+                        need.add(claims[i])
+        keep = [i for i in range(n) if claims[i] in need]
+        for i in keep:
+            if claims[i] not in may_report:
+                self._fill_fuzzy(got, i)
+        return keep
+
+    def _features(self, text: str, posted: date | None, *, eager: bool) -> _Rows | None:
+        """candidate_features(); with eager=False the rapidfuzz features are left at placeholders
+        (the values that minimise the ranking score) for :meth:`_fill_fuzzy`."""
+        if not self._n_alive or not text or not text.strip():
+            return None
         segs = self._segments(text)
         if not segs:
-            return []
+            return None
         norms = [normalize(s) for s in segs]
         mode = text_mode(" ".join(norms))
         seg_groups = [word_terms(n, mode=mode) for n in norms]
         seg_terms = [[t for g in gs for t in g] for gs in seg_groups]
         post_terms = {t for ts in seg_terms for t in ts}
         if not post_terms:
-            return []
+            return None
         # Meaningful words (not terms: one word may give several terms) for the short-input rule.
         n_post_words = len({g for gs in seg_groups for g in gs})
         vocab = self._vocab
         known = sorted({vocab[t] for t in post_terms if t in vocab})
         if not known:
-            return []
-        idf_arr = self._idf(known)
-        idf = dict(zip(known, idf_arr.tolist(), strict=True))
+            return None
+        idf_all = self._idf_all()
         n = max(self._n_alive, 1)
         idf_unknown = math.log1p((n + 0.5) / 0.5)
-        scores = self._query_scores(known, idf_arr)
+        scores = self._query_scores(known)
         k = min(RETRIEVE_DOCS, len(scores))
         top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
         top = top[scores[top] > 0]
         if not len(top):
-            return []
+            return None
         top = top[np.argsort(-scores[top])]
+        top_docs: list[int] = top.tolist()
+        top_scores: list[float] = scores[top].tolist()
         if posted is None:
             posted = find_date(text)
         post_day = posted.toordinal() if posted is not None else None
 
-        # Windows: each segment and each pair of adjacent segments.
+        # Windows: each segment and each pair of adjacent segments. Per window: its term ids, idf mass
+        # (each word counts once: its best-known form's idf, or the maximal idf if unknown) and
+        # meaningful words; its wording is built only for windows some document picks (_WindowText).
         seg_ids = [frozenset(vocab[t] for t in ts if t in vocab) for ts in seg_terms]
-
-        def group_mass(groups: set[tuple[str, ...]]) -> float:
-            # Each word counts once: its best-known form's idf, or the maximal idf if unknown.
-            total = 0.0
-            for g in groups:
-                known_idf = [idf[vocab[t]] for t in g if t in vocab and vocab[t] in idf]
-                total += max(known_idf) if known_idf else idf_unknown
-            return total
-
-        windows: list[_Window] = []
-        term_windows: dict[int, list[int]] = {}
+        group_idf: dict[tuple[str, ...], float] = {}
+        for gs in seg_groups:
+            for g in gs:
+                if g not in group_idf:
+                    known_idf = [idf_all[vocab[t]] for t in g if t in vocab]
+                    group_idf[g] = max(known_idf) if known_idf else idf_unknown
+        win_span: list[tuple[int, int]] = []
+        win_mass: list[float] = []
+        win_words: list[int] = []
         spans = [(i, i) for i in range(len(segs))] + [(i, i + 1) for i in range(len(segs) - 1)]
         for a, b in spans:
-            ids = seg_ids[a] | seg_ids[b]
-            if not ids:
+            if not (seg_ids[a] or seg_ids[b]):
                 continue
             groups_ab = set(seg_groups[a]) | set(seg_groups[b])
-            mass = group_mass(groups_ab)
-            wi = len(windows)
-            terms_ab = seg_terms[a] if a == b else seg_terms[a] + seg_terms[b]
-            windows.append(
-                _Window(
-                    text=segs[a] if a == b else segs[a] + " " + segs[b],
-                    terms=ids,
-                    mass=mass,
-                    norm=norms[a] if a == b else norms[a] + " " + norms[b],
-                    term_str=" ".join(terms_ab),
-                    n_words=len(groups_ab),
-                )
-            )
-            for t in ids:
-                term_windows.setdefault(t, []).append(wi)
+            mass = 0.0
+            for g in groups_ab:  # summed in the set's order, as before
+                mass += group_idf[g]
+            win_span.append((a, b))
+            win_mass.append(mass)
+            win_words.append(len(groups_ab))
+        n_win = len(win_span)
+        win_text = _WindowText(segs, norms, seg_terms, win_span)
         # A window that is the whole post adds nothing at the segment level.
         whole_post = len(segs) == 1
         post_ids = frozenset(known)
@@ -703,106 +928,172 @@ class Matcher:
             ids_seq = [vocab[t] for t in ts if t in vocab]
             post_bigrams.update(zip(ids_seq, ids_seq[1:], strict=False))
         # Claim-level BM25: the sum over an entry's retrieved documents (claim + variants).
+        doc_claim = self._doc_claim
         claim_sum: dict[str, float] = {}
-        for doc in top.tolist():
-            cid = self._doc_claim[doc]
-            claim_sum[cid] = claim_sum.get(cid, 0.0) + float(scores[doc])
-        post_nums = set()
+        for doc, s in zip(top_docs, top_scores, strict=True):
+            cid = doc_claim[doc]
+            claim_sum[cid] = claim_sum.get(cid, 0.0) + s
+        post_nums: set[str] = set()
         for nm in norms:
             post_nums |= numbers(nm)
-        avgdl = self._avgdl()
-        k1, b_ = BM25_K1, BM25_B
 
-        rows: list[Candidate] = []
-        seg_bm25: list[float] = []
-        row_win: list[int] = []
-        for doc in top.tolist():
-            dterms = self._doc_terms[doc]
-            d_idf = self._idf(dterms).tolist()
-            mass_d = sum(d_idf) or 1.0
-            acc: dict[int, float] = {}
-            cov_post = 0.0
-            for t, w in zip(dterms, d_idf, strict=True):
-                wins = term_windows.get(t)
-                if wins:
-                    cov_post += w
-                    for wi in wins:
-                        acc[wi] = acc.get(wi, 0.0) + w
-            if not acc:
-                continue
-            best_wi = max(acc, key=lambda wi: acc[wi] / mass_d + 0.3 * acc[wi] / windows[wi].mass)
-            win = windows[best_wi]
-            cov_win = acc[best_wi] / mass_d
-            prec_win = min(1.0, acc[best_wi] / win.mass)
-            d_term_str = " ".join(self._terms[t] for t in dterms)
-            fz_set = fuzz.token_set_ratio(d_term_str, win.term_str) / 100.0
-            fz_part = fuzz.partial_ratio(self._doc_norm[doc], win.norm) / 100.0
-            d_nums = self._doc_nums[doc]
-            shared = bool(d_nums & post_nums)
-            missing = bool(d_nums) and not shared
-            claim_id = self._doc_claim[doc]
-            kw_hits = sum(1 for kw in self._claim_keywords.get(claim_id, ()) if kw <= post_ids)
-            day = self._claim_day.get(claim_id)
-            if day is not None and post_day is not None:
-                diff = day - post_day
-                date_f = [
-                    float(DATE_NEAR[0] <= diff <= DATE_NEAR[1]),
-                    min(1.0, math.log1p(abs(diff)) / 8.0),
-                    1.0,
-                    float(-1 <= diff <= 7),
-                ]
-            else:
-                date_f = [0.0, 0.0, 0.0, 0.0]
-            f = [
-                cov_win,
-                prec_win,
-                cov_post / mass_d,
-                fz_set,
-                fz_part,
-                float(scores[doc]),  # made relative below
-                float(shared),
-                float(missing),
-                float(n_post_words < MIN_STRONG_TERMS),
-                claim_sum[claim_id],  # made relative below
-                0.0,  # rank, set below
-                sum(1 for bg in zip(dterms, dterms[1:], strict=False) if bg in post_bigrams) / max(len(dterms) - 1, 1),
-                *date_f,
+        # Per retrieved document, all at once: its terms as a padded matrix (row = document, in
+        # order), their idf, and which of them the post / each window holds. Sums run along rows
+        # with cumsum, i.e. left to right in the document's term order, exactly as a Python loop.
+        doc_terms = self._doc_terms
+        d_terms = [doc_terms[d] for d in top_docs]
+        n_top = len(top_docs)
+        lens = np.fromiter(map(len, d_terms), dtype=np.int64, count=n_top)
+        flat = np.fromiter(chain.from_iterable(d_terms), dtype=np.int64, count=int(lens.sum()))
+        cols = np.arange(int(lens.max()))
+        valid = cols < lens[:, None]
+        tids = flat[(np.cumsum(lens) - lens)[:, None] + np.minimum(cols, lens[:, None] - 1)]
+        w_mat = np.where(valid, self._idf_arr[tids], 0.0)
+        mass_d = np.cumsum(w_mat, axis=1)[:, -1]
+        mass_d[mass_d == 0.0] = 1.0
+        known_arr = np.asarray(known, dtype=np.int64)
+        kpos = np.minimum(np.searchsorted(known_arr, tids), len(known) - 1)
+        in_post = valid & (known_arr[kpos] == tids)
+        w_post = np.where(in_post, w_mat, 0.0)
+        cov_post = np.cumsum(w_post, axis=1)[:, -1]
+        hit = in_post.any(axis=1)
+        # acc[d, wi]: idf of document d's terms that window wi holds.
+        term_windows: dict[int, list[int]] = {}
+        if n_win == 1:
+            acc = cov_post[:, None]
+        else:
+            for wi, (a, b) in enumerate(win_span):
+                for t in seg_ids[a] | seg_ids[b]:
+                    term_windows.setdefault(t, []).append(wi)
+            if n_top * len(cols) * n_win <= _ACC_CELLS:
+                in_win = np.zeros((len(known), n_win), dtype=bool)
+                kidx = {t: i for i, t in enumerate(known)}
+                r_ix = [kidx[t] for t, wins in term_windows.items() for _ in wins]
+                c_ix = [wi for wins in term_windows.values() for wi in wins]
+                in_win[r_ix, c_ix] = True
+                held = in_win[kpos] & in_post[:, :, None]
+                acc = np.cumsum(np.where(held, w_mat[:, :, None], 0.0), axis=1)[:, -1, :]
+            else:  # long posts: a loop is cheaper than the 3-D array
+                acc = np.zeros((n_top, n_win))
+                idf_rows = w_mat.tolist()
+                for r in np.flatnonzero(hit).tolist():
+                    acc_d: dict[int, float] = {}
+                    for t, w in zip(d_terms[r], idf_rows[r], strict=False):
+                        for wi in term_windows.get(t, ()):
+                            acc_d[wi] = acc_d.get(wi, 0.0) + w
+                    acc[r, list(acc_d)] = list(acc_d.values())
+        rows_ix = np.flatnonzero(hit)
+        if not len(rows_ix):
+            return _Rows([], [], [], win_text, win_words, n_post_words, np.zeros((0, len(FEATURES))), None)
+        # Best window per document: the first, in the order the document's terms reach windows, of
+        # those with the highest value (as max() over a dict filled term by term).
+        win_mass_arr = np.asarray(win_mass, dtype=np.float64)
+        acc = acc[rows_ix]
+        mass_r = mass_d[rows_ix]
+        value = acc / mass_r[:, None] + 0.3 * acc / win_mass_arr[None, :]
+        value[acc == 0.0] = -np.inf
+        best_w = value.argmax(axis=1)
+        if n_win > 1:
+            n_best = (value == value[np.arange(len(rows_ix)), best_w][:, None]).sum(axis=1)
+            for j in np.flatnonzero(n_best > 1).tolist():
+                tied = set(np.flatnonzero(value[j] == value[j, best_w[j]]).tolist())
+                best_w[j] = next(wi for t in d_terms[rows_ix[j]] for wi in term_windows.get(t, ()) if wi in tied)
+        a_best = acc[np.arange(len(rows_ix)), best_w]
+        n = len(rows_ix)
+        r_docs: list[int] = [top_docs[i] for i in rows_ix.tolist()]
+        r_docs_arr = np.asarray(r_docs, dtype=np.int64)
+        r_best: list[int] = best_w.tolist()
+        r_claims = [doc_claim[d] for d in r_docs]
+        s_best = top_scores[0] or 1.0
+
+        feats = np.empty((n, len(FEATURES)), dtype=np.float64)
+        feats[:, 0] = a_best / mass_r  # cov_win
+        feats[:, 1] = np.minimum(1.0, a_best / win_mass_arr[best_w])  # prec_win
+        feats[:, 2] = cov_post[rows_ix] / mass_r  # cov_post
+        if eager:
+            term_names, doc_norm = self._terms, self._doc_norm
+            token_set_ratio, partial_ratio = fuzz.token_set_ratio, fuzz.partial_ratio
+            fz = [
+                (
+                    token_set_ratio(" ".join([term_names[t] for t in doc_terms[d]]), win_text.term_str(wi)) / 100.0,
+                    partial_ratio(doc_norm[d], win_text.norm(wi)) / 100.0,
+                )
+                for d, wi in zip(r_docs, r_best, strict=True)
             ]
-            rows.append(Candidate(claim_id, f, f, win.text, n_post_words, win.n_words, min(kw_hits, 2)))
-            if not whole_post:
-                # BM25 of the document against the window's terms alone (tf taken as 1).
-                tw = (k1 + 1) / (1 + k1 * (1 - b_ + b_ * self._doc_len[doc] / avgdl))
-                seg_bm25.append(tw * sum(w for t, w in zip(dterms, d_idf, strict=True) if t in win.terms))
-                row_win.append(best_wi)
-        # BM25 relative to the post's best document, and its rank. (Tried: relative to the best on
-        # the same window, to favour a multi-claim post's second claim; MAP@5 on train fell 0.82 -> 0.77.
-        # That reading is kept apart, as the segment level below.)
-        i_bm, i_claim, i_rank, i_cov_post, i_cov_win = (
-            FEATURES.index(n) for n in ("bm25_rel", "bm25_claim_rel", "rank_recip", "cov_post", "cov_win")
-        )
-        s_best = float(scores[top[0]]) or 1.0
-        for rank, c in enumerate(rows, start=1):
-            c.f[i_bm] /= s_best
-            c.f[i_claim] /= s_best
-            c.f[i_rank] = 1.0 / rank
+            feats[:, 3:5] = fz
+        else:
+            feats[:, 3:5] = _FZ_LO
+        feats[:, 5] = np.asarray(top_scores, dtype=np.float64)[rows_ix] / s_best  # bm25_rel
+        has_nums = self._doc_has_nums.a[r_docs_arr]
+        shared_n = np.zeros(n, dtype=bool)
+        if post_nums:
+            doc_nums = self._doc_nums
+            for j in np.flatnonzero(has_nums).tolist():
+                shared_n[j] = not doc_nums[r_docs[j]].isdisjoint(post_nums)
+        feats[:, 6] = shared_n  # num_shared
+        feats[:, 7] = has_nums & ~shared_n  # num_missing
+        feats[:, 8] = float(n_post_words < MIN_STRONG_TERMS)  # short
+        feats[:, 9] = np.asarray([claim_sum[c] for c in r_claims], dtype=np.float64) / s_best  # bm25_claim_rel
+        feats[:, 10] = 1.0 / np.arange(1, n + 1, dtype=np.float64)  # rank_recip
+        # bigram: the document's consecutive (distinct) term pairs that the post also has.
+        if post_bigrams and len(cols) > 1:
+            n_vocab = len(self._terms)
+            codes = tids[rows_ix, :-1] * n_vocab + tids[rows_ix, 1:]
+            post_codes = np.sort(np.fromiter((a * n_vocab + b for a, b in post_bigrams), dtype=np.int64))
+            at = np.minimum(np.searchsorted(post_codes, codes), len(post_codes) - 1)
+            shared_bg = ((post_codes[at] == codes) & valid[rows_ix, 1:]).sum(axis=1)
+        else:
+            shared_bg = np.zeros(n, dtype=np.int64)
+        feats[:, 11] = shared_bg / np.maximum(lens[rows_ix] - 1, 1)
+        # Dates: near, gap (min(1, log1p(|days|) / 8), from a table of math.log1p values), known, week.
+        days: npt.NDArray[np.int64] = self._doc_day.a[r_docs_arr].astype(np.int64, copy=False)
+        dated = days != _NO_DAY
+        if post_day is not None and dated.any():
+            diff = days - post_day
+            gap = np.abs(diff)
+            feats[:, 12] = dated & (diff >= DATE_NEAR[0]) & (diff <= DATE_NEAR[1])
+            feats[:, 13] = np.where(dated, _GAP_TABLE[np.minimum(gap, len(_GAP_TABLE) - 1)], 0.0)
+            feats[:, 14] = dated
+            feats[:, 15] = dated & (diff >= -1) & (diff <= 7)
+        else:
+            feats[:, 12:16] = 0.0
+        claim_keywords = self._claim_keywords
+        kw_hits = [0] * n
+        if claim_keywords:
+            for i, cid in enumerate(r_claims):
+                kws = claim_keywords.get(cid)
+                if kws:
+                    kw_hits[i] = min(sum(1 for kw in kws if kw <= post_ids), 2)
+        src = list(zip(r_docs, r_best, strict=True))
+        # BM25 relative to the post's best document, and its rank (above). (Tried: relative to the
+        # best on the same window, to favour a multi-claim post's second claim; MAP@5 on train fell
+        # 0.82 -> 0.77. That reading is kept apart, as the segment level below.)
         if whole_post:
-            return rows
-        # Segment level: each fragment read alone, documents compared with the others on it.
+            return _Rows(r_claims, src, kw_hits, win_text, win_words, n_post_words, feats, None)
+        # Segment level: each fragment read alone, documents compared with the others on it. BM25 of
+        # the document against the window's terms alone (tf taken as 1): its idf there is a_best.
+        k1, b_ = BM25_K1, BM25_B
+        dl = np.asarray([self._doc_len[d] for d in r_docs], dtype=np.float64)
+        seg_bm25: list[float] = ((k1 + 1) / (1 + k1 * (1 - b_ + b_ * dl / self._avgdl())) * a_best).tolist()
         by_win: dict[int, list[int]] = {}
-        for i, wi in enumerate(row_win):
+        for i, wi in enumerate(r_best):
             by_win.setdefault(wi, []).append(i)
+        seg_bm = [0.0] * n
+        seg_claim = [0.0] * n
+        seg_rank = [0.0] * n
         for idx in by_win.values():
             idx.sort(key=lambda i: -seg_bm25[i])
             best_s = seg_bm25[idx[0]] or 1.0
             claim_seg: dict[str, float] = {}
             for i in idx:
-                claim_seg[rows[i].claim_id] = claim_seg.get(rows[i].claim_id, 0.0) + seg_bm25[i]
+                claim_seg[r_claims[i]] = claim_seg.get(r_claims[i], 0.0) + seg_bm25[i]
             for rank, i in enumerate(idx, start=1):
-                c = rows[i]
-                fs = list(c.f)
-                fs[i_bm] = seg_bm25[i] / best_s
-                fs[i_claim] = claim_seg[c.claim_id] / best_s
-                fs[i_rank] = 1.0 / rank
-                fs[i_cov_post] = fs[i_cov_win]
-                c.f_seg = fs
-        return rows
+                seg_bm[i] = seg_bm25[i] / best_s
+                seg_claim[i] = claim_seg[r_claims[i]] / best_s
+                seg_rank[i] = 1.0 / rank
+        feats_seg = feats.copy()
+        feats_seg[:, _I_BM] = seg_bm
+        feats_seg[:, _I_CLAIM] = seg_claim
+        feats_seg[:, _I_RANK] = seg_rank
+        feats_seg[:, _I_COV_POST] = feats_seg[:, _I_COV_WIN]
+        return _Rows(r_claims, src, kw_hits, win_text, win_words, n_post_words, feats, feats_seg)
