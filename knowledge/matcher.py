@@ -913,7 +913,7 @@ class Matcher:
                 continue
             groups_ab = set(seg_groups[a]) | set(seg_groups[b])
             mass = 0.0
-            for g in groups_ab:  # summed in the set's order, as before
+            for g in sorted(groups_ab):  # a fixed order: set order follows the hash seed, and so would the sum
                 mass += group_idf[g]
             win_span.append((a, b))
             win_mass.append(mass)
