@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, Table
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -78,50 +78,56 @@ def matches_json(matches: list[Match]) -> list[dict[str, Any]]:
     return [{"claim_id": m.claim_id, "score": round(float(m.score), 1), "strength": m.strength} for m in matches]
 
 
+# Built once: a check is logged on every update, and building the statement per call (with its values
+# coerced by the ORM) cost more than executing it.
+_CHECKS: Table = CheckLog.__table__  # type: ignore[assignment]
+_DELIVERIES: Table = CardDelivery.__table__  # type: ignore[assignment]
+_CHECK_INSERT = _CHECKS.insert().returning(_CHECKS.c.id)
+_DELIVERY_UPSERTS = {
+    name: (dialect_insert := factory(_DELIVERIES)).on_conflict_do_update(
+        index_elements=["user_id", "claim_id"], set_={"last_sent_at": dialect_insert.excluded.last_sent_at}
+    )
+    for name, factory in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
+}
+
+
 def log_check(
     connection: Connection | Session, request: CheckRequest, outcome: CheckOutcome, *, secret: str, store_text: bool
 ) -> int:
-    """Write one check-log row and return its id (a Core INSERT: this runs on every check)."""
+    """Write one check-log row and return its id."""
     origin = request.origin
-    statement = (
-        insert(CheckLog)
-        .values(
-            created_at=utcnow(),
-            user_key=user_key(secret, request.user_id),
-            chat_type=request.chat_type,
-            language=request.language,
-            input_kind=request.input_kind,
-            origin_chat_id=origin.chat_id if origin else None,
-            origin_username=origin.username if origin else None,
-            origin_title=origin.title if origin else None,
-            text=request.text if store_text else None,
-            text_hash=text_hash(request.text),
-            text_len=len(request.text),
-            matches=matches_json(outcome.matches),
-            result=outcome.result,
-            latency_ms=round(outcome.latency_ms, 3),
-        )
-        .returning(CheckLog.id)
-    )
+    row = {
+        "created_at": utcnow(),
+        "user_key": user_key(secret, request.user_id),
+        "chat_type": request.chat_type,
+        "language": request.language,
+        "input_kind": request.input_kind,
+        "origin_chat_id": origin.chat_id if origin else None,
+        "origin_username": origin.username if origin else None,
+        "origin_title": origin.title if origin else None,
+        "text": request.text if store_text else None,
+        "text_hash": text_hash(request.text),
+        "text_len": len(request.text),
+        "matches": matches_json(outcome.matches),
+        "result": outcome.result,
+        "latency_ms": round(outcome.latency_ms, 3),
+        "feedback": None,
+        "feedback_reason": None,
+    }
     if isinstance(connection, Session):
         connection = connection.connection()
-    return int(connection.execute(statement).scalar_one())
+    return int(connection.execute(_CHECK_INSERT, row).scalar_one())
 
 
 def record_deliveries(connection: Connection | Session, user_id: int, claim_ids: list[str]) -> None:
     """Remember who got which card, so a later correction of the verdict can reach them (one upsert)."""
-    rows = [{"user_id": user_id, "claim_id": c, "last_sent_at": utcnow()} for c in dict.fromkeys(claim_ids)]
-    if not rows:
+    if not claim_ids:
         return
     if isinstance(connection, Session):
         connection = connection.connection()
-    dialect = connection.dialect.name
-    upsert = postgresql_insert(CardDelivery) if dialect == "postgresql" else sqlite_insert(CardDelivery)
-    connection.execute(
-        upsert.values(rows).on_conflict_do_update(
-            index_elements=["user_id", "claim_id"], set_={"last_sent_at": upsert.excluded.last_sent_at}
-        )
-    )
+    now = utcnow()
+    rows = [{"user_id": user_id, "claim_id": c, "last_sent_at": now} for c in dict.fromkeys(claim_ids)]
+    connection.execute(_DELIVERY_UPSERTS[connection.dialect.name], rows)
 
 
 def run_check(
