@@ -328,11 +328,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_admin_commands(commands: Any) -> None:
-    """Admin commands (statistics, log export, evaluation) live in bot.admin_cli when present."""
-    try:
-        from bot.admin_cli import add_commands
-    except ImportError:
-        return
+    """Admin commands (statistics, log export, evaluation, retention) live in bot.admin_cli."""
+    from bot.admin_cli import add_commands
+
     add_commands(commands)
 
 

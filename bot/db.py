@@ -72,34 +72,39 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
-def in_session(factory: sessionmaker[Session], work: Callable[[Session], T], *, attempts: int = 2) -> T:
-    """Run `work` in its own unit of work, once more if the database dropped the connection or was
-    locked for longer than the busy timeout (the pool replaces dead connections on the retry)."""
+def _retrying(attempts: int, unit: Callable[[], T]) -> T:
+    """Run one unit of work, again if the database dropped the connection or stayed locked past the
+    busy timeout (the pool has replaced a dead connection by the retry)."""
     for attempt in range(1, attempts + 1):
         try:
-            with session_scope(factory) as session:
-                return work(session)
+            return unit()
         except OperationalError as exc:
             if attempt == attempts:
                 raise
             log.warning("database error (%s); retrying once", type(exc.orig).__name__ if exc.orig else "unknown")
             time.sleep(0.05)
     raise AssertionError("unreachable")
+
+
+def in_session(factory: sessionmaker[Session], work: Callable[[Session], T], *, attempts: int = 2) -> T:
+    """Run `work` in its own ORM unit of work, with one retry on a dropped or locked database."""
+
+    def unit() -> T:
+        with session_scope(factory) as session:
+            return work(session)
+
+    return _retrying(attempts, unit)
 
 
 def in_transaction(engine: Engine, work: Callable[[Connection], T], *, attempts: int = 2) -> T:
     """Like in_session, on a bare Core connection: for the per-check writes, where the ORM's unit of
     work is pure overhead."""
-    for attempt in range(1, attempts + 1):
-        try:
-            with engine.begin() as connection:
-                return work(connection)
-        except OperationalError as exc:
-            if attempt == attempts:
-                raise
-            log.warning("database error (%s); retrying once", type(exc.orig).__name__ if exc.orig else "unknown")
-            time.sleep(0.05)
-    raise AssertionError("unreachable")
+
+    def unit() -> T:
+        with engine.begin() as connection:
+            return work(connection)
+
+    return _retrying(attempts, unit)
 
 
 def _alembic_config(engine: Engine) -> Any:
