@@ -259,3 +259,41 @@ async def test_no_raw_user_id_or_secret_in_logs(tg: Harness, caplog: pytest.LogC
     assert str(secret_user) not in caplog.text
     assert "test-secret" not in caplog.text
     assert "123:TEST" not in caplog.text
+
+
+def test_a_write_is_retried_once_after_an_operational_error(sessions: Any) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from bot.db import in_session
+
+    attempts: list[int] = []
+
+    def work(session: Any) -> int:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise OperationalError("INSERT ...", {}, Exception("server closed the connection unexpectedly"))
+        session.add(
+            CheckLog(
+                user_key="k",
+                chat_type="private",
+                input_kind="text",
+                text_len=0,
+                matches=[],
+                result="none",
+                latency_ms=0.0,
+            )
+        )
+        return 7
+
+    assert in_session(sessions, work) == 7 and len(attempts) == 2
+    attempts.clear()
+
+    def always(session: Any) -> int:
+        attempts.append(1)
+        raise OperationalError("INSERT ...", {}, Exception("database is locked"))
+
+    with pytest.raises(OperationalError):
+        in_session(sessions, always)
+    assert len(attempts) == 2  # one retry, not a loop
+    with session_scope(sessions) as s:
+        assert s.scalar(select(func.count()).select_from(CheckLog)) == 1
