@@ -6,9 +6,10 @@ buttons get "this button has expired" and change nothing."""
 from __future__ import annotations
 
 import logging
+from typing import NamedTuple
 
 from sqlalchemy.orm import Session
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
@@ -19,6 +20,7 @@ from bot.feedback import record_feedback
 from bot.i18n import LANGUAGES, t
 from bot.keys import user_key, verify
 from bot.retention import forget_user
+from bot.runtime import Runtime
 from bot.submissions import submit
 from handlers import keyboards
 from handlers.check import extract
@@ -29,17 +31,27 @@ log = logging.getLogger(__name__)
 REASONS = {"w": "wrong_claim", "o": "outdated", "x": "other"}
 
 
-async def verified_payload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> list[str] | None:
-    """The payload's parts, or None after telling the user the button has expired."""
+class Press(NamedTuple):
+    """A verified button press: the query, its payload's parts, the runtime and the user's language."""
+
+    query: CallbackQuery
+    parts: list[str]
+    runtime: Runtime
+    lang: str
+
+
+async def verified_payload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Press | None:
+    """The verified press, or None after telling the user the button has expired."""
     query = update.callback_query
     if query is None:
         return None
-    payload = verify(runtime_of(context).secret, query.from_user.id, query.data)
+    runtime = runtime_of(context)
+    lang = language_for(context, query.from_user)
+    payload = verify(runtime.secret, query.from_user.id, query.data)
     if payload is None:
-        lang = language_for(context, query.from_user)
         await answer_callback(update, t(lang, "button.expired"), alert=True)
         return None
-    return payload.split(":")
+    return Press(query, payload.split(":"), runtime, lang)
 
 
 async def _expired(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -64,12 +76,10 @@ def _int(value: str) -> int | None:
 
 async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """👍 / 👎 under a card; 👎 asks one follow-up question."""
-    parts = await verified_payload(update, context)
-    query = update.callback_query
-    if parts is None or query is None:
+    press = await verified_payload(update, context)
+    if press is None:
         return
-    runtime = runtime_of(context)
-    lang = language_for(context, query.from_user)
+    query, parts, runtime, lang = press
     check_id = _int(parts[1]) if len(parts) == 3 else None
     vote = parts[2] if len(parts) == 3 else ""
     if check_id is None or vote not in ("u", "d", "w", "o", "x"):
@@ -110,12 +120,10 @@ async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def on_pick_possible(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The user picked one of the 'may be related' claims: show its card."""
-    parts = await verified_payload(update, context)
-    query = update.callback_query
-    if parts is None or query is None:
+    press = await verified_payload(update, context)
+    if press is None:
         return
-    runtime = runtime_of(context)
-    lang = language_for(context, query.from_user)
+    query, parts, runtime, lang = press
     check_id = _int(parts[1]) if len(parts) == 3 else None
     index = _int(parts[2]) if len(parts) == 3 else None
     claim_id = None
@@ -137,12 +145,12 @@ async def on_pick_possible(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 async def on_none_of_these(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """None of the suggestions fit: offer the moderators' queue."""
-    parts = await verified_payload(update, context)
-    query = update.callback_query
-    if parts is None or query is None or query.message is None:
+    press = await verified_payload(update, context)
+    if press is None:
         return
-    runtime = runtime_of(context)
-    lang = language_for(context, query.from_user)
+    query, parts, runtime, lang = press
+    if query.message is None:
+        return
     check_id = _int(parts[1]) if len(parts) == 2 else None
     await answer_callback(update)
     await send_html(
@@ -156,12 +164,10 @@ async def on_none_of_these(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 async def on_submit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Send the post to moderators: the text and origin come from the message our reply quoted."""
-    parts = await verified_payload(update, context)
-    query = update.callback_query
-    if parts is None or query is None:
+    press = await verified_payload(update, context)
+    if press is None:
         return
-    runtime = runtime_of(context)
-    lang = language_for(context, query.from_user)
+    query, parts, runtime, lang = press
     check_id = _int(parts[1]) if len(parts) == 2 else None
     original = getattr(query.message, "reply_to_message", None) if query.message else None
     text, origin, file_id = "", None, None
@@ -210,15 +216,14 @@ async def on_submit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Remember the chosen language."""
-    parts = await verified_payload(update, context)
-    query = update.callback_query
-    if parts is None or query is None:
+    press = await verified_payload(update, context)
+    if press is None:
         return
+    query, parts, runtime, _ = press
     code = parts[1] if len(parts) == 2 else ""
     if code not in LANGUAGES:
         await _expired(update, context)
         return
-    runtime = runtime_of(context)
     with session_scope(runtime.sessions) as session:
         user = users.ensure_user(
             session,
@@ -238,12 +243,10 @@ async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/forget_me confirmed or cancelled."""
-    parts = await verified_payload(update, context)
-    query = update.callback_query
-    if parts is None or query is None:
+    press = await verified_payload(update, context)
+    if press is None:
         return
-    runtime = runtime_of(context)
-    lang = language_for(context, query.from_user)
+    query, parts, runtime, lang = press
     if parts[1:] == ["n"]:
         await answer_callback(update)
         text = t(lang, "forget.cancelled")
