@@ -160,15 +160,26 @@ async def check_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     user = update.effective_user
     if message is None or user is None:
         return
-    runtime = runtime_of(context)
     lang = language_for(context, user)
     extracted = extract(message)
     if not extracted.text.strip() and extracted.file_unique_id is None and extracted.origin is None:
         if message.poll is None:
             await reply_html(update, context, render.esc(t(lang, "empty")))
             return
+    await answer_check(update, context, extracted, lang)
+
+
+async def answer_check(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, extracted: Extracted, lang: str, *, tell_limited: bool = True
+) -> None:
+    """Rate-limit, check and reply: the path every asked-for check takes (private, /check, mention)."""
+    user = update.effective_user
+    if user is None:
+        return
+    runtime = runtime_of(context)
     if not runtime.limiter.allow(user.id):
-        await reply_html(update, context, render.esc(t(lang, "rate_limited")))
+        if tell_limited:
+            await reply_html(update, context, render.esc(t(lang, "rate_limited")))
         return
     outcome = perform_check(runtime, extracted, user_id=user.id, chat=chat_type(update), lang=lang)
     await send_outcome(update, context, outcome, extracted, lang)

@@ -16,7 +16,7 @@ from bot.db import session_scope
 from bot.i18n import t
 from bot.models import ChatSetting
 from handlers import keyboards
-from handlers.check import extract, perform_check, send_outcome
+from handlers.check import answer_check, extract
 from handlers.common import chat_type, command_args, language_for, reply_html, runtime_of
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,6 @@ async def check_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     user = update.effective_user
     if message is None or user is None:
         return
-    runtime = runtime_of(context)
     lang = language_for(context, user)
     target: Message | None = message.reply_to_message
     is_group = chat_type(update) != "private"
@@ -43,11 +42,7 @@ async def check_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     else:
         await reply_html(update, context, render.esc(t(lang, "group.reply_to_check")))
         return
-    if not runtime.limiter.allow(user.id):
-        await reply_html(update, context, render.esc(t(lang, "rate_limited")))
-        return
-    outcome = perform_check(runtime, extracted, user_id=user.id, chat=chat_type(update), lang=lang)
-    await send_outcome(update, context, outcome, extracted, lang)
+    await answer_check(update, context, extracted, lang)
 
 
 def _mentions_bot(message: Message, username: str) -> bool:
@@ -89,10 +84,7 @@ async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         else:
             await reply_html(update, context, render.esc(t(lang, "group.reply_to_check")))
             return
-        if not runtime.limiter.allow(user.id):
-            return
-        outcome = perform_check(runtime, extracted, user_id=user.id, chat=chat.type, lang=lang)
-        await send_outcome(update, context, outcome, extracted, lang)
+        await answer_check(update, context, extracted, lang, tell_limited=False)  # never flood a group
         return
     if not autocheck_enabled(context, chat.id):
         return
