@@ -7,9 +7,13 @@ Only for tests: it listens on 127.0.0.1 and stops with the test.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -130,3 +134,18 @@ class BotApiServer:
         if not pending:
             time.sleep(0.2)  # a short long-poll
         return pending
+
+
+def start_factbot(api: BotApiServer, db: Path, **settings: str) -> subprocess.Popen[str]:
+    """`factbot run` as a real process on an SQLite file, talking to `api`."""
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": "123:TEST",
+        "TELEGRAM_API_BASE_URL": api.base_url,
+        "DATABASE_URL": f"sqlite:///{db.as_posix()}",
+        "FACTBOT_SECRET": "run-secret",
+        **settings,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -14,25 +11,11 @@ from sqlalchemy import create_engine, func, select
 
 from bot.models import Feedback, Submission
 from tests import fake_telegram as tgf
-from tests.bot_api_server import BotApiServer
+from tests.bot_api_server import BotApiServer, start_factbot
 
 USERS = list(range(5001, 5041))
 UNKNOWN = "В Калуге открылся новый зоопарк номер {n}, вход для детей бесплатный"
 FALSE_CLAIM_RU = "Россия освобождает Курскую область собственными силами, без какой-либо иностранной помощи"
-
-
-def start_bot(api: BotApiServer, db: Path) -> subprocess.Popen[str]:
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": "123:TEST",
-        "TELEGRAM_API_BASE_URL": api.base_url,
-        "DATABASE_URL": f"sqlite:///{db.as_posix()}",
-        "FACTBOT_SECRET": "kill-secret",
-        "FACTBOT_RATE_LIMIT": "1000",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
 
 
 def wait_until(predicate: Any, timeout: float = 90.0) -> None:
@@ -61,7 +44,7 @@ def test_kill_in_the_middle_loses_nothing_that_was_confirmed(tmp_path: Path) -> 
         for n, user in enumerate(USERS):
             originals[user] = tgf.private_text(user, UNKNOWN.format(n=n))
             api.push(originals[user], tgf.private_text(user, FALSE_CLAIM_RU))
-        process = start_bot(api, db)
+        process = start_factbot(api, db, FACTBOT_RATE_LIMIT="1000")
         try:
             replies = api.wait_for("sendMessage", 2 * len(USERS))
             presses = []
@@ -84,7 +67,7 @@ def test_kill_in_the_middle_loses_nothing_that_was_confirmed(tmp_path: Path) -> 
             process.wait(timeout=30)
             told_before_kill = confirmed(api, "Sent to the moderators") | confirmed(api, "Thank you")
             assert told_before_kill, "the kill came before any confirmation"
-            process = start_bot(api, db)
+            process = start_factbot(api, db, FACTBOT_RATE_LIMIT="1000")
             # Updates fetched but not yet handled when the process died are gone (Telegram's getUpdates
             # confirms a batch when the next one is requested); their users were never told anything
             # and can press again. The restarted bot answers what is still queued and new updates.

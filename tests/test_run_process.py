@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from tests import fake_telegram as tgf
-from tests.bot_api_server import BotApiServer
+from tests.bot_api_server import BotApiServer, start_factbot
 
 FORWARDED = (
     "‼️ Бойцы «Шквала» из 129-й бригады ТрО ВСУ — бывшие зэки из украинских колоний, им разрешили грабить "
@@ -17,20 +17,6 @@ FORWARDED = (
 )
 POSSIBLE = "Суджа освобождена"  # too short to state a verdict: at most 'possible'
 UNKNOWN = "В Калуге открылся новый зоопарк, вход для детей бесплатный"
-
-
-def start_bot(api: BotApiServer, tmp_path: Path) -> subprocess.Popen[str]:
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": "123:TEST",
-        "TELEGRAM_API_BASE_URL": api.base_url,
-        "DATABASE_URL": f"sqlite:///{(tmp_path / 'run.sqlite3').as_posix()}",
-        "FACTBOT_SECRET": "run-secret",
-        "LOG_LEVEL": "INFO",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
 
 
 def test_run_answers_through_a_loopback_bot_api(tmp_path: Path) -> None:
@@ -47,7 +33,7 @@ def test_run_answers_through_a_loopback_bot_api(tmp_path: Path) -> None:
             tgf.private_text(2001, POSSIBLE),
             tgf.private_text(2001, UNKNOWN),
         )
-        process = start_bot(api, tmp_path)
+        process = start_factbot(api, tmp_path / "run.sqlite3")
         try:
             sent = api.wait_for("sendMessage", 3, timeout=90)
         finally:
