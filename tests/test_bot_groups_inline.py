@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import socket
 import urllib.error
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 
 from bot.db import session_scope
 from bot.models import CheckLog
-from handlers.app import set_commands
+from handlers.app import post_init, post_shutdown, set_commands
 from tests import fake_telegram as tgf
 from tests.harness import USER_ID, Harness, make_harness
 
@@ -99,6 +100,22 @@ async def test_command_menu_in_each_language(tg: Harness) -> None:
         c for c in menus if c.params.get("language_code") == "uk" and c.params["scope"]["type"] == "all_private_chats"
     )
     assert {"command": "language", "description": "Обрати мову"} in uk_private.params["commands"]
+
+
+async def test_startup_sets_the_menu_schedules_jobs_and_freezes_the_startup_heap(tg: Harness) -> None:
+    assert tg.app.job_queue is not None
+    await post_init(tg.app)
+    try:
+        assert tg.fake.calls_of("setMyCommands")
+        jobs = tg.app.job_queue.jobs()
+        assert any(job.callback.__name__ == "refresh_index" for job in jobs)
+        # The index and everything built at start leave the collector's generations.
+        assert gc.get_freeze_count() > 0
+    finally:
+        await post_shutdown(tg.app)
+        for job in tg.app.job_queue.jobs():
+            job.schedule_removal()
+    assert gc.get_freeze_count() == 0
 
 
 def _free_port() -> int:
