@@ -1,7 +1,7 @@
 """Load benchmark: the full Application, many simulated users, a 14k-entry KB, SQLite and PostgreSQL.
 
     python -m benchmarks.load [--db sqlite|postgresql|both] [--users 200] [--updates 5000]
-                              [--concurrency 64] [--rate 300] [--mode closed|open|both] [--repeat 1]
+                              [--concurrency 64] [--rate 300 400] [--mode closed|open|both] [--repeat 1]
                               [--pg-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
                               [--rate-limiter off|aio] [--profile FILE]
 
@@ -26,9 +26,15 @@ Two ways to drive it:
 - ``closed``: at most ``--concurrency`` updates in flight (fed but not finished); measures the
   throughput ceiling. By Little's law the feed-to-finish latency is then about
   concurrency / throughput, so it says little about latency at a given load.
-- ``open``: Poisson arrivals at ``--rate`` updates/s, whatever the bot's speed (how a viral post
-  arrives); the latency here is what a user would see at that load: the target is p99 <= 100 ms at
-  300 updates/s.
+- ``open``: Poisson arrivals at each ``--rate`` in turn (updates/s), whatever the bot's speed (how
+  a viral post arrives); the latency here is what a user would see at that load. A rate is
+  "sustained" when the median run kept up (>= 97 % of the offered rate: 5,000 Poisson arrivals
+  vary by about 1.4 %) with p99 <= 100 ms. The target (issue 7) is met on a backend when a rate of
+  300/s or more is sustained with every invariant holding; 400/s shows the headroom.
+
+Python's full garbage collections used to be the latency tail: the index over 14k claims is
+millions of long-lived objects, and a gen-2 pass over them stalled the loop for 0.3-1 s.
+``handlers.app.post_init`` now freezes the startup heap (``gc.freeze``), as ``run_bot`` does.
 
 Latency per update: "e2e" = from feeding (before ``Update.de_json``, as the updater or webhook does)
 to the end of ``Application.process_update`` (all handlers and error handlers done); "handling" =
@@ -68,6 +74,7 @@ import asyncio
 import contextvars
 import cProfile
 import csv
+import gc
 import io
 import json
 import logging
@@ -114,6 +121,9 @@ from tests.fake_telegram import (
 )
 
 PRODUCTION_CONCURRENT_UPDATES = 8  # handlers/app.py run_bot
+TARGET_RATE = 300.0  # updates/s in one process (issue 7)
+TARGET_P99_MS = 100.0
+SUSTAIN_SHARE = 0.97
 SECRET = "load-test-secret"
 ADMIN_ID = 999_999  # not a simulated user: an admin alert would show up as an unattributed call
 USER_BASE = 5_000_000
@@ -373,6 +383,7 @@ class RunResult:
     cpu_seconds: float = 0.0
     loadavg: float = 0.0
     sql_per_update: dict[str, dict[str, float]] = field(default_factory=dict)
+    gc_full_pauses_ms: list[float] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         e2e = np.asarray(self.e2e_ms)
@@ -395,6 +406,9 @@ class RunResult:
             "cpu_ms_per_update": round(1000 * self.cpu_seconds / self.updates, 3),
             "updates_per_cpu_s": round(self.updates / self.cpu_seconds, 1) if self.cpu_seconds else None,
             "loadavg_1m_at_start": round(self.loadavg, 2),
+            # Full (gen-2) collections during the run: each one stops the event loop.
+            "gc_full_collections": len(self.gc_full_pauses_ms),
+            "gc_full_max_pause_ms": round(max(self.gc_full_pauses_ms, default=0.0), 1),
             "kinds": dict(sorted(self.kinds.items())),
             "sql_per_update": self.sql_per_update,
             "invariants": self.invariants,
@@ -402,6 +416,29 @@ class RunResult:
         if self.offered_rate is not None:
             out["offered_rate"] = self.offered_rate
         return out
+
+
+class FullCollections:
+    """Times every gen-2 garbage collection while installed (``with FullCollections() as gc_pauses:``)."""
+
+    def __init__(self) -> None:
+        self.pauses_ms: list[float] = []
+        self._started = 0.0
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses_ms.append((time.perf_counter() - self._started) * 1000)
+
+    def __enter__(self) -> FullCollections:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._callback)
 
 
 class LoadRun:
@@ -916,6 +953,7 @@ async def one_run(
     args: argparse.Namespace,
     *,
     mode: str,
+    rate: float | None,
     seed: int,
     groups: list[tuple[int, bool]],
     log_counter: CountingLogHandler,
@@ -944,14 +982,16 @@ async def one_run(
         log_counter.samples.clear()
         if prof:
             prof.enable()
-        rate = args.rate if mode == "open" else None
         concurrency = args.concurrency if mode == "closed" else 100_000
         cpu0, load0 = time.process_time(), os.getloadavg()[0]
-        seconds = await run.drive(args.updates, concurrency=concurrency, rate=rate)
+        with FullCollections() as full_collections:
+            seconds = await run.drive(args.updates, concurrency=concurrency, rate=rate)
         cpu = time.process_time() - cpu0
         if prof:
             prof.disable()
         await app.stop()
+    if app.post_shutdown:
+        await app.post_shutdown(app)  # as run_polling does after shutdown
     inv = check_invariants(run, base, log_counter)
     done = [f for f in run.fed.values() if f.t_end]
     profile_text = None
@@ -972,10 +1012,11 @@ async def one_run(
         kinds=Counter(f.kind for f in run.fed.values()),
         invariants=inv,
         transport_seconds=run.fake.seconds,
-        offered_rate=args.rate if mode == "open" else None,
+        offered_rate=rate,
         profile=profile_text,
         cpu_seconds=cpu,
         loadavg=load0,
+        gc_full_pauses_ms=full_collections.pauses_ms,
     )
 
 
@@ -1016,7 +1057,12 @@ def bench_backend(
     with session_scope(runtime.sessions) as s:
         for chat_id, auto in groups:
             s.merge(ChatSetting(chat_id=chat_id, autocheck=auto))
-    modes = ["closed", "open"] if args.mode == "both" else [args.mode]
+    # Each open-mode rate is its own entry: "open" for the first (the target, 300/s), "open@R" after.
+    modes: list[tuple[str, str, float | None]] = []
+    if args.mode in ("closed", "both"):
+        modes.append(("closed", "closed", None))
+    if args.mode in ("open", "both"):
+        modes += [("open" if i == 0 else f"open@{r:g}", "open", r) for i, r in enumerate(args.rate)]
     out: dict[str, Any] = {
         "where": where,
         "import_seconds": round(import_s, 1),
@@ -1024,7 +1070,7 @@ def bench_backend(
         "modes": {},
     }
     try:
-        for mode in modes:
+        for key, mode, rate in modes:
             runs: list[RunResult] = []
             for r in range(args.repeat):
                 res = asyncio.run(
@@ -1033,6 +1079,7 @@ def bench_backend(
                         content,
                         args,
                         mode=mode,
+                        rate=rate,
                         seed=args.seed + 7919 * r,
                         groups=groups,
                         log_counter=log_counter,
@@ -1042,15 +1089,16 @@ def bench_backend(
                 s = res.summary()
                 inv = s["invariants"]
                 print(
-                    f"  {mode} run {r + 1}: {s['updates']} updates in {s['seconds']:.1f} s = "
+                    f"  {key} run {r + 1}: {s['updates']} updates in {s['seconds']:.1f} s = "
                     f"{s['updates_per_s']:.0f}/s; e2e p50/p95/p99 {s['p50_ms']:.1f}/{s['p95_ms']:.1f}/"
                     f"{s['p99_ms']:.1f} ms; handling p99 {s['handling_p99_ms']:.1f} ms; "
                     f"CPU {s['cpu_ms_per_update']:.2f} ms/update (load {s['loadavg_1m_at_start']}); "
+                    f"full GCs {s['gc_full_collections']} (max {s['gc_full_max_pause_ms']:.0f} ms); "
                     f"invariants {'PASS' if inv['all_pass'] else 'FAIL'}",
                     flush=True,
                 )
                 if res.profile and args.profile:
-                    Path(args.profile).write_text(f"# {name} {mode}\n" + res.profile)
+                    Path(args.profile).write_text(f"# {name} {key}\n" + res.profile)
                     print(f"  profile written to {args.profile}")
                 runs.append(res)
             sums = [r.summary() for r in runs]
@@ -1073,27 +1121,51 @@ def bench_backend(
             }
             med["updates"] = sums[0]["updates"]
             med["invariants_pass"] = all(x["invariants"]["all_pass"] for x in sums)
-            out["modes"][mode] = {"median": med, "runs": sums}
+            entry: dict[str, Any] = {"median": med, "runs": sums}
+            if rate is not None:
+                entry["offered_rate"] = rate
+                # Sustained: kept up with the arrivals (Poisson: +-1.4 % over 5,000) within the latency target.
+                med["sustained"] = med["updates_per_s"] >= SUSTAIN_SHARE * rate and med["p99_ms"] <= TARGET_P99_MS
+            out["modes"][key] = entry
     finally:
         runtime.close()
     return out
 
 
+def target_met(backend: dict[str, Any]) -> bool | None:
+    """Met when an open run at an offered rate >= the target was sustained with all invariants holding."""
+    opens = [m for m in backend["modes"].values() if "offered_rate" in m]
+    if not opens:
+        return None
+    return any(
+        m["offered_rate"] >= TARGET_RATE and m["median"]["sustained"] and m["median"]["invariants_pass"] for m in opens
+    )
+
+
 def print_table(results: dict[str, Any], args: argparse.Namespace) -> None:
     print(
         "\n| backend | mode | updates | s | updates/s | p50 ms | p95 ms | p99 ms | handling p99 ms "
-        "| CPU ms/update | invariants |"
+        "| CPU ms/update | invariants | sustained |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for backend, r in results.items():
         for mode, m in r["modes"].items():
             med = m["median"]
-            label = f"closed ({args.concurrency} in flight)" if mode == "closed" else f"open ({args.rate:g}/s offered)"
+            closed = f"closed ({args.concurrency} in flight)"
+            label = closed if mode == "closed" else f"open ({m['offered_rate']:g}/s offered)"
             print(
                 f"| {backend} | {label} | {med['updates']} | {med['seconds']:.1f} | {med['updates_per_s']:.0f} "
                 f"| {med['p50_ms']:.1f} | {med['p95_ms']:.1f} | {med['p99_ms']:.1f} | "
                 f"{med['handling_p99_ms']:.1f} | {med['cpu_ms_per_update']:.2f} | "
-                f"{'PASS' if med['invariants_pass'] else 'FAIL'} |"
+                f"{'PASS' if med['invariants_pass'] else 'FAIL'} | "
+                f"{'' if 'sustained' not in med else 'yes' if med['sustained'] else 'NO'} |"
+            )
+    for backend, r in results.items():
+        met = target_met(r)
+        if met is not None:
+            print(
+                f"target ({TARGET_RATE:g} updates/s, p99 <= {TARGET_P99_MS:g} ms, invariants) on {backend}: "
+                f"{'MET' if met else 'NOT MET'}"
             )
     print("\nInvariants (last run of each):")
     for backend, r in results.items():
@@ -1125,7 +1197,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--users", type=int, default=200)
     ap.add_argument("--updates", type=int, default=5000)
     ap.add_argument("--concurrency", type=int, default=64, help="closed mode: updates in flight")
-    ap.add_argument("--rate", type=float, default=300.0, help="open mode: offered updates/s (Poisson)")
+    ap.add_argument(
+        "--rate",
+        type=float,
+        nargs="+",
+        default=[TARGET_RATE, 400.0],
+        help="open mode: offered updates/s (Poisson); one open run set per rate",
+    )
     ap.add_argument("--mode", choices=("closed", "open", "both"), default="both")
     ap.add_argument("--repeat", type=int, default=1, help="runs per backend and mode (medians reported)")
     ap.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -1136,12 +1214,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=RESULTS / "load.json")
     ap.add_argument(
         "--experiment",
-        choices=("none", "no-pre-ping", "match-cache"),
+        choices=("none", "no-pre-ping", "match-cache", "no-gc-freeze"),
         default="none",
         help="measure a proposed change: no-pre-ping (engine without pool_pre_ping), "
-        "match-cache (memoised match_request)",
+        "match-cache (memoised match_request), no-gc-freeze (the startup heap left to the collector)",
     )
     args = ap.parse_args(argv)
+    if args.experiment == "no-gc-freeze":  # the baseline before post_init froze the startup heap
+        gc.freeze = lambda: None
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "httpcore", "alembic"):
@@ -1190,7 +1270,7 @@ def main(argv: list[str] | None = None) -> int:
             "experiment": args.experiment,
             "kb_entries": len(claims),
             "mix": MIX,
-            "target": {"updates_per_s": 300, "p99_ms": 100},
+            "target": {"updates_per_s": TARGET_RATE, "p99_ms": TARGET_P99_MS},
         },
         "backends": results,
     }
