@@ -9,7 +9,7 @@ from bot import kb_store, render, users
 from bot.db import session_scope
 from bot.i18n import t
 from handlers import keyboards
-from handlers.common import command_args, language_for, reply_html, runtime_of
+from handlers.common import chat_type, command_args, language_for, reply_html, runtime_of
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -19,9 +19,19 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """How to use the bot."""
-    lang = language_for(context, update.effective_user)
-    await reply_html(update, context, render.esc(t(lang, "help")), quote=False)
+    """How to use the bot; in private, moderators and admins also get their own commands."""
+    user = update.effective_user
+    lang = language_for(context, user)
+    parts = [t(lang, "help")]
+    if user is not None and chat_type(update) == "private":
+        runtime = runtime_of(context)
+        with session_scope(runtime.sessions) as session:
+            role = users.role_of(session, user.id, runtime.settings.admin_ids)
+        if role in ("moderator", "admin"):
+            parts.append(t(lang, "help.moderator"))
+        if role == "admin":
+            parts.append(t(lang, "help.admin"))
+    await reply_html(update, context, render.esc("\n\n".join(parts)), quote=False)
 
 
 async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -8,12 +8,13 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from bot import users
 from bot.db import session_scope
 from bot.i18n import LANGUAGES, catalog
 from bot.keys import sign
 from bot.models import CheckLog, Feedback, Submission, User
 from tests import fake_telegram as tgf
-from tests.harness import OTHER_USER_ID, USER_ID, Harness, make_harness
+from tests.harness import ADMIN_ID, OTHER_USER_ID, USER_ID, Harness, make_harness
 
 FALSE_CLAIM_RU = "Россия освобождает Курскую область собственными силами, без какой-либо иностранной помощи"
 MOD_LOSSES_RU = (
@@ -42,6 +43,26 @@ async def test_start_help_about_privacy_in_english(tg: Harness) -> None:
         assert len(sent) == 1 and needle in sent[0].params["text"]
     about = only_sends(await tg.send(tgf.command(USER_ID, "/about")))[0].params["text"]
     assert re.search(r"Knowledge base: \d+ claims, last updated \d{4}-\d{2}-\d{2}", about)
+
+
+async def test_help_adds_the_team_commands_for_moderators_and_admins_in_private(tg: Harness) -> None:
+    async def help_for(user_id: int) -> str:
+        (sent,) = only_sends(await tg.send(tgf.command(user_id, "/help")))
+        return str(sent.params["text"])
+
+    public = await help_for(USER_ID)
+    assert "/language" in public and "/queue" not in public and "/grant" not in public
+    with session_scope(tg.runtime.sessions) as s:
+        users.ensure_user(s, OTHER_USER_ID, language_code="en", admin_ids=())
+        users.set_role(s, OTHER_USER_ID, "moderator")
+    moderator = await help_for(OTHER_USER_ID)
+    assert "/queue — posts waiting for an answer" in moderator and "/edit &lt;id&gt;" in moderator
+    assert "/grant" not in moderator
+    admin = await help_for(ADMIN_ID)
+    assert "/queue" in admin and "/export [from] [to]" in admin
+    # Groups see the public help only: the team's commands are not advertised there.
+    (in_group,) = only_sends(await tg.send(tgf.group_command(-100555, OTHER_USER_ID, "/help")))
+    assert "/queue" not in in_group.params["text"] and "/check" in in_group.params["text"]
 
 
 async def test_language_from_telegram_and_from_language_command(tg: Harness) -> None:
