@@ -160,7 +160,8 @@ class Feedback(Base):
     __tablename__ = "feedback"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    check_id: Mapped[int] = mapped_column(ForeignKey("checks.id", ondelete="CASCADE"), index=True)
+    # Unique: one row per check holds its latest vote (bot.feedback.record_vote upserts on it).
+    check_id: Mapped[int] = mapped_column(ForeignKey("checks.id", ondelete="CASCADE"), index=True, unique=True)
     claim_id: Mapped[str | None] = mapped_column(String(120))
     value: Mapped[str] = mapped_column(String(16))  # up | down
     reason: Mapped[str | None] = mapped_column(String(32))  # wrong_claim | outdated | other

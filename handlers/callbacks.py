@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from typing import NamedTuple
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 from telegram import CallbackQuery, Update
 from telegram.error import BadRequest
@@ -15,8 +16,8 @@ from telegram.ext import ContextTypes
 
 from bot import render, users
 from bot.checks import get_check, record_deliveries
-from bot.db import in_session, session_scope
-from bot.feedback import record_feedback
+from bot.db import in_session, in_transaction, session_scope
+from bot.feedback import record_vote
 from bot.i18n import LANGUAGES, t
 from bot.keys import user_key, verify
 from bot.retention import forget_user
@@ -89,15 +90,11 @@ async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     reason = REASONS.get(vote)
     owner = user_key(runtime.secret, query.from_user.id)
 
-    def store(session: Session) -> bool:
-        check = get_check(session, check_id)
-        if check is None or check.user_key != owner:
-            return False
-        record_feedback(session, check, value=value, reason=reason)
-        return True
+    def store(connection: Connection) -> bool:
+        return record_vote(connection, check_id, owner, value=value, reason=reason)
 
     try:
-        found = in_session(runtime.sessions, store)
+        found = in_transaction(runtime.engine, store)
     except Exception:
         log.exception("could not store feedback")
         await answer_callback(update, t(lang, "feedback.failed"), alert=True)

@@ -216,6 +216,16 @@ async def test_feedback_reason_button(tg: Harness) -> None:
     assert any(c.method == "answerCallbackQuery" and "noted" in (c.params.get("text") or "") for c in calls)
     row = checks(tg)[0]
     assert (row.feedback, row.feedback_reason) == ("down", "wrong_claim")
+    # A changed mind (or a redelivered press) replaces the vote: still one row for the check.
+    for vote in ("u", "u"):
+        await tg.send(tgf.callback(USER_ID, sign("test-secret", USER_ID, f"fb:{check_id}:{vote}"), message_id=1))
+    row = checks(tg)[0]
+    assert (row.feedback, row.feedback_reason) == ("up", None)
+    with session_scope(tg.runtime.sessions) as s:
+        votes = s.scalars(select(Feedback)).all()
+        assert [(v.check_id, v.value, v.reason, v.claim_id) for v in votes] == [
+            (check_id, "up", None, "kursk-no-foreign-help")
+        ]
 
 
 async def test_forged_foreign_and_stale_buttons_have_expired(tg: Harness) -> None:

@@ -131,7 +131,7 @@ async def test_failed_feedback_and_submission_tell_the_user_to_retry(
     def fail(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(handlers.callbacks, "record_feedback", fail)
+    monkeypatch.setattr(handlers.callbacks, "record_vote", fail)
     monkeypatch.setattr(handlers.callbacks, "submit", fail)
     answers = [c for c in await tg.press(card, "👍") if c.method == "answerCallbackQuery"]
     assert answers[0].params["text"] == "Sorry, we could not save that. Please try again."
