@@ -220,10 +220,12 @@ def normalize(text: str) -> str:
     s = unicodedata.normalize("NFKC", s.casefold())
     s = s.translate(_CLEAN_TABLE)
     s = s.replace("ё", "е").replace("#", " ")
+    s = _WS_RE.sub(" ", s).strip()
+    # Numbers before look-alike folding: joining "0.000" into "0000" can merge two words into one
+    # mixed-script word, which a second call would then fold differently.
+    s = _canon_numbers(s)
     if _MIXED_RE.search(s):  # rare: skip the per-word pass for ordinary text
         s = _WORD_RE.sub(_fold_mixed_word, s)
-    s = _WS_RE.sub(" ", s).strip()
-    s = _canon_numbers(s)
     # Removing characters can create new adjacent pairs (a URL between two words, composed
     # letters); one more pass of the cheap steps makes the function idempotent.
     s2 = unicodedata.normalize("NFKC", s)
