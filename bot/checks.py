@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -155,5 +155,10 @@ def run_check(
     return outcome
 
 
-def get_check(session: Session, check_id: int) -> CheckLog | None:
-    return session.get(CheckLog, check_id)
+def owned_check(connection: Connection | Session, check_id: int, owner_key: str) -> tuple[list[Any], str | None] | None:
+    """(matches, text) of a check the user with `owner_key` made, or None: the columns a button press
+    needs, without loading the whole row into the ORM."""
+    row = connection.execute(
+        select(_CHECKS.c.matches, _CHECKS.c.text).where(_CHECKS.c.id == check_id, _CHECKS.c.user_key == owner_key)
+    ).first()
+    return (list(row[0] or []), row[1]) if row is not None else None

@@ -24,9 +24,7 @@ _MARK_CHECK = (
 _VOTE_UPSERTS = {
     name: (dialect_insert := factory(_FEEDBACK)).on_conflict_do_update(
         index_elements=["check_id"],
-        set_={
-            column: dialect_insert.excluded[column] for column in ("claim_id", "value", "reason", "created_at")
-        },
+        set_={column: dialect_insert.excluded[column] for column in ("claim_id", "value", "reason", "created_at")},
     )
     for name, factory in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
 }

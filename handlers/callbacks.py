@@ -15,7 +15,7 @@ from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot import render, users
-from bot.checks import get_check, record_deliveries
+from bot.checks import owned_check, record_deliveries
 from bot.db import in_session, in_transaction, session_scope
 from bot.feedback import record_vote
 from bot.i18n import LANGUAGES, t
@@ -26,6 +26,7 @@ from bot.submissions import submit
 from handlers import keyboards
 from handlers.check import extract
 from handlers.common import answer_callback, language_for, runtime_of, send_html
+from knowledge.schema import Claim
 
 log = logging.getLogger(__name__)
 
@@ -123,18 +124,22 @@ async def on_pick_possible(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     query, parts, runtime, lang = press
     check_id = _int(parts[1]) if len(parts) == 3 else None
     index = _int(parts[2]) if len(parts) == 3 else None
-    claim_id = None
-    if check_id and index is not None:
-        with session_scope(runtime.sessions) as session:
-            check = get_check(session, check_id)
-            if check is not None and index < len(check.matches):
-                claim_id = check.matches[index].get("claim_id")
-    claim = runtime.index.matcher.get(claim_id) if claim_id else None
+    owner = user_key(runtime.secret, query.from_user.id)
+
+    def pick(connection: Connection) -> Claim | None:
+        check = owned_check(connection, check_id, owner) if check_id and index is not None else None
+        if check is None or index is None or index >= len(check[0]):
+            return None
+        claim_id = check[0][index].get("claim_id")
+        claim = runtime.index.matcher.get(claim_id) if claim_id else None
+        if claim is not None:
+            record_deliveries(connection, query.from_user.id, [claim.id])
+        return claim
+
+    claim = in_transaction(runtime.engine, pick)
     if claim is None or query.message is None:
         await _expired(update, context)
         return
-    with session_scope(runtime.sessions) as session:
-        record_deliveries(session, query.from_user.id, [claim.id])
     await answer_callback(update)
     markup = keyboards.feedback(runtime.secret, query.from_user.id, check_id, lang)
     await send_html(context, query.message.chat.id, render.card(claim, lang), markup=markup, user_id=query.from_user.id)
@@ -174,10 +179,8 @@ async def on_submit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     owner = user_key(runtime.secret, query.from_user.id)
 
     def store(session: Session) -> tuple[bool, bool]:
-        check = get_check(session, check_id) if check_id else None
-        if check is not None and check.user_key != owner:
-            check = None
-        body = text or (check.text if check is not None and check.text else "")
+        check = owned_check(session, check_id, owner) if check_id else None
+        body = text or (check[1] if check is not None and check[1] else "")
         if not body and origin is None and file_id is None:
             return False, False
         _, created = submit(
@@ -187,7 +190,7 @@ async def on_submit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             language=lang,
             origin=origin,
             file_unique_id=file_id,
-            check_id=check.id if check is not None else None,
+            check_id=check_id if check is not None else None,
         )
         return True, created
 
