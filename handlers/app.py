@@ -62,9 +62,9 @@ async def post_init(app: Application) -> None:
         app.job_queue.run_repeating(refresh_index, interval=INDEX_REFRESH_SECONDS, first=INDEX_REFRESH_SECONDS)
         for schedule in app.bot_data.get("schedules", []):
             schedule(app)
-    # The index over a large KB is millions of long-lived objects: every full collection walked them
-    # all, stalling the event loop for 0.3-1 s (every update in flight waited). Frozen objects are
-    # skipped by the collector; what handling allocates is still collected as usual.
+    # The index over a large KB leaves ~380k long-lived tracked objects (14k claims): a full collection
+    # walks them all and stalls the event loop for 150-190 ms, while every update in flight waits.
+    # Frozen objects are skipped by the collector; what handling allocates is collected as usual.
     gc.collect()
     gc.freeze()
 
