@@ -12,7 +12,7 @@ VALUES = ("up", "down")
 REASONS = ("wrong_claim", "outdated", "other")
 
 # Built once: a vote is two statements on a hot path (one update in six under load), where the ORM's
-# load-then-flush took five round trips and most of the handler's time.
+# load-then-flush took four statements and most of the handler's time.
 _CHECKS: Table = CheckLog.__table__  # type: ignore[assignment]
 _FEEDBACK: Table = Feedback.__table__  # type: ignore[assignment]
 _MARK_CHECK = (
