@@ -13,15 +13,14 @@ from telegram import InputFile, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CommandHandler, ContextTypes
 
-from bot import stats, users
+from bot import stats
 from bot.charts import checks_chart_png
 from bot.db import session_scope
-from bot.i18n import t
-from bot.keys import user_key
 from bot.models import CheckLog
 from bot.render import shorten
 from bot.retention import erase_old_texts
-from handlers.common import command_args, language_for, reply_html, runtime_of
+from handlers.common import command_args, reply_html, runtime_of
+from handlers.privileged import require
 
 log = logging.getLogger(__name__)
 
@@ -30,26 +29,9 @@ LOGS_MAX = 50
 RETENTION_TIME = dt.time(3, 15, tzinfo=dt.UTC)
 
 
-async def require_role(update: Update, context: ContextTypes.DEFAULT_TYPE, role: str) -> bool:
-    """Server-side role check; anyone else is told 'not allowed' and the attempt is logged."""
-    user = update.effective_user
-    runtime = runtime_of(context)
-    if user is not None:
-        with session_scope(runtime.sessions) as session:
-            if users.has_role(session, user.id, role, runtime.settings.admin_ids):
-                return True
-    who = user_key(runtime.secret, user.id)[:12] if user else "unknown"
-    message = update.effective_message
-    log.warning(
-        "refused %s for user %s (needs %s)", message.text.split()[0] if message and message.text else "?", who, role
-    )
-    await reply_html(update, context, html.escape(t(language_for(context, user), "not_allowed")))
-    return False
-
-
 async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Usage statistics for today, 7 and 30 days, and a chart of checks per day."""
-    if not await require_role(update, context, "admin"):
+    if not await require(update, context, "admin", action="stats"):
         return
     runtime = runtime_of(context)
     chat = update.effective_chat
@@ -76,7 +58,7 @@ def _log_line(row: CheckLog) -> str:
 
 async def logs_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/logs [N]: the latest checks, texts shortened."""
-    if not await require_role(update, context, "admin"):
+    if not await require(update, context, "admin", action="logs"):
         return
     args = command_args(context)
     if len(args) > 1 or (args and not args[0].isdigit()):
@@ -103,7 +85,7 @@ def _parse_day(raw: str) -> dt.datetime | None:
 
 async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/export [from] [to]: the check log as a CSV document (dates YYYY-MM-DD, 'to' inclusive)."""
-    if not await require_role(update, context, "admin"):
+    if not await require(update, context, "admin", action="export"):
         return
     chat = update.effective_chat
     if chat is None:

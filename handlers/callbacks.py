@@ -25,7 +25,7 @@ from bot.runtime import Runtime
 from bot.submissions import submit
 from handlers import keyboards
 from handlers.check import extract
-from handlers.common import answer_callback, language_for, runtime_of, send_html
+from handlers.common import answer_callback, drop_keyboard, language_for, runtime_of, send_html
 from knowledge.schema import Claim
 
 log = logging.getLogger(__name__)
@@ -60,16 +60,6 @@ async def _expired(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     lang = language_for(context, query.from_user if query else None)
     await answer_callback(update, t(lang, "button.expired"), alert=True)
-
-
-async def _remove_keyboard(update: Update) -> None:
-    query = update.callback_query
-    if query is None or query.message is None:
-        return
-    try:
-        await query.edit_message_reply_markup(reply_markup=None)
-    except BadRequest as exc:  # already edited, or the message is too old to edit
-        log.debug("could not remove a keyboard: %s", exc)
 
 
 def _int(value: str) -> int | None:
@@ -113,7 +103,7 @@ async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             log.debug("could not show feedback reasons: %s", exc)
         return
     await answer_callback(update, t(lang, "feedback.saved" if reason else "feedback.thanks"))
-    await _remove_keyboard(update)
+    await drop_keyboard(update)
 
 
 async def on_pick_possible(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -204,7 +194,7 @@ async def on_submit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _expired(update, context)
         return
     await answer_callback(update, t(lang, "submit.done" if created else "submit.already"))
-    await _remove_keyboard(update)
+    await drop_keyboard(update)
     if query.message is not None:
         await send_html(
             context,

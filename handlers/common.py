@@ -149,6 +149,17 @@ async def answer_callback(update: Update, text: str | None = None, *, alert: boo
         log.info("answerCallbackQuery failed: %s", exc)
 
 
+async def drop_keyboard(update: Update) -> None:
+    """Remove the buttons from the message a button press came from."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    try:
+        await query.edit_message_reply_markup(reply_markup=None)
+    except BadRequest as exc:  # already edited, or the message is too old to edit
+        log.debug("could not remove a keyboard: %s", exc)
+
+
 def command_args(context: ContextTypes.DEFAULT_TYPE) -> list[str]:
     return list(context.args or [])
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, InlineQueryHandler, MessageHandler, filters
 
-from handlers import admin, callbacks, check, commands, errors, group, inline, moderation
+from handlers import admin, callbacks, check, commands, errors, group, inline, moderation, team
 
 
 def register(app: Application) -> None:
@@ -45,5 +45,5 @@ def register(app: Application) -> None:
 
 
 def _extensions() -> list[Callable[[Application], None]]:
-    """Moderator and admin handlers register themselves here, before the public buttons and the check."""
-    return [admin.register, moderation.register]
+    """Admin, moderator and team handlers register themselves here, before the public buttons and the check."""
+    return [admin.register, moderation.register, team.register]

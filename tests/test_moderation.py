@@ -300,7 +300,7 @@ def snapshot(h: Harness) -> tuple[Any, ...]:
 async def test_every_privileged_command_checks_the_role(bot: Harness, caplog: pytest.LogCaptureFixture) -> None:
     await say(bot, USER_ID, "hello")  # the user exists, with the role "user"
     before = snapshot(bot)
-    caplog.set_level(logging.WARNING, logger="handlers.moderation")
+    caplog.set_level(logging.WARNING, logger="handlers.privileged")
     for name, args, needed in PRIVILEGED:
         refused = await cmd(bot, USER_ID, name, args)
         assert texts(refused) == ["Not allowed."], name

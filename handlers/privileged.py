@@ -1,0 +1,90 @@
+"""Shared by the moderator and admin handlers: the server-side role check, replies and signed buttons."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from bot import outbox, render, users
+from bot.db import session_scope
+from bot.i18n import t
+from bot.keys import sign, user_key, verify
+from handlers.common import answer_callback, language_for, reply_html, runtime_of, send_html
+
+log = logging.getLogger(__name__)
+
+
+def lang_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    return language_for(context, update.effective_user)
+
+
+def user_id_of(update: Update) -> int:
+    user = update.effective_user
+    return user.id if user is not None else 0
+
+
+async def say(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Send plain text (escaped) to the chat of the update."""
+    chat = update.effective_chat
+    if chat is not None:
+        await send_html(context, chat.id, render.esc(text), markup=markup, user_id=user_id_of(update))
+
+
+async def say_key(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, **values: object) -> None:
+    await say(update, context, t(lang_of(update, context), key, **values))
+
+
+def signed_button(context: ContextTypes.DEFAULT_TYPE, user_id: int, label: str, payload: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=sign(runtime_of(context).secret, user_id, payload))
+
+
+def verified_parts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> list[str] | None:
+    query = update.callback_query
+    if query is None:
+        return None
+    payload = verify(runtime_of(context).secret, query.from_user.id, query.data)
+    return payload.split(":") if payload else None
+
+
+async def expired(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await answer_callback(update, t(lang_of(update, context), "button.expired"), alert=True)
+
+
+def has_role(context: ContextTypes.DEFAULT_TYPE, user_id: int, role: str) -> bool:
+    runtime = runtime_of(context)
+    with session_scope(runtime.sessions) as session:
+        return users.has_role(session, user_id, role, runtime.settings.admin_ids)
+
+
+async def require(update: Update, context: ContextTypes.DEFAULT_TYPE, role: str, *, action: str) -> bool:
+    """The server-side role check: False after telling the user "not allowed" and logging the attempt."""
+    user = update.effective_user
+    if user is not None and has_role(context, user.id, role):
+        return True
+    who = user_key(runtime_of(context).secret, user.id)[:12] if user is not None else "unknown"
+    log.warning("refused %s (needs %s) for user %s", action, role, who)
+    text = t(lang_of(update, context), "not_allowed")
+    if update.callback_query is not None:
+        await answer_callback(update, text, alert=True)
+    else:
+        await reply_html(update, context, render.esc(text))
+    return False
+
+
+async def kick_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Deliver queued follow-ups now (the outbox also retries later on its own)."""
+    try:
+        await outbox.kick(context.application)
+    except Exception:
+        log.exception("could not start delivering follow-ups")
+
+
+def refresh_index_now(context: ContextTypes.DEFAULT_TYPE) -> None:
+    try:
+        runtime_of(context).refresh_index()
+    except Exception:
+        log.exception("could not refresh the index after a moderator change")

@@ -1,0 +1,262 @@
+"""Moderator and admin commands outside the /add and /edit conversation: roles (/grant, /revoke,
+/team), claims (/variant, /retire, /claim, /history) and the queue listing (/queue).
+
+Each checks the role on the server first (handlers.privileged.require)."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, MessageOriginUser, Update
+from telegram.ext import Application, CommandHandler, ContextTypes, filters
+
+from bot import kb_store, moderation, render, users
+from bot.db import session_scope
+from bot.i18n import t
+from bot.models import AuditLog
+from handlers.common import reply_html, runtime_of, send_html
+from handlers.moderation import EXCERPT_CHARS
+from handlers.privileged import lang_of, refresh_index_now, require, say, say_key, signed_button, user_id_of
+
+QUEUE_LIMIT = 5
+QUEUE_MAX = 20
+HISTORY_ROWS = 20
+
+
+def _message_args(update: Update, parts: int) -> list[str]:
+    """The command's arguments split at most `parts - 1` times (keeps a free text's spacing)."""
+    message = update.effective_message
+    text = (message.text or "") if message is not None else ""
+    pieces = text.split(maxsplit=parts)
+    return [p.strip() for p in pieces[1:]]
+
+
+async def grant(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/grant <user id> moderator|admin, or as a reply to the person's message."""
+    if not await require(update, context, "admin", action="grant"):
+        return
+    target, args = _target(update, context)
+    if target is None or len(args) != 1 or args[0].lower() not in ("moderator", "admin"):
+        await say_key(update, context, "mod.usage.grant")
+        return
+    role = args[0].lower()
+    runtime = runtime_of(context)
+    with session_scope(runtime.sessions) as session:
+        users.set_role(session, target, role)
+    lang = lang_of(update, context)
+    await say(update, context, t(lang, "mod.granted", user=target, role=t(lang, f"mod.role.{role}")))
+
+
+async def revoke(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/revoke <user id> (or as a reply): back to a regular user."""
+    if not await require(update, context, "admin", action="revoke"):
+        return
+    target, args = _target(update, context)
+    if target is None or args:
+        await say_key(update, context, "mod.usage.revoke")
+        return
+    runtime = runtime_of(context)
+    if target in runtime.settings.admin_ids:
+        await say_key(update, context, "mod.revoke_env_admin", user=target)
+        return
+    with session_scope(runtime.sessions) as session:
+        if users.get_user(session, target) is not None:
+            users.set_role(session, target, "user")
+    await say_key(update, context, "mod.revoked", user=target)
+
+
+def _target(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[int | None, list[str]]:
+    """The person a /grant or /revoke is about and the remaining arguments: the author of the message
+    replied to (in a group), the sender of a forwarded message replied to, else the first argument."""
+    args = list(context.args or [])
+    message = update.effective_message
+    replied = message.reply_to_message if message is not None else None
+    if replied is not None:
+        origin = replied.forward_origin
+        if isinstance(origin, MessageOriginUser) and not origin.sender_user.is_bot:
+            return origin.sender_user.id, args
+        author = replied.from_user
+        if author is not None and not author.is_bot and author.id != user_id_of(update):
+            return author.id, args
+    if args and args[0].lstrip("-").isdigit() and int(args[0]) > 0:
+        return int(args[0]), args[1:]
+    return None, args
+
+
+async def team(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/team: admins and moderators."""
+    if not await require(update, context, "admin", action="team"):
+        return
+    runtime = runtime_of(context)
+    lang = lang_of(update, context)
+    with session_scope(runtime.sessions) as session:
+        members = {u.telegram_id: u.role for u in users.team(session)}
+    for admin_id in runtime.settings.admin_ids:
+        members[admin_id] = "admin"
+    order = sorted(members.items(), key=lambda item: (item[1] != "admin", item[0]))
+    lines = [t(lang, "mod.team.title")]
+    for user_id, role in order:
+        note = " " + t(lang, "mod.team.from_settings") if user_id in runtime.settings.admin_ids else ""
+        lines.append(f"• {user_id} — {t(lang, f'mod.role.{role}')}{note}")
+    await say(update, context, "\n".join(lines))
+
+
+async def _claim_id_argument(update: Update, context: ContextTypes.DEFAULT_TYPE, *, action: str) -> str | None:
+    """The role check and the one <claim id> argument of /retire, /claim and /history (None: answered)."""
+    if not await require(update, context, "moderator", action=action):
+        return None
+    args = list(context.args or [])
+    if len(args) != 1:
+        await say_key(update, context, f"mod.usage.{action}")
+        return None
+    return args[0].lower()
+
+
+async def variant(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/variant <id> <text>: add a wording to a claim."""
+    if not await require(update, context, "moderator", action="variant"):
+        return
+    args = _message_args(update, 2)
+    if len(args) != 2 or not args[1]:
+        await say_key(update, context, "mod.usage.variant")
+        return
+    claim_id, text = args[0].lower(), args[1]
+    if len(text) > moderation.VARIANT_CHARS:
+        await say_key(update, context, "mod.too_long", limit=moderation.VARIANT_CHARS)
+        return
+    try:
+        with session_scope(runtime_of(context).sessions) as session:
+            added = moderation.add_variant(session, claim_id, text, actor=moderation.actor_for(user_id_of(update)))
+    except moderation.UnknownClaim:
+        await say_key(update, context, "mod.unknown_claim", id=claim_id)
+        return
+    if added:
+        refresh_index_now(context)
+    await say_key(update, context, "mod.variant.added" if added else "mod.variant.exists", id=claim_id)
+
+
+async def retire(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/retire <id>: no longer matched, kept for history."""
+    claim_id = await _claim_id_argument(update, context, action="retire")
+    if claim_id is None:
+        return
+    try:
+        with session_scope(runtime_of(context).sessions) as session:
+            done = moderation.retire_claim(session, claim_id, actor=moderation.actor_for(user_id_of(update)))
+    except moderation.UnknownClaim:
+        await say_key(update, context, "mod.unknown_claim", id=claim_id)
+        return
+    if done:
+        refresh_index_now(context)
+    await say_key(update, context, "mod.retired" if done else "mod.already_retired", id=claim_id)
+
+
+def _history_lines(rows: list[AuditLog], lang: str) -> list[str]:
+    lines = []
+    for row in rows:
+        when = row.created_at.strftime("%Y-%m-%d %H:%M")
+        fields = ", ".join(row.fields or []) or "—"
+        lines.append(t(lang, "mod.history.row", when=when, who=row.actor, action=row.action, fields=fields))
+    return lines
+
+
+async def show_claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/claim <id>: the card as users see it, its status and its latest changes."""
+    claim_id = await _claim_id_argument(update, context, action="claim")
+    if claim_id is None:
+        return
+    lang = lang_of(update, context)
+    with session_scope(runtime_of(context).sessions) as session:
+        row = kb_store.get_claim_row(session, claim_id)
+        claim = kb_store.row_to_claim(row) if row else None
+        status = row.status if row else ""
+        rows = moderation.claim_history(session, claim_id, limit=5)
+    if claim is None:
+        await say_key(update, context, "mod.unknown_claim", id=claim_id)
+        return
+    await reply_html(update, context, render.card(claim, lang))
+    info = [t(lang, "mod.claim.info", id=claim_id, status=t(lang, f"mod.status.{status}"))]
+    if rows:
+        info.append(t(lang, "mod.history.title", id=claim_id))
+        info.extend(_history_lines(rows, lang))
+    await say(update, context, "\n".join(info))
+
+
+async def history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/history <id>: who changed what, and when."""
+    claim_id = await _claim_id_argument(update, context, action="history")
+    if claim_id is None:
+        return
+    lang = lang_of(update, context)
+    with session_scope(runtime_of(context).sessions) as session:
+        rows = moderation.claim_history(session, claim_id, limit=HISTORY_ROWS)
+        exists = kb_store.get_claim_row(session, claim_id) is not None
+    if not rows:
+        await say_key(update, context, "mod.history.empty" if exists else "mod.unknown_claim", id=claim_id)
+        return
+    await say(update, context, "\n".join([t(lang, "mod.history.title", id=claim_id), *_history_lines(rows, lang)]))
+
+
+def _origin_label(item: moderation.QueueItem) -> str | None:
+    title, username = item.origin_title, item.origin_username
+    if title and username:
+        return f"{title} (@{username})"
+    if username:
+        return f"@{username}"
+    return title
+
+
+async def queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/queue [n]: pending posts, the same post sent by many people as one item, most requested first."""
+    if not await require(update, context, "moderator", action="queue"):
+        return
+    args = list(context.args or [])
+    if len(args) > 1 or (args and not args[0].isdigit()):
+        await say_key(update, context, "mod.usage.queue")
+        return
+    limit = min(int(args[0]), QUEUE_MAX) if args else QUEUE_LIMIT
+    lang = lang_of(update, context)
+    user_id = user_id_of(update)
+    with session_scope(runtime_of(context).sessions) as session:
+        pending = moderation.pending_queue(session, limit=max(limit, 1))
+    if not pending.items:
+        await say_key(update, context, "mod.queue.empty")
+        return
+    await say(update, context, t(lang, "mod.queue.header", groups=pending.groups, requests=pending.requests))
+    for n, item in enumerate(pending.items, 1):
+        lines = [f"<b>{render.esc(t(lang, 'mod.queue.item', n=n, count=item.count))}</b>"]
+        lines.append(render.esc(t(lang, "mod.queue.first", date=item.first_at.strftime("%Y-%m-%d %H:%M"))))
+        origin = _origin_label(item)
+        if origin:
+            lines.append(render.esc(t(lang, "mod.queue.origin", origin=origin)))
+        if item.text.strip():
+            lines.append(f"<i>«{render.esc(render.shorten(item.text, EXCERPT_CHARS))}»</i>")
+        if item.has_media:
+            lines.append(render.esc(t(lang, "mod.queue.media")))
+        ref = item.submission_id
+        markup = InlineKeyboardMarkup(
+            [
+                [signed_button(context, user_id, t(lang, "mod.button.link"), f"mq:l:{ref}")],
+                [
+                    signed_button(context, user_id, t(lang, "mod.button.new_claim"), f"mq:n:{ref}"),
+                    signed_button(context, user_id, t(lang, "mod.button.not_checkable"), f"mq:x:{ref}"),
+                ],
+            ]
+        )
+        chat = update.effective_chat
+        if chat is not None:
+            await send_html(context, chat.id, "\n".join(lines), markup=markup, user_id=user_id)
+    hidden = pending.groups - len(pending.items)
+    if hidden > 0:
+        await say_key(update, context, "mod.queue.more", count=hidden)
+
+
+def register(app: Application) -> None:
+    """The commands, after the conversation (handlers.moderation.register) so an open task sees them first."""
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("grant", grant))  # also in a team group, replying to the person
+    app.add_handler(CommandHandler("revoke", revoke))
+    app.add_handler(CommandHandler("team", team, filters=private))
+    app.add_handler(CommandHandler("variant", variant, filters=private))
+    app.add_handler(CommandHandler("retire", retire, filters=private))
+    app.add_handler(CommandHandler("claim", show_claim, filters=private))
+    app.add_handler(CommandHandler("history", history, filters=private))
+    app.add_handler(CommandHandler("queue", queue, filters=private))
