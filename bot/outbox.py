@@ -43,7 +43,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
-from telegram import Bot, LinkPreviewOptions
+from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
@@ -53,7 +53,8 @@ from bot.checks import record_deliveries
 from bot.db import session_scope
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from bot.models import CardDelivery, ClaimRow, Outbox, Submission, User, utcnow
-from bot.render import TELEGRAM_LIMIT, card, esc, shorten, to_plain
+from bot.render import TELEGRAM_LIMIT, card, esc
+from bot.sending import NO_PREVIEW, is_markup_problem, plain_fallback, retry_seconds
 from knowledge.schema import Claim
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,6 @@ SENDING_LEASE = dt.timedelta(minutes=15)  # longer than any single send, rate-li
 DELIVERY_INTERVAL_SECONDS = 10.0
 CONCURRENCY = 8  # sends in flight per run
 JOB_NAME = "outbox-deliver"
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 INTERRUPTED = "interrupted while sending (outcome unknown); not retried to avoid a duplicate"
 
 
@@ -304,10 +304,6 @@ def _backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), RETRY_MAX_SECONDS))
 
 
-def _seconds(value: object) -> float:
-    return value.total_seconds() if isinstance(value, dt.timedelta) else float(cast(float, value))
-
-
 def _fail_interrupted(sessions: sessionmaker[Session], now: dt.datetime) -> int:
     """Rows left 'sending' past their lease by a crashed worker: 'failed', kept, never resent."""
     with session_scope(sessions) as session:
@@ -416,20 +412,14 @@ def _remember_card(sessions: sessionmaker[Session], user_id: int, claim_id: str)
         log.warning("outbox: could not record the card delivery to %s", claim_id, exc_info=True)
 
 
-def _is_markup_problem(exc: BadRequest) -> bool:
-    text = exc.message.lower()
-    return "parse entities" in text or "can't parse" in text or "too long" in text
-
-
 async def _send(bot: Bot, user_id: int, html_text: str) -> None:
     try:
         await bot.send_message(user_id, html_text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
     except BadRequest as exc:
-        if not _is_markup_problem(exc):
+        if not is_markup_problem(exc):
             raise
         log.warning("outbox: Telegram refused the HTML (%s); sending plain text", exc.message)
-        plain = shorten(to_plain(html_text), TELEGRAM_LIMIT - 96)
-        await bot.send_message(user_id, plain, link_preview_options=NO_PREVIEW)
+        await bot.send_message(user_id, plain_fallback(html_text), link_preview_options=NO_PREVIEW)
 
 
 async def _deliver_one(
@@ -451,7 +441,7 @@ async def _deliver_one(
         report.skipped += _mark_blocked(sessions, row_id, user_id, f"Forbidden: {exc.message}")
         return False
     except RetryAfter as exc:
-        wait = _seconds(exc.retry_after)
+        wait = retry_seconds(exc.retry_after)
         status = _retry(sessions, row_id, now, f"RetryAfter: {wait:g}s", at_least=wait)
         report.retried += status == "pending"
         report.failed += status == "failed"

@@ -19,13 +19,13 @@ from bot.checks import owned_check, record_deliveries
 from bot.db import in_session, in_transaction, session_scope
 from bot.feedback import record_vote
 from bot.i18n import LANGUAGES, t
-from bot.keys import user_key, verify
+from bot.keys import user_key
 from bot.retention import forget_user
 from bot.runtime import Runtime
 from bot.submissions import submit
 from handlers import keyboards
 from handlers.check import extract
-from handlers.common import answer_callback, drop_keyboard, language_for, runtime_of, send_html
+from handlers.common import answer_callback, drop_keyboard, expired, language_for, runtime_of, send_html, verified_parts
 from knowledge.schema import Claim
 
 log = logging.getLogger(__name__)
@@ -47,19 +47,11 @@ async def verified_payload(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     query = update.callback_query
     if query is None:
         return None
-    runtime = runtime_of(context)
-    lang = language_for(context, query.from_user)
-    payload = verify(runtime.secret, query.from_user.id, query.data)
-    if payload is None:
-        await answer_callback(update, t(lang, "button.expired"), alert=True)
+    parts = verified_parts(update, context)
+    if parts is None:
+        await expired(update, context)
         return None
-    return Press(query, payload.split(":"), runtime, lang)
-
-
-async def _expired(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    lang = language_for(context, query.from_user if query else None)
-    await answer_callback(update, t(lang, "button.expired"), alert=True)
+    return Press(query, parts, runtime_of(context), language_for(context, query.from_user))
 
 
 def _int(value: str) -> int | None:
@@ -75,7 +67,7 @@ async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     check_id = _int(parts[1]) if len(parts) == 3 else None
     vote = parts[2] if len(parts) == 3 else ""
     if check_id is None or vote not in ("u", "d", "w", "o", "x"):
-        await _expired(update, context)
+        await expired(update, context)
         return
     value = "up" if vote == "u" else "down"
     reason = REASONS.get(vote)
@@ -91,7 +83,7 @@ async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await answer_callback(update, t(lang, "feedback.failed"), alert=True)
         return
     if not found:
-        await _expired(update, context)
+        await expired(update, context)
         return
     if vote == "d":
         await answer_callback(update, t(lang, "feedback.why"))
@@ -128,7 +120,7 @@ async def on_pick_possible(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
     claim = in_transaction(runtime.engine, pick)
     if claim is None or query.message is None:
-        await _expired(update, context)
+        await expired(update, context)
         return
     await answer_callback(update)
     markup = keyboards.feedback(runtime.secret, query.from_user.id, check_id, lang)
@@ -191,7 +183,7 @@ async def on_submit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await answer_callback(update, t(lang, "submit.failed"), alert=True)
         return
     if not stored:
-        await _expired(update, context)
+        await expired(update, context)
         return
     await answer_callback(update, t(lang, "submit.done" if created else "submit.already"))
     await drop_keyboard(update)
@@ -212,7 +204,7 @@ async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     query, parts, runtime, _ = press
     code = parts[1] if len(parts) == 2 else ""
     if code not in LANGUAGES:
-        await _expired(update, context)
+        await expired(update, context)
         return
     with session_scope(runtime.sessions) as session:
         user = users.ensure_user(
@@ -248,7 +240,7 @@ async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await answer_callback(update)
         text = t(lang, "forget.done")
     else:
-        await _expired(update, context)
+        await expired(update, context)
         return
     try:
         await query.edit_message_text(render.esc(text))
@@ -258,4 +250,4 @@ async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Anything else (forged, from an old version, or garbage) has expired."""
-    await _expired(update, context)
+    await expired(update, context)

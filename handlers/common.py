@@ -7,21 +7,22 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters, Update, User
+from telegram import InlineKeyboardMarkup, Message, ReplyParameters, Update, User
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ContextTypes
 
 from bot import users
 from bot.db import session_scope
-from bot.render import TELEGRAM_LIMIT, shorten, to_plain
+from bot.i18n import t
+from bot.keys import verify
 from bot.runtime import Runtime
+from bot.sending import NO_PREVIEW, is_markup_problem, plain_fallback, retry_seconds
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 NETWORK_RETRIES = 3
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 def runtime_of(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
@@ -65,9 +66,7 @@ async def with_retries(call: Callable[[], Awaitable[T]], *, what: str) -> T:
         except RetryAfter as exc:
             if attempt == NETWORK_RETRIES:
                 raise
-            wait = exc.retry_after
-            seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
-            await asyncio.sleep(min(seconds, 30.0))
+            await asyncio.sleep(min(retry_seconds(exc.retry_after), 30.0))
         except (TimedOut, NetworkError) as exc:
             if isinstance(exc, BadRequest | Forbidden) or attempt == NETWORK_RETRIES:
                 raise
@@ -75,10 +74,6 @@ async def with_retries(call: Callable[[], Awaitable[T]], *, what: str) -> T:
             await asyncio.sleep(delay)
             delay *= 2
     raise AssertionError("unreachable")
-
-
-def _fallback_text(html_text: str) -> str:
-    return shorten(to_plain(html_text), TELEGRAM_LIMIT - 96)
 
 
 async def send_html(
@@ -108,11 +103,10 @@ async def send_html(
         try:
             return await with_retries(lambda: send(html_text, ParseMode.HTML), what="sendMessage")
         except BadRequest as exc:
-            text = exc.message.lower()
-            if "too long" not in text and "parse entities" not in text and "can't parse" not in text:
+            if not is_markup_problem(exc):
                 raise
             log.warning("Telegram refused a reply (%s); sending plain text instead", exc.message)
-            return await with_retries(lambda: send(_fallback_text(html_text), None), what="sendMessage")
+            return await with_retries(lambda: send(plain_fallback(html_text), None), what="sendMessage")
     except Forbidden:
         if user_id is not None:
             mark_blocked(context, user_id)
@@ -147,6 +141,20 @@ async def answer_callback(update: Update, text: str | None = None, *, alert: boo
         await query.answer(text, show_alert=alert)
     except (BadRequest, NetworkError) as exc:
         log.info("answerCallbackQuery failed: %s", exc)
+
+
+def verified_parts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> list[str] | None:
+    """A button's payload split at ":", if its signature holds for the user who pressed it."""
+    query = update.callback_query
+    if query is None:
+        return None
+    payload = verify(runtime_of(context).secret, query.from_user.id, query.data)
+    return payload.split(":") if payload else None
+
+
+async def expired(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Forged, foreign or stale buttons: tell the presser, change nothing."""
+    await answer_callback(update, t(language_for(context, update.effective_user), "button.expired"), alert=True)
 
 
 async def drop_keyboard(update: Update) -> None:

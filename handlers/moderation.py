@@ -37,9 +37,8 @@ from bot import kb_store, moderation, render
 from bot.db import session_scope
 from bot.i18n import LANGUAGE_NAMES, t
 from bot.persistence import DatabasePersistence
-from handlers.common import answer_callback, data_of, drop_keyboard, runtime_of, send_html
+from handlers.common import answer_callback, data_of, drop_keyboard, expired, runtime_of, send_html, verified_parts
 from handlers.privileged import (
-    expired,
     kick_outbox,
     lang_of,
     refresh_index_now,
@@ -48,7 +47,6 @@ from handlers.privileged import (
     say_key,
     signed_button,
     user_id_of,
-    verified_parts,
 )
 from knowledge.schema import VERDICTS, Claim
 

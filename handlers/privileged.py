@@ -10,7 +10,7 @@ from telegram.ext import ContextTypes
 from bot import outbox, render, users
 from bot.db import session_scope
 from bot.i18n import t
-from bot.keys import sign, user_key, verify
+from bot.keys import sign, user_key
 from handlers.common import answer_callback, language_for, reply_html, runtime_of, send_html
 
 log = logging.getLogger(__name__)
@@ -40,18 +40,6 @@ async def say_key(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, 
 
 def signed_button(context: ContextTypes.DEFAULT_TYPE, user_id: int, label: str, payload: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=sign(runtime_of(context).secret, user_id, payload))
-
-
-def verified_parts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> list[str] | None:
-    query = update.callback_query
-    if query is None:
-        return None
-    payload = verify(runtime_of(context).secret, query.from_user.id, query.data)
-    return payload.split(":") if payload else None
-
-
-async def expired(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await answer_callback(update, t(lang_of(update, context), "button.expired"), alert=True)
 
 
 def has_role(context: ContextTypes.DEFAULT_TYPE, user_id: int, role: str) -> bool:

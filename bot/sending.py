@@ -1,0 +1,29 @@
+"""What every message sent to Telegram shares: no link previews, which refusals mean "send it again as
+plain text", that plain text, and how long a flood wait asks to pause."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from telegram import LinkPreviewOptions
+from telegram.error import BadRequest
+
+from bot.render import TELEGRAM_LIMIT, shorten, to_plain
+
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def is_markup_problem(exc: BadRequest) -> bool:
+    """Telegram refused the HTML or its length; the same content as plain text will go through."""
+    text = exc.message.lower()
+    return "parse entities" in text or "can't parse" in text or "too long" in text
+
+
+def plain_fallback(html_text: str) -> str:
+    """The HTML as plain text, short enough to send (room left for Telegram's own counting)."""
+    return shorten(to_plain(html_text), TELEGRAM_LIMIT - 96)
+
+
+def retry_seconds(retry_after: dt.timedelta | float) -> float:
+    """RetryAfter.retry_after in seconds (a timedelta or a number, depending on PTB's settings)."""
+    return retry_after.total_seconds() if isinstance(retry_after, dt.timedelta) else float(retry_after)
