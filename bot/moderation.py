@@ -365,15 +365,21 @@ def pending_in_group(session: Session, group_key: str, *, lock: bool = False) ->
     return list(session.scalars(query))
 
 
-def group_of(session: Session, submission_id: int) -> tuple[str, list[Submission]]:
-    """The group a queue button refers to and its pending submissions; AlreadyResolved when none."""
+def group_key_of(session: Session, submission_id: int) -> str:
+    """The group a queue button refers to; AlreadyResolved when the submission is gone."""
     sub = session.get(Submission, submission_id)
     if sub is None:
         raise AlreadyResolved(str(submission_id))
-    pending = pending_in_group(session, sub.group_key)
+    return sub.group_key
+
+
+def group_of(session: Session, submission_id: int) -> tuple[str, list[Submission]]:
+    """The group a queue button refers to and its pending submissions; AlreadyResolved when none."""
+    key = group_key_of(session, submission_id)
+    pending = pending_in_group(session, key)
     if not pending:
-        raise AlreadyResolved(sub.group_key)
-    return sub.group_key, pending
+        raise AlreadyResolved(key)
+    return key, pending
 
 
 def exact_keys_of(subs: Sequence[Submission]) -> list[str]:

@@ -17,6 +17,7 @@ from bot.errors import TelegramUnavailable
 from bot.i18n import LANGUAGES, t
 from bot.runtime import Runtime
 from bot.settings import Settings
+from handlers.common import runtime_of
 from handlers.moderation import make_persistence
 from handlers.registry import register
 
@@ -44,7 +45,7 @@ async def set_commands(app: Application) -> None:
 
 async def refresh_index(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Pick up KB changes made by other processes sharing the database."""
-    runtime: Runtime = context.application.bot_data["runtime"]
+    runtime = runtime_of(context)
     try:
         if runtime.refresh_index():
             log.info("knowledge base reloaded (version %d)", runtime.index.version)

@@ -91,12 +91,11 @@ async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     extracted = extract(message, group=True)
     if not extracted.text.strip():
         return
-    lang = language_for(context, user)
     request = CheckRequest(
         text=extracted.text,
         user_id=user.id,
         chat_type=chat.type,
-        language=lang,
+        language="",  # looked up only for an answer: a bystander we stay silent to is not even a user row
         input_kind="group",
         origin=extracted.origin if extracted.origin and extracted.origin.kind in ("channel", "chat") else None,
         urls=extracted.urls,
@@ -105,6 +104,8 @@ async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     hits = [m for m in outcome.strong if m.claim.verdict in AUTOCHECK_VERDICTS]
     if not hits:
         return  # silence: bystanders' messages that we do not answer are not logged either
+    lang = language_for(context, user)
+    request = replace(request, language=lang)
     try:
         with session_scope(runtime.sessions) as session:
             outcome.check_id = log_check(

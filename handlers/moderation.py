@@ -37,7 +37,16 @@ from bot import kb_store, moderation, render
 from bot.db import session_scope
 from bot.i18n import LANGUAGE_NAMES, t
 from bot.persistence import DatabasePersistence
-from handlers.common import answer_callback, data_of, drop_keyboard, expired, runtime_of, send_html, verified_parts
+from handlers.common import (
+    answer_callback,
+    command_args,
+    data_of,
+    drop_keyboard,
+    expired,
+    runtime_of,
+    send_html,
+    verified_parts,
+)
 from handlers.privileged import (
     kick_outbox,
     lang_of,
@@ -312,7 +321,6 @@ async def _preview(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: di
 async def add_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
     """/add: start a new claim."""
     draft = {"mode": "add", "claim": moderation.new_draft()}
-    _store(context, user_id_of(update), draft)
     return await _enter(update, context, draft, CLAIM)
 
 
@@ -325,7 +333,7 @@ async def _enter(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict
 @entry()
 async def edit_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
     """/edit <id>: pick a field of an existing claim."""
-    args = list(context.args or [])
+    args = command_args(context)
     if len(args) != 1:
         await say_key(update, context, "mod.usage.edit")
         return None
@@ -341,8 +349,8 @@ async def edit_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> obje
     return await _enter(update, context, draft, FIELD)
 
 
-async def _queue_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[int, str, int, str] | None:
-    """(submission id, group key, pending count, text) of a queue button, or None after saying why not."""
+async def _queue_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[int, int, str] | None:
+    """(submission id, pending count, text) of a queue button, or None after saying why not."""
     parts = verified_parts(update, context)
     sub_id = int(parts[2]) if parts and len(parts) == 3 and parts[2].isdigit() else None
     if sub_id is None:
@@ -350,13 +358,13 @@ async def _queue_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tu
         return None
     try:
         with session_scope(runtime_of(context).sessions) as session:
-            key, subs = moderation.group_of(session, sub_id)
+            _key, subs = moderation.group_of(session, sub_id)
             text = next((s.text for s in subs if s.text.strip()), "")
     except moderation.AlreadyResolved:
         await answer_callback(update, t(lang_of(update, context), "mod.resolved_already"), alert=True)
         return None
     await answer_callback(update)
-    return sub_id, key, len(subs), text
+    return sub_id, len(subs), text
 
 
 @entry()
@@ -365,7 +373,7 @@ async def queue_new_claim(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     group = await _queue_group(update, context)
     if group is None:
         return None
-    sub_id, _key, count, text = group
+    sub_id, count, text = group
     draft = {"mode": "add", "claim": moderation.new_draft(), "sub": sub_id, "count": count, "prefill": text}
     return await _enter(update, context, draft, CLAIM)
 
@@ -376,7 +384,7 @@ async def queue_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> obje
     group = await _queue_group(update, context)
     if group is None:
         return None
-    sub_id, _key, count, _text = group
+    sub_id, count, _text = group
     return await _enter(update, context, {"mode": "link", "sub": sub_id, "count": count}, LINK)
 
 
@@ -386,7 +394,7 @@ async def queue_not_checkable(update: Update, context: ContextTypes.DEFAULT_TYPE
     group = await _queue_group(update, context)
     if group is None:
         return None
-    sub_id, _key, count, _text = group
+    sub_id, count, _text = group
     return await _enter(update, context, {"mode": "reason", "sub": sub_id, "count": count}, REASON)
 
 
@@ -567,9 +575,7 @@ async def on_pick_field(update: Update, context: ContextTypes.DEFAULT_TYPE, draf
     if field in ("sources", "variants"):
         draft["prev"] = list(draft["claim"].get(field) or [])
         draft["claim"][field] = []
-    state = FIELD_STATES[parts[1]]
-    draft["step"] = state
-    return await prompt(update, context, draft, state)
+    return await prompt(update, context, draft, FIELD_STATES[parts[1]])
 
 
 # --- steps: preview, publish, save ------------------------------------------------------------------------
@@ -608,15 +614,14 @@ async def _publish(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: di
             claim_id = row.id
             if draft.get("sub"):
                 try:
-                    key, _subs = moderation.group_of(session, int(draft["sub"]))
+                    key = moderation.group_key_of(session, int(draft["sub"]))
                     linked = moderation.link_group(session, key, claim_id, moderator_id=user_id).count
                 except moderation.AlreadyResolved:
                     missed = True
     except IntegrityError:
         log.warning("publishing a claim collided with a concurrent change", exc_info=True)
         await say_key(update, context, "mod.save_failed")
-        data_of(context)[DRAFT] = draft
-        return PREVIEW
+        return PREVIEW  # the step keeps the draft for another try
     refresh_index_now(context)
     if linked:
         await kick_outbox(context)
@@ -696,7 +701,7 @@ async def on_link_choice(update: Update, context: ContextTypes.DEFAULT_TYPE, dra
     user_id = user_id_of(update)
     try:
         with session_scope(runtime_of(context).sessions) as session:
-            key, _subs = moderation.group_of(session, int(draft["sub"]))
+            key = moderation.group_key_of(session, int(draft["sub"]))
             result = moderation.link_group(session, key, claim_id, moderator_id=user_id)
     except moderation.AlreadyResolved:
         await say_key(update, context, "mod.resolved_already")
@@ -717,7 +722,7 @@ async def on_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: d
         return None
     try:
         with session_scope(runtime_of(context).sessions) as session:
-            key, _subs = moderation.group_of(session, int(draft["sub"]))
+            key = moderation.group_key_of(session, int(draft["sub"]))
             count = moderation.close_group(session, key, reason, moderator_id=user_id_of(update))
     except moderation.AlreadyResolved:
         await say_key(update, context, "mod.resolved_already")

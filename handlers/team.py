@@ -12,7 +12,7 @@ from bot import kb_store, moderation, render, users
 from bot.db import session_scope
 from bot.i18n import t
 from bot.models import AuditLog
-from handlers.common import reply_html, runtime_of, send_html
+from handlers.common import command_args, reply_html, runtime_of, send_html
 from handlers.moderation import EXCERPT_CHARS
 from handlers.privileged import lang_of, refresh_index_now, require, say, say_key, signed_button, user_id_of
 
@@ -66,7 +66,7 @@ async def revoke(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 def _target(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[int | None, list[str]]:
     """The person a /grant or /revoke is about and the remaining arguments: the author of the message
     replied to (in a group), the sender of a forwarded message replied to, else the first argument."""
-    args = list(context.args or [])
+    args = command_args(context)
     message = update.effective_message
     replied = message.reply_to_message if message is not None else None
     if replied is not None:
@@ -103,7 +103,7 @@ async def _claim_id_argument(update: Update, context: ContextTypes.DEFAULT_TYPE,
     """The role check and the one <claim id> argument of /retire, /claim and /history (None: answered)."""
     if not await require(update, context, "moderator", action=action):
         return None
-    args = list(context.args or [])
+    args = command_args(context)
     if len(args) != 1:
         await say_key(update, context, f"mod.usage.{action}")
         return None
@@ -208,7 +208,7 @@ async def queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/queue [n]: pending posts, the same post sent by many people as one item, most requested first."""
     if not await require(update, context, "moderator", action="queue"):
         return
-    args = list(context.args or [])
+    args = command_args(context)
     if len(args) > 1 or (args and not args[0].isdigit()):
         await say_key(update, context, "mod.usage.queue")
         return

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.db import session_scope
-from bot.models import CheckLog
+from bot.models import CheckLog, User
 from handlers.app import post_init, post_shutdown, set_commands
 from tests import fake_telegram as tgf
 from tests.harness import USER_ID, Harness, make_harness
@@ -62,6 +62,10 @@ async def test_autocheck_answers_only_strong_false_or_misleading(tg: Harness) ->
     assert "Matched in your message" not in card.params["text"]  # the short card
     assert sends(await tg.send(tgf.group_text(GROUP, 3004, TRUE_CLAIM_RU))) == []  # true: stay silent
     assert sends(await tg.send(tgf.group_text(GROUP, 3004, "what's for lunch?"))) == []
+    assert sends(await tg.send(tgf.group_text(GROUP, 3005, "what's for dinner?"))) == []
+    with session_scope(tg.runtime.sessions) as s:
+        assert s.get(User, 3005) is None  # a bystander we stayed silent to leaves no trace
+        assert s.get(User, 3004) is not None  # the one we answered
     (off,) = sends(await tg.send(tgf.group_command(GROUP, USER_ID, "/autocheck", args="off")))
     assert "Auto-check is off" in off.params["text"]
     assert sends(await tg.send(tgf.group_text(GROUP, 3004, FALSE_CLAIM_RU))) == []
