@@ -13,27 +13,18 @@ from typing import Any, TextIO
 
 from sqlalchemy.orm import Session
 
+from bot.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError, _matcher_from, _open_db, _settings
+from bot.db import session_scope
 from bot.evaluation import EvalReport
+from bot.settings import Settings
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
 MAX_DAYS = 3650
 
 
-def _cli_error(message: str, code: int = EXIT_USAGE) -> Exception:
-    from bot.cli import CliError  # local import: bot.cli imports this module
-
-    return CliError(message, code)
-
-
 @contextmanager
-def _session() -> Iterator[Session]:
+def _session(settings: Settings | None = None) -> Iterator[Session]:
     """A session on the configured database (migrated), committed on success."""
-    from bot.cli import _open_db, _settings
-    from bot.db import session_scope
-
-    engine, sessions = _open_db(_settings())
+    engine, sessions = _open_db(settings or _settings())
     try:
         with session_scope(sessions) as session:
             yield session
@@ -63,10 +54,12 @@ def _threshold(raw: str) -> float:
 
 def parse_date(raw: str, option: str) -> dt.datetime:
     """YYYY-MM-DD as UTC midnight, or a one-line CliError (exit 2)."""
-    try:
-        return dt.datetime.combine(dt.date.fromisoformat(raw.strip()), dt.time())
-    except ValueError:
-        raise _cli_error(f"{option}: expected a date as YYYY-MM-DD, got {raw!r}") from None
+    from bot.stats import parse_day
+
+    day = parse_day(raw)
+    if day is None:
+        raise CliError(f"{option}: expected a date as YYYY-MM-DD, got {raw!r}", EXIT_USAGE)
+    return day
 
 
 def _print_json(data: Any, out: TextIO | None = None) -> None:
@@ -149,7 +142,7 @@ def cmd_logs_export(args: argparse.Namespace) -> int:
     since = parse_date(args.since, "--since") if args.since else None
     until = parse_date(args.until, "--until") + dt.timedelta(days=1) if args.until else None
     if since is not None and until is not None and until <= since:
-        raise _cli_error("--until must not be before --since")
+        raise CliError("--until must not be before --since", EXIT_USAGE)
     writer = write_csv if args.format == "csv" else write_jsonl
     with _session() as session:
         rows = export_rows(session, since=since, until=until)
@@ -159,7 +152,7 @@ def cmd_logs_export(args: argparse.Namespace) -> int:
                 with out_path.open("w", encoding="utf-8", newline="") as out:
                     n = writer(rows, out)
             except OSError as exc:
-                raise _cli_error(f"cannot write {out_path}: {exc.strerror or exc}", EXIT_FAILED) from None
+                raise CliError(f"cannot write {out_path}: {exc.strerror or exc}", EXIT_FAILED) from None
             print(f"wrote {n} checks to {out_path}", file=sys.stderr)
         else:
             writer(rows, sys.stdout)
@@ -174,7 +167,7 @@ def read_labelled(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise _cli_error(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+        raise CliError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}", EXIT_USAGE) from None
     records: list[dict[str, Any]] = []
     errors: list[str] = []
     for number, line in enumerate(text.splitlines(), 1):
@@ -207,7 +200,7 @@ def _set_thresholds(matcher: Any, strong: float | None, possible: float | None) 
     for name, value in (("strong", strong), ("possible", possible)):
         if value is not None:
             if not hasattr(matcher, name):
-                raise _cli_error(f"this matcher has no {name!r} threshold to change", EXIT_FAILED)
+                raise CliError(f"this matcher has no {name!r} threshold to change", EXIT_FAILED)
             setattr(matcher, name, value)
 
 
@@ -235,8 +228,6 @@ def _report_lines(title: str, report: EvalReport) -> list[str]:
 
 
 def _matcher(args: argparse.Namespace) -> tuple[Any, Callable[[], None]]:
-    from bot.cli import _matcher_from
-
     return _matcher_from(argparse.Namespace(kb=args.kb))
 
 
@@ -245,9 +236,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from bot.evaluation import evaluate_feedback, evaluate_labelled
 
     if not args.labelled and not args.feedback:
-        raise _cli_error("nothing to evaluate: pass --labelled FILE and/or --feedback")
+        raise CliError("nothing to evaluate: pass --labelled FILE and/or --feedback", EXIT_USAGE)
     if args.strong is not None and args.possible is not None and args.possible > args.strong:
-        raise _cli_error("--possible must not be above --strong")
+        raise CliError("--possible must not be above --strong", EXIT_USAGE)
     what_if = args.strong is not None or args.possible is not None
     result: dict[str, Any] = {}
     baseline: dict[str, Any] = {}
@@ -257,7 +248,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if errors:
             for error in errors:
                 print(error, file=sys.stderr)
-            raise _cli_error(f"{len(errors)} malformed line(s) in {args.labelled}; nothing evaluated", EXIT_FAILED)
+            raise CliError(f"{len(errors)} malformed line(s) in {args.labelled}; nothing evaluated", EXIT_FAILED)
         matcher, close = _matcher(args)
         try:
             current = _thresholds(matcher)
@@ -297,11 +288,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_retention_run(args: argparse.Namespace) -> int:
     """Erase log texts older than FACTBOT_RETENTION_DAYS now (hashes, lengths and counts stay)."""
-    from bot.cli import _settings
     from bot.retention import erase_old_texts
 
-    days = _settings().retention_days
-    with _session() as session:
+    settings = _settings()
+    days = settings.retention_days
+    with _session(settings) as session:
         erased = erase_old_texts(session, retention_days=days)
     print(f"erased {erased} log text(s) older than {days} days")
     return EXIT_OK

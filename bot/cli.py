@@ -257,11 +257,9 @@ def _check_batch(matcher: Any, stdin: TextIO, stdout: TextIO) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the Telegram bot (long polling, or a webhook when WEBHOOK_URL is set)."""
-    settings = _settings()
-    settings.require_token()
     from handlers.app import run_bot
 
-    run_bot(settings)
+    run_bot(_settings())  # which checks the token first
     return EXIT_OK
 
 
@@ -347,10 +345,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"factbot: {exc}", file=sys.stderr)
         return exc.code
-    except DatabaseUnavailable as exc:
-        print(f"factbot: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    except TelegramUnavailable as exc:
+    except (DatabaseUnavailable, TelegramUnavailable) as exc:
         print(f"factbot: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KnowledgeBaseInvalid as exc:

@@ -345,6 +345,14 @@ def stats_for_periods(
 EXPORT_COLUMNS: tuple[str, ...] = tuple(column.name for column in CheckLog.__table__.columns)
 
 
+def parse_day(raw: str) -> dt.datetime | None:
+    """YYYY-MM-DD as UTC midnight (naive, as the log stores it), or None."""
+    try:
+        return dt.datetime.combine(dt.date.fromisoformat(raw.strip()), dt.time())
+    except ValueError:
+        return None
+
+
 def export_rows(
     session: Session, *, since: dt.datetime | None = None, until: dt.datetime | None = None
 ) -> Iterator[dict[str, Any]]:

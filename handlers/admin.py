@@ -76,13 +76,6 @@ async def logs_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await reply_html(update, context, f"<b>Latest {len(lines)} checks</b>\n" + text)
 
 
-def _parse_day(raw: str) -> dt.datetime | None:
-    try:
-        return dt.datetime.combine(dt.date.fromisoformat(raw), dt.time())
-    except ValueError:
-        return None
-
-
 async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/export [from] [to]: the check log as a CSV document (dates YYYY-MM-DD, 'to' inclusive)."""
     if not await require(update, context, "admin", action="export"):
@@ -91,7 +84,7 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if chat is None:
         return
     args = command_args(context)
-    days = [_parse_day(a) for a in args]
+    days = [stats.parse_day(a) for a in args]
     if len(args) > 2 or any(d is None for d in days):
         await reply_html(update, context, "Usage: /export [from] [to] with dates as YYYY-MM-DD")
         return

@@ -39,7 +39,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the error with its context, apologise to the user, and alert admins (rate-limited)."""
     error = context.error
     kind = type(error).__name__ if error else "Unknown"
-    log.error("error while handling %s: %s", _describe(update), kind, exc_info=error)
+    where = _describe(update)
+    log.error("error while handling %s: %s", where, kind, exc_info=error)
     if isinstance(update, Update) and update.effective_chat is not None and not isinstance(error, Forbidden):
         if update.effective_chat.type == "private":
             try:
@@ -55,7 +56,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
                 await update.callback_query.answer()
             except TelegramError:
                 pass
-    await _alert_admins(context, kind, _describe(update))
+    await _alert_admins(context, kind, where)
 
 
 async def _alert_admins(context: ContextTypes.DEFAULT_TYPE, kind: str, where: str) -> None:
