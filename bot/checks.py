@@ -7,10 +7,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Engine, Table, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.db import in_transaction
 from bot.keys import text_hash, user_key
@@ -18,8 +18,6 @@ from bot.models import CardDelivery, CheckLog, utcnow
 from knowledge.matcher import Match, Matcher
 
 log = logging.getLogger(__name__)
-
-INPUT_KINDS = ("text", "forward", "caption", "inline", "group", "media", "cli")
 
 
 @dataclass(frozen=True)
@@ -132,7 +130,7 @@ def record_deliveries(connection: Connection | Session, user_id: int, claim_ids:
 
 def run_check(
     matcher: Matcher,
-    sessions: sessionmaker[Session],
+    engine: Engine,
     request: CheckRequest,
     *,
     secret: str,
@@ -148,7 +146,6 @@ def run_check(
         return check_id
 
     try:
-        engine = sessions.kw["bind"]
         outcome.check_id = in_transaction(engine, write)
     except Exception:
         log.exception("could not write the check log; answering anyway")

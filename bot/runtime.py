@@ -65,15 +65,14 @@ class LiveIndex:
     version: int = 0
     # claim id -> (modified_at, status) as of the last build/refresh: what this index reflects.
     stamps: dict[str, tuple[object, str]] = field(default_factory=dict)
-    generation: int = 0  # bumped on every change this process applies (caches key on it)
     exact: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _reputation: tuple[int, ReputationIndex] | None = field(default=None, repr=False)
 
     def reputation(self) -> ReputationIndex:
         """Channel reputation over the live KB, rebuilt only when the KB changed."""
-        if self._reputation is None or self._reputation[0] != self.generation:
-            self._reputation = (self.generation, ReputationIndex.build(self.matcher.claims(), self.exact.items()))
+        if self._reputation is None or self._reputation[0] != self.version:
+            self._reputation = (self.version, ReputationIndex.build(self.matcher.claims(), self.exact.items()))
         return self._reputation[1]
 
     @classmethod
@@ -100,10 +99,12 @@ class LiveIndex:
             stamps = _stamps(session)
             for claim_id in self.stamps.keys() - stamps.keys():  # pruned
                 self.matcher.remove(claim_id)
-            for claim_id, stamp in stamps.items():
-                if self.stamps.get(claim_id) == stamp:
-                    continue
-                claim = kb_store.get_claim(session, claim_id) if stamp[1] == "published" else None
+            changed = [claim_id for claim_id, stamp in stamps.items() if self.stamps.get(claim_id) != stamp]
+            published = {
+                c.id: c for c in kb_store.published_claims(session, [i for i in changed if stamps[i][1] == "published"])
+            }
+            for claim_id in changed:  # in stamp order, as before
+                claim = published.get(claim_id)
                 if claim is not None:
                     self.matcher.upsert(claim)
                 else:
@@ -116,7 +117,6 @@ class LiveIndex:
             self.exact = exact
             self.stamps = stamps
             self.version = version
-            self.generation += 1
         return True
 
 
@@ -168,6 +168,11 @@ class Runtime:
             except Exception:
                 log.exception("could not refresh the knowledge-base index; matching with the current one")
                 self._last_refresh = time.monotonic()
+
+    def matcher(self) -> Matcher:
+        """The matcher to answer a check with: the KB as of at most a second ago (refresh_if_due)."""
+        self.refresh_if_due()
+        return self.index.matcher
 
     def close(self) -> None:
         self.engine.dispose()

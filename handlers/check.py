@@ -111,10 +111,9 @@ def perform_check(runtime: Runtime, extracted: Extracted, *, user_id: int, chat:
         urls=extracted.urls,
         exact_keys=tuple(keys),
     )
-    runtime.refresh_if_due()
     return run_check(
-        runtime.index.matcher,
-        runtime.sessions,
+        runtime.matcher(),
+        runtime.engine,
         request,
         secret=runtime.secret,
         store_text=runtime.settings.log_text == "full",

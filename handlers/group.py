@@ -100,7 +100,7 @@ async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         origin=extracted.origin if extracted.origin and extracted.origin.kind in ("channel", "chat") else None,
         urls=extracted.urls,
     )
-    outcome = match_request(runtime.index.matcher, request)
+    outcome = match_request(runtime.matcher(), request)
     hits = [m for m in outcome.strong if m.claim.verdict in AUTOCHECK_VERDICTS]
     if not hits:
         return  # silence: bystanders' messages that we do not answer are not logged either

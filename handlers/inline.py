@@ -32,8 +32,8 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         text=text, user_id=query.from_user.id, chat_type="inline", language=lang, input_kind="inline"
     )
     outcome = run_check(
-        runtime.index.matcher,
-        runtime.sessions,
+        runtime.matcher(),
+        runtime.engine,
         request,
         secret=runtime.secret,
         store_text=runtime.settings.log_text == "full",

@@ -175,3 +175,19 @@ async def test_second_application_answers_with_a_claim_published_by_the_first(db
     finally:
         first.runtime.close()
         second.runtime.close()
+
+
+async def test_an_inline_query_sees_a_claim_published_elsewhere_within_a_second(db_url: str) -> None:
+    first, second = make_harness(db_url), make_harness(db_url)
+    try:
+        async with second.app:
+            with session_scope(first.runtime.sessions) as s:  # published by a moderator on process 1
+                kb_store.import_claims(s, [MOON], actor="tg:1000")
+            second.runtime._last_refresh -= 1.0  # a second has passed since process 2 last looked
+            calls = await second.send(tgf.inline_query(USER_ID, MOON.claim))
+            (answer,) = [c for c in calls if c.method == "answerInlineQuery"]
+            assert answer.params["results"][0]["title"] == "❌ False"
+        assert second.errors == []
+    finally:
+        first.runtime.close()
+        second.runtime.close()
