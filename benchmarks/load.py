@@ -909,7 +909,7 @@ def prepare_postgres(pg_url: str) -> tuple[str, str]:
 
 
 def install_match_cache(runtime: Runtime, size: int = 4096) -> None:
-    """Experiment: memoise match_request per (index generation, text, urls, exact keys), as a proposed
+    """Experiment: memoise match_request per (index version, text, urls, exact keys), as a proposed
     change to bot/checks.py would; a viral post forwarded by many users is then matched once."""
     from collections import OrderedDict
 
@@ -920,7 +920,7 @@ def install_match_cache(runtime: Runtime, size: int = 4096) -> None:
     cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 
     def cached(matcher: Any, request: Any, *, limit: int = 5) -> Any:
-        key = (runtime.index.generation, request.text, request.urls, request.exact_keys, limit)
+        key = (runtime.index.version, request.text, request.urls, request.exact_keys, limit)
         hit = cache.get(key)
         if hit is not None:
             cache.move_to_end(key)

@@ -396,10 +396,6 @@ def _variants(item: Any) -> list[Any]:
     return out
 
 
-def _clean(mapping: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in mapping.items() if v is not None and v != []}
-
-
 def review_to_entry(review: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
     """A ClaimReview as a KB entry mapping (for validate_entry), or (None, why it cannot be imported)."""
     claim_text = _text(review.get("claimReviewed"))
@@ -425,7 +421,7 @@ def review_to_entry(review: dict[str, Any]) -> tuple[dict[str, Any] | None, str 
     keywords = review.get("keywords")
     if isinstance(keywords, str):
         keywords = [k.strip() for k in keywords.split(",") if k.strip()]
-    entry = _clean(
+    entry = _compact(
         {
             "claim": claim_text,
             "lang": _lang(review, claim_text),
@@ -433,8 +429,8 @@ def review_to_entry(review: dict[str, Any]) -> tuple[dict[str, Any] | None, str 
             "summary": summary,
             "variants": _variants(item),
             "keywords": [k for k in (_text(k) for k in _as_list(keywords)) if k],
-            "origins": [_clean(o) for o in _origins(item)],
-            "sources": [_clean(s) for s in sources],
+            "origins": [_compact(o) for o in _origins(item)],
+            "sources": [_compact(s) for s in sources],
             "tags": [x for x in (_name(a) for a in _as_list(review.get("about"))) if x],
             "published": _date(review.get("datePublished")),
             "updated": _date(review.get("dateModified")),

@@ -106,10 +106,6 @@ def _is_url(text: str) -> bool:
     return parsed.scheme in ("http", "https") and bool(parsed.netloc)
 
 
-def looks_like_url(text: str) -> bool:
-    return "://" in text and " " not in text.strip()
-
-
 def valid_lang(code: str) -> bool:
     return bool(LANG_RE.match(code))
 

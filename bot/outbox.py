@@ -41,7 +41,8 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot
 from telegram.constants import ParseMode
@@ -88,27 +89,17 @@ class DeliveryReport:
 # --- enqueue ------------------------------------------------------------------------------------
 
 
+# The two databases settings.py accepts; either way a concurrent duplicate is simply not inserted.
+_INSERT_ONCE = {
+    name: factory(Outbox).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Outbox.id)
+    for name, factory in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
+}
+
+
 def _insert_once(session: Session, values: dict[str, Any]) -> bool:
     """Insert one outbox row unless its dedupe_key exists (also against a concurrent insert)."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        pg_stmt = pg_insert(Outbox).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-        return session.execute(pg_stmt.returning(Outbox.id)).first() is not None
-    if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        lite_stmt = sqlite_insert(Outbox).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-        return session.execute(lite_stmt.returning(Outbox.id)).first() is not None
-    if session.scalar(select(Outbox.id).where(Outbox.dedupe_key == values["dedupe_key"])) is not None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(Outbox(**values))
-    except IntegrityError:
-        return False
-    return True
+    statement = _INSERT_ONCE[session.get_bind().dialect.name].values(**values)
+    return session.execute(statement).first() is not None
 
 
 def _enqueue(

@@ -225,8 +225,9 @@ def queue_size(session: Session) -> int:
     return int(session.scalar(query) or 0)
 
 
-def compute_stats(session: Session, *, days: int, now: dt.datetime | None = None) -> Stats:
-    """Every /stats figure for the last `days` UTC calendar days (1 = today)."""
+def compute_stats(session: Session, *, days: int, now: dt.datetime | None = None, details: bool = True) -> Stats:
+    """Every /stats figure for the last `days` UTC calendar days (1 = today); without `details`, only
+    the counts (the top lists and the queue stay empty)."""
     since, until = period_bounds(days, now)
     where = _in_period(since, until)
     checks, users, per_result, up, down = _counts(session, where)
@@ -244,10 +245,10 @@ def compute_stats(session: Session, *, days: int, now: dt.datetime | None = None
         latency_p95=percentile(latencies, 95),
         feedback_up=up,
         feedback_down=down,
-        top_claims=_top_claims(session, where),
-        top_origins=_top_origins(session, where),
-        unanswered=_unanswered(session, where),
-        queue=queue_size(session),
+        top_claims=_top_claims(session, where) if details else [],
+        top_origins=_top_origins(session, where) if details else [],
+        unanswered=_unanswered(session, where) if details else [],
+        queue=queue_size(session) if details else 0,
     )
 
 
@@ -335,9 +336,11 @@ def render_stats_text(stats_by_period: dict[str, Stats], lang: str = "en") -> st
 def stats_for_periods(
     session: Session, periods: Sequence[int] = (1, 7, 30), now: dt.datetime | None = None
 ) -> dict[str, Stats]:
-    """The figures for several periods, keyed by a display name ("Today", "7 days", ...)."""
+    """The figures for several periods, keyed by a display name ("Today", "7 days", ...). Only the longest
+    gets the top lists and the queue: that is all a reader is shown of them."""
     now = now or utcnow()
-    return {period_name(days): compute_stats(session, days=days, now=now) for days in periods}
+    longest = max(periods, default=0)
+    return {period_name(days): compute_stats(session, days=days, now=now, details=days == longest) for days in periods}
 
 
 # --- export (factbot logs export, /export) ------------------------------------------------------

@@ -18,7 +18,7 @@ def get_user(session: Session, telegram_id: int) -> User | None:
     return session.get(User, telegram_id)
 
 
-def ensure_user(session: Session, telegram_id: int, *, language_code: str | None, admin_ids: Collection[int]) -> User:
+def ensure_user(session: Session, telegram_id: int, *, admin_ids: Collection[int]) -> User:
     """The user's row, created on first contact (admins from FACTBOT_ADMIN_IDS start as admins)."""
     user = session.get(User, telegram_id)
     if user is None:

@@ -210,7 +210,6 @@ async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         user = users.ensure_user(
             session,
             query.from_user.id,
-            language_code=query.from_user.language_code,
             admin_ids=runtime.settings.admin_ids,
         )
         user.language = code

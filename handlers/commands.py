@@ -74,9 +74,7 @@ async def notifications(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     runtime = runtime_of(context)
     with session_scope(runtime.sessions) as session:
-        row = users.ensure_user(
-            session, user.id, language_code=user.language_code, admin_ids=runtime.settings.admin_ids
-        )
+        row = users.ensure_user(session, user.id, admin_ids=runtime.settings.admin_ids)
         row.notifications = args == ["on"]
     await reply_html(update, context, render.esc(t(lang, f"notifications.{args[0]}")))
 

@@ -39,9 +39,7 @@ def language_for(context: ContextTypes.DEFAULT_TYPE, user: User | None) -> str:
         return cached
     runtime = runtime_of(context)
     with session_scope(runtime.sessions) as session:
-        row = users.ensure_user(
-            session, user.id, language_code=user.language_code, admin_ids=runtime.settings.admin_ids
-        )
+        row = users.ensure_user(session, user.id, admin_ids=runtime.settings.admin_ids)
         lang = users.language_of(row, user.language_code)
     if context.user_data is not None:
         context.user_data["lang"] = lang

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 __all__ = ["stem_uk"]
 
-_REFLEXIVE = ("ся", "сь", "ся")
+_REFLEXIVE = ("ся", "сь")
 
 # Adjective, participle, noun and verb endings, tried longest first.
 _ENDINGS: tuple[str, ...] = tuple(

@@ -53,7 +53,7 @@ async def test_help_adds_the_team_commands_for_moderators_and_admins_in_private(
     public = await help_for(USER_ID)
     assert "/language" in public and "/queue" not in public and "/grant" not in public
     with session_scope(tg.runtime.sessions) as s:
-        users.ensure_user(s, OTHER_USER_ID, language_code="en", admin_ids=())
+        users.ensure_user(s, OTHER_USER_ID, admin_ids=())
         users.set_role(s, OTHER_USER_ID, "moderator")
     moderator = await help_for(OTHER_USER_ID)
     assert "/queue — posts waiting for an answer" in moderator and "/edit &lt;id&gt;" in moderator
