@@ -267,7 +267,7 @@ class _Rows:
 
     Per row: its claim, document and window, keyword hits, and its features as a matrix row (post
     level; ``feats_seg`` the segment level, None when the post is one segment), with placeholders for
-    the rapidfuzz features until _fill_fuzzy (when not built eagerly).
+    the rapidfuzz features until _fill_fuzzy.
     """
 
     claims: list[str]
@@ -723,7 +723,7 @@ class Matcher:
         return scores
 
     def _fuzzy_matches(self, text: str, posted: date | None = None) -> list[Match]:
-        got = self._features(text, posted, eager=False)
+        got = self._features(text, posted)
         if got is None:
             return []
         keep = self._reportable(got)  # fills in their rapidfuzz features
@@ -762,8 +762,12 @@ class Matcher:
         `posted` is the post's date if known; otherwise the last date written in the post (a tweet's
         signature, "January 14, 2020") is used. Public so that benchmarks can fit the re-ranker.
         """
-        got = self._features(text, posted, eager=True)
-        return got.candidates() if got is not None else []
+        got = self._features(text, posted)
+        if got is None:
+            return []
+        for i in range(len(got.claims)):
+            self._fill_fuzzy(got, i)
+        return got.candidates()
 
     def _fill_fuzzy(self, got: _Rows, i: int) -> None:
         """Compute row `i`'s two rapidfuzz features (left at their placeholders by a lazy _features)."""
@@ -857,9 +861,9 @@ class Matcher:
                 self._fill_fuzzy(got, i)
         return keep
 
-    def _features(self, text: str, posted: date | None, *, eager: bool) -> _Rows | None:
-        """candidate_features(); with eager=False the rapidfuzz features are left at placeholders
-        (the values that minimise the ranking score) for :meth:`_fill_fuzzy`."""
+    def _features(self, text: str, posted: date | None) -> _Rows | None:
+        """candidate_features() rows with the rapidfuzz features left at placeholders (the values that
+        minimise the ranking score) for :meth:`_fill_fuzzy`, which match() calls only where needed."""
         if not self._n_alive or not text or not text.strip():
             return None
         segs = self._segments(text)
@@ -1010,19 +1014,7 @@ class Matcher:
         feats[:, 0] = a_best / mass_r  # cov_win
         feats[:, 1] = np.minimum(1.0, a_best / win_mass_arr[best_w])  # prec_win
         feats[:, 2] = cov_post[rows_ix] / mass_r  # cov_post
-        if eager:
-            term_names, doc_norm = self._terms, self._doc_norm
-            token_set_ratio, partial_ratio = fuzz.token_set_ratio, fuzz.partial_ratio
-            fz = [
-                (
-                    token_set_ratio(" ".join([term_names[t] for t in doc_terms[d]]), win_text.term_str(wi)) / 100.0,
-                    partial_ratio(doc_norm[d], win_text.norm(wi)) / 100.0,
-                )
-                for d, wi in zip(r_docs, r_best, strict=True)
-            ]
-            feats[:, 3:5] = fz
-        else:
-            feats[:, 3:5] = _FZ_LO
+        feats[:, 3:5] = _FZ_LO  # the rapidfuzz features: placeholders until _fill_fuzzy
         feats[:, 5] = np.asarray(top_scores, dtype=np.float64)[rows_ix] / s_best  # bm25_rel
         has_nums = self._doc_has_nums.a[r_docs_arr]
         shared_n = np.zeros(n, dtype=bool)
