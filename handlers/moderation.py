@@ -479,6 +479,17 @@ async def _keep_previous(update: Update, context: ContextTypes.DEFAULT_TYPE, dra
     return await _finish_variants(update, context, draft)
 
 
+async def _add_to_list(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any], field: str, item: Any, key: str
+) -> None:
+    """Append a source or a wording to the draft and ask for the next (Done / Skip under it)."""
+    items = draft["claim"].setdefault(field, [])
+    items.append(item)
+    lang = lang_of(update, context)
+    markup = _list_keyboard(context, user_id_of(update), lang, draft, skip=False)
+    await say(update, context, t(lang, key, n=len(items)), markup)
+
+
 @step
 async def on_source(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
     text = _text_of(update)
@@ -492,11 +503,7 @@ async def on_source(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: d
     except moderation.InvalidSource as exc:
         await say_key(update, context, f"mod.source.{exc.reason}")
         return None
-    sources = draft["claim"].setdefault("sources", [])
-    sources.append(source)
-    lang = lang_of(update, context)
-    markup = _list_keyboard(context, user_id_of(update), lang, draft, skip=False)
-    await say(update, context, t(lang, "mod.add.source_added", n=len(sources)), markup)
+    await _add_to_list(update, context, draft, "sources", source, "mod.add.source_added")
     return None
 
 
@@ -510,11 +517,7 @@ async def on_variant(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: 
         return await _keep_previous(update, context, draft)
     if not text or await _too_long(update, context, text, moderation.VARIANT_CHARS):
         return None
-    variants = draft["claim"].setdefault("variants", [])
-    variants.append(text)
-    lang = lang_of(update, context)
-    markup = _list_keyboard(context, user_id_of(update), lang, draft, skip=False)
-    await say(update, context, t(lang, "mod.add.variant_added", n=len(variants)), markup)
+    await _add_to_list(update, context, draft, "variants", text, "mod.add.variant_added")
     return None
 
 
