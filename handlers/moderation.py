@@ -23,10 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     ConversationHandler,
     MessageHandler,
     TypeHandler,
@@ -37,16 +35,17 @@ from bot.db import session_scope
 from bot.rendering import render
 from bot.rendering.i18n import LANGUAGE_NAMES, t
 from bot.services import kb_store, moderation
+from handlers.buttons import MODERATION, Button, data, is_, pattern
 from handlers.common import (
     answer_callback,
     command_args,
     data_of,
     drop_keyboard,
     expired,
-    runtime_of,
     send_html,
     verified_parts,
 )
+from handlers.context import BotContext
 from handlers.persistence import DatabasePersistence
 from handlers.privileged import (
     kick_outbox,
@@ -66,7 +65,6 @@ CONVERSATION = "moderation"
 CONVERSATION_TIMEOUT = dt.timedelta(minutes=15)
 DRAFT = "mod_draft"  # the user_data key kept across restarts (see handlers.persistence user_keys)
 PERSISTED_USER_KEYS = (DRAFT,)
-PERSIST_NOW = "moderation.persist_now"  # bot_data: users whose conversation changed in this update
 AFTER_GROUP = 100  # the handler group that writes the persistence after everything else ran
 
 END = ConversationHandler.END
@@ -86,19 +84,19 @@ FIELDS = {"c": "claim", "v": "verdict", "s": "summary", "r": "sources", "w": "va
 FIELD_STATES = {"c": CLAIM, "v": VERDICT, "s": SUMMARY, "r": SOURCES, "w": VARIANTS, "l": LANGUAGE}
 EXCERPT_CHARS = 300
 
-Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, object]]
-Step = Callable[[Update, ContextTypes.DEFAULT_TYPE, dict[str, Any]], Coroutine[Any, Any, object]]
+Callback = Callable[[Update, BotContext], Coroutine[Any, Any, object]]
+Step = Callable[[Update, BotContext, dict[str, Any]], Coroutine[Any, Any, object]]
 
 
-def _mark_for_persistence(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> None:
-    context.application.bot_data.setdefault(PERSIST_NOW, set()).add(user_id)
+def _mark_for_persistence(context: BotContext, user_id: int) -> None:
+    context.bot_data.persist_now.add(user_id)
 
 
-async def persist_now(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def persist_now(update: object, context: BotContext) -> None:
     """After a moderator's step, write the conversation and draft at once (not at the next interval)."""
     if not isinstance(update, Update) or update.effective_user is None:
         return
-    pending: set[int] = context.application.bot_data.get(PERSIST_NOW, set())
+    pending = context.bot_data.persist_now
     user_id = update.effective_user.id
     if user_id not in pending:
         return
@@ -116,7 +114,7 @@ def _expired_draft(draft: Any) -> bool:
     return not isinstance(touched, int | float) or time.time() - touched > CONVERSATION_TIMEOUT.total_seconds()
 
 
-def _store(context: ContextTypes.DEFAULT_TYPE, user_id: int, draft: dict[str, Any] | None) -> None:
+def _store(context: BotContext, user_id: int, draft: dict[str, Any] | None) -> None:
     data = data_of(context)
     if draft is None:
         data.pop(DRAFT, None)
@@ -132,7 +130,7 @@ def entry(role: str = "moderator") -> Callable[[Callback], Callback]:
 
     def wrap(fn: Callback) -> Callback:
         @functools.wraps(fn)
-        async def run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
+        async def run(update: Update, context: BotContext) -> object:
             if update.callback_query is not None and verified_parts(update, context) is None:
                 await expired(update, context)  # forged, or signed for someone else
                 return None
@@ -150,7 +148,7 @@ def step(fn: Step) -> Callback:
     the draft is gone or idle too long (also after a restart, when no timeout job survived)."""
 
     @functools.wraps(fn)
-    async def run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
+    async def run(update: Update, context: BotContext) -> object:
         user_id = user_id_of(update)
         if not await require(update, context, "moderator", action=fn.__name__):
             _store(context, user_id, None)
@@ -176,35 +174,42 @@ def step(fn: Step) -> Callback:
 # --- prompts ------------------------------------------------------------------------------------------
 
 
-def _verdict_keyboard(context: ContextTypes.DEFAULT_TYPE, user_id: int, lang: str) -> InlineKeyboardMarkup:
+def _verdict_keyboard(context: BotContext, user_id: int, lang: str) -> InlineKeyboardMarkup:
     buttons = [
-        signed_button(context, user_id, f"{render.BADGES[v]} {t(lang, 'verdict.' + v)}", f"mv:{v}") for v in VERDICTS
+        signed_button(context, user_id, f"{render.BADGES[v]} {t(lang, 'verdict.' + v)}", data(Button.VERDICT, v))
+        for v in VERDICTS
     ]
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
-def _language_keyboard(context: ContextTypes.DEFAULT_TYPE, user_id: int, lang: str) -> InlineKeyboardMarkup:
-    row = [signed_button(context, user_id, name, f"mg:{code}") for code, name in LANGUAGE_NAMES.items()]
-    return InlineKeyboardMarkup([row, [signed_button(context, user_id, t(lang, "mod.button.other_language"), "mg:x")]])
+def _language_keyboard(context: BotContext, user_id: int, lang: str) -> InlineKeyboardMarkup:
+    row = [
+        signed_button(context, user_id, name, data(Button.CLAIM_LANGUAGE, code))
+        for code, name in LANGUAGE_NAMES.items()
+    ]
+    return InlineKeyboardMarkup(
+        [row, [signed_button(context, user_id, t(lang, "mod.button.other_language"), data(Button.CLAIM_LANGUAGE, "x"))]]
+    )
 
 
 def _list_keyboard(
-    context: ContextTypes.DEFAULT_TYPE, user_id: int, lang: str, draft: dict[str, Any], *, skip: bool
+    context: BotContext, user_id: int, lang: str, draft: dict[str, Any], *, skip: bool
 ) -> InlineKeyboardMarkup:
-    row = [signed_button(context, user_id, t(lang, "mod.button.done"), "ms:d")]
+    row = [signed_button(context, user_id, t(lang, "mod.button.done"), data(Button.LIST, "d"))]
     if draft.get("back"):
-        row.append(signed_button(context, user_id, t(lang, "mod.button.keep"), "ms:s"))
+        row.append(signed_button(context, user_id, t(lang, "mod.button.keep"), data(Button.LIST, "s")))
     elif skip:
-        row.append(signed_button(context, user_id, t(lang, "mod.button.skip"), "ms:s"))
+        row.append(signed_button(context, user_id, t(lang, "mod.button.skip"), data(Button.LIST, "s")))
     return InlineKeyboardMarkup([row])
 
 
-def _field_keyboard(context: ContextTypes.DEFAULT_TYPE, user_id: int, lang: str) -> InlineKeyboardMarkup:
+def _field_keyboard(context: BotContext, user_id: int, lang: str) -> InlineKeyboardMarkup:
     buttons = [
-        signed_button(context, user_id, t(lang, f"mod.field.{name}"), f"mf:{code}") for code, name in FIELDS.items()
+        signed_button(context, user_id, t(lang, f"mod.field.{name}"), data(Button.FIELD, code))
+        for code, name in FIELDS.items()
     ]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
-    rows.append([signed_button(context, user_id, t(lang, "mod.button.cancel"), "mp:c")])
+    rows.append([signed_button(context, user_id, t(lang, "mod.button.cancel"), data(Button.PREVIEW, "c"))])
     return InlineKeyboardMarkup(rows)
 
 
@@ -218,7 +223,7 @@ def _current_value(draft: dict[str, Any], field: str) -> str:
     return str(claim.get(field) or "")
 
 
-async def prompt(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any], state: str) -> str:
+async def prompt(update: Update, context: BotContext, draft: dict[str, Any], state: str) -> str:
     """Ask for what `state` expects (also used to repeat the question after unexpected input)."""
     lang = lang_of(update, context)
     user_id = user_id_of(update)
@@ -233,7 +238,9 @@ async def prompt(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict
         if draft.get("prefill") and not draft.get("back"):
             excerpt = render.shorten(draft["prefill"], EXCERPT_CHARS)
             text = t(lang, "mod.add.claim_prefilled", text=excerpt)
-            markup = InlineKeyboardMarkup([[signed_button(context, user_id, t(lang, "mod.button.use_text"), "mu:y")]])
+            markup = InlineKeyboardMarkup(
+                [[signed_button(context, user_id, t(lang, "mod.button.use_text"), data(Button.USE_TEXT, "y"))]]
+            )
     elif state == VERDICT:
         text, markup = t(lang, "mod.add.verdict"), _verdict_keyboard(context, user_id, lang)
     elif state == SUMMARY:
@@ -264,7 +271,7 @@ def _field_code(state: str) -> str:
     return next(code for code, s in FIELD_STATES.items() if s == state)
 
 
-async def _after_field(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any], nxt: str) -> str:
+async def _after_field(update: Update, context: BotContext, draft: dict[str, Any], nxt: str) -> str:
     """The next step of /add, or the preview again when a single field was being changed."""
     if draft.get("back"):
         draft.pop("prev", None)
@@ -281,7 +288,7 @@ def _preview_claim(draft: dict[str, Any]) -> tuple[Claim | None, list[str]]:
     return moderation.draft_to_claim(data)
 
 
-async def _preview(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> str:
+async def _preview(update: Update, context: BotContext, draft: dict[str, Any]) -> str:
     """The card exactly as users will see it, then Publish (or Save) / Edit a field / Cancel."""
     lang = lang_of(update, context)
     user_id = user_id_of(update)
@@ -293,7 +300,7 @@ async def _preview(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: di
     header = t(lang, "mod.preview")
     similar = [
         m.claim.id
-        for m in runtime_of(context).index.matcher.match(claim.claim, limit=3)
+        for m in context.runtime.index.matcher.match(claim.claim, limit=3)
         if m.strength == "strong" and m.claim.id != draft.get("claim_id")
     ]
     if similar:
@@ -303,9 +310,9 @@ async def _preview(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: di
     markup = InlineKeyboardMarkup(
         [
             [
-                signed_button(context, user_id, t(lang, action), "mp:p"),
-                signed_button(context, user_id, t(lang, "mod.button.edit_field"), "mp:e"),
-                signed_button(context, user_id, t(lang, "mod.button.cancel"), "mp:c"),
+                signed_button(context, user_id, t(lang, action), data(Button.PREVIEW, "p")),
+                signed_button(context, user_id, t(lang, "mod.button.edit_field"), data(Button.PREVIEW, "e")),
+                signed_button(context, user_id, t(lang, "mod.button.cancel"), data(Button.PREVIEW, "c")),
             ]
         ]
     )
@@ -319,27 +326,27 @@ async def _preview(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: di
 
 
 @entry()
-async def add_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
+async def add_start(update: Update, context: BotContext) -> object:
     """/add: start a new claim."""
     draft = {"mode": "add", "claim": moderation.new_draft()}
     return await _enter(update, context, draft, CLAIM)
 
 
-async def _enter(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any], state: str) -> str:
+async def _enter(update: Update, context: BotContext, draft: dict[str, Any], state: str) -> str:
     draft["step"] = state
     _store(context, user_id_of(update), draft)
     return await prompt(update, context, draft, state)
 
 
 @entry()
-async def edit_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
+async def edit_start(update: Update, context: BotContext) -> object:
     """/edit <id>: pick a field of an existing claim."""
     args = command_args(context)
     if len(args) != 1:
         await say_key(update, context, "mod.usage.edit")
         return None
     claim_id = args[0].strip().lower()
-    with session_scope(runtime_of(context).sessions) as session:
+    with session_scope(context.runtime.sessions) as session:
         claim = kb_store.get_claim(session, claim_id)
     if claim is None:
         await say_key(update, context, "mod.unknown_claim", id=claim_id)
@@ -350,7 +357,7 @@ async def edit_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> obje
     return await _enter(update, context, draft, FIELD)
 
 
-async def _queue_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[int, int, str] | None:
+async def _queue_group(update: Update, context: BotContext) -> tuple[int, int, str] | None:
     """(submission id, pending count, text) of a queue button, or None after saying why not."""
     parts = verified_parts(update, context)
     sub_id = int(parts[2]) if parts and len(parts) == 3 and parts[2].isdigit() else None
@@ -358,7 +365,7 @@ async def _queue_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tu
         await expired(update, context)
         return None
     try:
-        with session_scope(runtime_of(context).sessions) as session:
+        with session_scope(context.runtime.sessions) as session:
             _key, subs = moderation.group_of(session, sub_id)
             text = next((s.text for s in subs if s.text.strip()), "")
     except moderation.AlreadyResolved:
@@ -369,7 +376,7 @@ async def _queue_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tu
 
 
 @entry()
-async def queue_new_claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
+async def queue_new_claim(update: Update, context: BotContext) -> object:
     """Queue item → New claim: /add prefilled with the post's text; publishing links the group."""
     group = await _queue_group(update, context)
     if group is None:
@@ -380,7 +387,7 @@ async def queue_new_claim(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 @entry()
-async def queue_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
+async def queue_link(update: Update, context: BotContext) -> object:
     """Queue item → Link to a claim: ask for a search text or a claim id."""
     group = await _queue_group(update, context)
     if group is None:
@@ -390,7 +397,7 @@ async def queue_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> obje
 
 
 @entry()
-async def queue_not_checkable(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
+async def queue_not_checkable(update: Update, context: BotContext) -> object:
     """Queue item → Not checkable: ask for the reason the users will be told."""
     group = await _queue_group(update, context)
     if group is None:
@@ -407,7 +414,7 @@ def _text_of(update: Update) -> str:
     return (message.text or "").strip() if message is not None else ""
 
 
-async def _too_long(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, limit: int) -> bool:
+async def _too_long(update: Update, context: BotContext, text: str, limit: int) -> bool:
     if len(text) > limit:
         await say_key(update, context, "mod.too_long", limit=limit)
         return True
@@ -415,7 +422,7 @@ async def _too_long(update: Update, context: ContextTypes.DEFAULT_TYPE, text: st
 
 
 @step
-async def on_claim_text(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def on_claim_text(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
     text = _text_of(update)
     if not text or await _too_long(update, context, text, moderation.CLAIM_CHARS):
         return None
@@ -424,10 +431,10 @@ async def on_claim_text(update: Update, context: ContextTypes.DEFAULT_TYPE, draf
 
 
 @step
-async def on_use_text(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def on_use_text(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
     """Use the queued post's text as the claim."""
     text = str(draft.get("prefill") or "").strip()
-    if verified_parts(update, context) != ["mu", "y"] or not text:
+    if not is_(verified_parts(update, context), Button.USE_TEXT, "y") or not text:
         await expired(update, context)
         return None
     await answer_callback(update)
@@ -437,7 +444,7 @@ async def on_use_text(update: Update, context: ContextTypes.DEFAULT_TYPE, draft:
 
 
 @step
-async def on_verdict(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def on_verdict(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
     parts = verified_parts(update, context)
     if not parts or len(parts) != 2 or parts[1] not in VERDICTS:
         await expired(update, context)
@@ -449,7 +456,7 @@ async def on_verdict(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: 
 
 
 @step
-async def on_summary(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def on_summary(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
     text = _text_of(update)
     if not text or await _too_long(update, context, text, moderation.SUMMARY_CHARS):
         return None
@@ -457,18 +464,18 @@ async def on_summary(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: 
     return await _after_field(update, context, draft, SOURCES)
 
 
-async def _finish_sources(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def _finish_sources(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
     if not draft["claim"].get("sources"):
         await say_key(update, context, "mod.add.sources_needed")
         return None
     return await _after_field(update, context, draft, VARIANTS)
 
 
-async def _finish_variants(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def _finish_variants(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
     return await _after_field(update, context, draft, LANGUAGE)
 
 
-async def _keep_previous(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def _keep_previous(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
     """Skip (no variants in /add) or keep the current list (when changing one field)."""
     field = "sources" if draft.get("step") == SOURCES else "variants"
     previous = draft.get("prev", [])
@@ -481,7 +488,7 @@ async def _keep_previous(update: Update, context: ContextTypes.DEFAULT_TYPE, dra
 
 
 async def _add_to_list(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any], field: str, item: Any, key: str
+    update: Update, context: BotContext, draft: dict[str, Any], field: str, item: Any, key: str
 ) -> None:
     """Append a source or a wording to the draft and ask for the next (Done / Skip under it)."""
     items = draft["claim"].setdefault(field, [])
@@ -492,7 +499,7 @@ async def _add_to_list(
 
 
 @step
-async def on_source(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def on_source(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
     text = _text_of(update)
     word = text.casefold()
     if word in moderation.DONE_WORDS:
@@ -509,7 +516,7 @@ async def on_source(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: d
 
 
 @step
-async def on_variant(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def on_variant(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
     text = _text_of(update)
     word = text.casefold()
     if word in moderation.DONE_WORDS:
@@ -523,15 +530,15 @@ async def on_variant(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: 
 
 
 @step
-async def on_list_button(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def on_list_button(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
     """Done / Skip / Keep current under the sources and variants prompts."""
     parts = verified_parts(update, context)
-    if parts not in (["ms", "d"], ["ms", "s"]):
+    if not (is_(parts, Button.LIST, "d") or is_(parts, Button.LIST, "s")):
         await expired(update, context)
         return None
     await answer_callback(update)
     await drop_keyboard(update)
-    if parts == ["ms", "s"]:
+    if is_(parts, Button.LIST, "s"):
         return await _keep_previous(update, context, draft)
     if draft.get("step") == SOURCES:
         return await _finish_sources(update, context, draft)
@@ -539,7 +546,7 @@ async def on_list_button(update: Update, context: ContextTypes.DEFAULT_TYPE, dra
 
 
 @step
-async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def on_language(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
     parts = verified_parts(update, context)
     if not parts or len(parts) != 2:
         await expired(update, context)
@@ -557,7 +564,7 @@ async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE, draft:
 
 
 @step
-async def on_language_text(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def on_language_text(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
     code = _text_of(update).lower()
     if not moderation.valid_lang(code):
         await say_key(update, context, "mod.add.language_invalid")
@@ -567,7 +574,7 @@ async def on_language_text(update: Update, context: ContextTypes.DEFAULT_TYPE, d
 
 
 @step
-async def on_pick_field(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def on_pick_field(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
     parts = verified_parts(update, context)
     if not parts or len(parts) != 2 or parts[1] not in FIELDS:
         await expired(update, context)
@@ -586,24 +593,24 @@ async def on_pick_field(update: Update, context: ContextTypes.DEFAULT_TYPE, draf
 
 
 @step
-async def on_preview_action(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def on_preview_action(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
     parts = verified_parts(update, context)
-    if parts not in (["mp", "p"], ["mp", "e"], ["mp", "c"]):
+    if not any(is_(parts, Button.PREVIEW, code) for code in "pec"):
         await expired(update, context)
         return None
     await answer_callback(update)
     await drop_keyboard(update)
-    if parts == ["mp", "c"]:
+    if is_(parts, Button.PREVIEW, "c"):
         await say_key(update, context, "mod.cancelled")
         return END
-    if parts == ["mp", "e"]:
+    if is_(parts, Button.PREVIEW, "e"):
         return await prompt(update, context, draft, FIELD)
     if draft.get("mode") == "edit":
         return await _save(update, context, draft)
     return await _publish(update, context, draft)
 
 
-async def _publish(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def _publish(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
     """Create the claim (and link the queue item it was made for), then make the matcher see it."""
     data_of(context).pop(DRAFT, None)  # a second press of Publish finds no draft
     claim, errors = moderation.draft_to_claim(draft["claim"])
@@ -613,7 +620,7 @@ async def _publish(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: di
     user_id = user_id_of(update)
     linked, missed = 0, False
     try:
-        with session_scope(runtime_of(context).sessions) as session:
+        with session_scope(context.runtime.sessions) as session:
             row = moderation.create_claim(session, claim, actor=moderation.actor_for(user_id))
             claim_id = row.id
             if draft.get("sub"):
@@ -637,14 +644,14 @@ async def _publish(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: di
     return END
 
 
-async def _save(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def _save(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
     claim, errors = moderation.draft_to_claim(draft["claim"])
     claim_id = str(draft.get("claim_id"))
     if claim is None:
         await say_key(update, context, "mod.invalid_draft", errors="; ".join(errors))
         return await prompt(update, context, draft, FIELD)
     try:
-        with session_scope(runtime_of(context).sessions) as session:
+        with session_scope(context.runtime.sessions) as session:
             result = moderation.update_claim(
                 session, claim_id, claim, actor=moderation.actor_for(user_id_of(update)), expected=draft.get("orig")
             )
@@ -668,11 +675,11 @@ async def _save(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[
 
 
 @step
-async def on_link_query(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def on_link_query(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
     """A search text or claim id: the best published claims as buttons."""
     text = _text_of(update)
     lang = lang_of(update, context)
-    found = moderation.search_claims(runtime_of(context).index.matcher, text) if text else []
+    found = moderation.search_claims(context.runtime.index.matcher, text) if text else []
     if not found:
         await say_key(update, context, "mod.link.none")
         return None
@@ -681,7 +688,10 @@ async def on_link_query(update: Update, context: ContextTypes.DEFAULT_TYPE, draf
     rows = [
         [
             signed_button(
-                context, user_id, f"{render.BADGES.get(c.verdict, '•')} {render.shorten(c.claim, 56)}", f"ml:{i}"
+                context,
+                user_id,
+                f"{render.BADGES.get(c.verdict, '•')} {render.shorten(c.claim, 56)}",
+                data(Button.LINK, i),
             )
         ]
         for i, c in enumerate(found)
@@ -692,7 +702,7 @@ async def on_link_query(update: Update, context: ContextTypes.DEFAULT_TYPE, draf
 
 
 @step
-async def on_link_choice(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def on_link_choice(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
     parts = verified_parts(update, context)
     choices = draft.get("choices") or []
     index = int(parts[1]) if parts and len(parts) == 2 and parts[1].isdigit() else -1
@@ -704,7 +714,7 @@ async def on_link_choice(update: Update, context: ContextTypes.DEFAULT_TYPE, dra
     claim_id = choices[index]
     user_id = user_id_of(update)
     try:
-        with session_scope(runtime_of(context).sessions) as session:
+        with session_scope(context.runtime.sessions) as session:
             key = moderation.group_key_of(session, int(draft["sub"]))
             result = moderation.link_group(session, key, claim_id, moderator_id=user_id)
     except moderation.AlreadyResolved:
@@ -720,12 +730,12 @@ async def on_link_choice(update: Update, context: ContextTypes.DEFAULT_TYPE, dra
 
 
 @step
-async def on_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def on_reason(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
     reason = _text_of(update)
     if not reason or await _too_long(update, context, reason, moderation.REASON_CHARS):
         return None
     try:
-        with session_scope(runtime_of(context).sessions) as session:
+        with session_scope(context.runtime.sessions) as session:
             key = moderation.group_key_of(session, int(draft["sub"]))
             count = moderation.close_group(session, key, reason, moderator_id=user_id_of(update))
     except moderation.AlreadyResolved:
@@ -739,7 +749,7 @@ async def on_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: d
 # --- fallbacks ---------------------------------------------------------------------------------------------
 
 
-async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
+async def on_cancel(update: Update, context: BotContext) -> object:
     """/cancel at any step (and outside a conversation: nothing to cancel)."""
     had = DRAFT in data_of(context)
     _store(context, user_id_of(update), None)
@@ -748,20 +758,20 @@ async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> objec
 
 
 @step
-async def on_unexpected(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def on_unexpected(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
     """Something the current step does not expect: ask again."""
     state = str(draft.get("step") or CLAIM)
     await prompt(update, context, draft, state)
     return None
 
 
-async def on_stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
+async def on_stale_button(update: Update, context: BotContext) -> object:
     """A moderation button from an earlier step."""
     await expired(update, context)
     return None
 
 
-async def on_timeout(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_timeout(update: object, context: BotContext) -> None:
     """The conversation was idle for CONVERSATION_TIMEOUT: drop the draft and say so."""
     if not isinstance(update, Update):
         return
@@ -791,30 +801,45 @@ def _conversation(
         entry_points=[
             CommandHandler("add", add_start, filters=private),
             CommandHandler("edit", edit_start, filters=private),
-            CallbackQueryHandler(queue_link, pattern=r"^mq:l:"),
-            CallbackQueryHandler(queue_new_claim, pattern=r"^mq:n:"),
-            CallbackQueryHandler(queue_not_checkable, pattern=r"^mq:x:"),
+            CallbackQueryHandler(queue_link, pattern=pattern(Button.QUEUE_LINK)),
+            CallbackQueryHandler(queue_new_claim, pattern=pattern(Button.QUEUE_NEW_CLAIM)),
+            CallbackQueryHandler(queue_not_checkable, pattern=pattern(Button.QUEUE_NOT_CHECKABLE)),
         ],
         states={
-            CLAIM: [MessageHandler(text, on_claim_text), CallbackQueryHandler(on_use_text, pattern=r"^mu:")],
-            VERDICT: [CallbackQueryHandler(on_verdict, pattern=r"^mv:")],
-            SUMMARY: [MessageHandler(text, on_summary)],
-            SOURCES: [MessageHandler(text, on_source), CallbackQueryHandler(on_list_button, pattern=r"^ms:")],
-            VARIANTS: [MessageHandler(text, on_variant), CallbackQueryHandler(on_list_button, pattern=r"^ms:")],
-            LANGUAGE: [CallbackQueryHandler(on_language, pattern=r"^mg:"), MessageHandler(text, on_language_text)],
-            PREVIEW: [CallbackQueryHandler(on_preview_action, pattern=r"^mp:")],
-            FIELD: [
-                CallbackQueryHandler(on_pick_field, pattern=r"^mf:"),
-                CallbackQueryHandler(on_preview_action, pattern=r"^mp:c"),
+            CLAIM: [
+                MessageHandler(text, on_claim_text),
+                CallbackQueryHandler(on_use_text, pattern=pattern(Button.USE_TEXT)),
             ],
-            LINK: [MessageHandler(text, on_link_query), CallbackQueryHandler(on_link_choice, pattern=r"^ml:")],
+            VERDICT: [CallbackQueryHandler(on_verdict, pattern=pattern(Button.VERDICT))],
+            SUMMARY: [MessageHandler(text, on_summary)],
+            SOURCES: [
+                MessageHandler(text, on_source),
+                CallbackQueryHandler(on_list_button, pattern=pattern(Button.LIST)),
+            ],
+            VARIANTS: [
+                MessageHandler(text, on_variant),
+                CallbackQueryHandler(on_list_button, pattern=pattern(Button.LIST)),
+            ],
+            LANGUAGE: [
+                CallbackQueryHandler(on_language, pattern=pattern(Button.CLAIM_LANGUAGE)),
+                MessageHandler(text, on_language_text),
+            ],
+            PREVIEW: [CallbackQueryHandler(on_preview_action, pattern=pattern(Button.PREVIEW))],
+            FIELD: [
+                CallbackQueryHandler(on_pick_field, pattern=pattern(Button.FIELD)),
+                CallbackQueryHandler(on_preview_action, pattern=pattern(Button.PREVIEW) + "c"),
+            ],
+            LINK: [
+                MessageHandler(text, on_link_query),
+                CallbackQueryHandler(on_link_choice, pattern=pattern(Button.LINK)),
+            ],
             REASON: [MessageHandler(text, on_reason)],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, on_timeout)],
         },
         fallbacks=[
             CommandHandler("cancel", on_cancel),
             MessageHandler(filters.UpdateType.MESSAGE & ~filters.COMMAND, on_unexpected),
-            CallbackQueryHandler(on_stale_button, pattern=r"^m[a-z]:"),
+            CallbackQueryHandler(on_stale_button, pattern=pattern(*MODERATION)),
         ],
         allow_reentry=True,
         conversation_timeout=CONVERSATION_TIMEOUT,
@@ -826,11 +851,3 @@ def _conversation(
 def make_persistence(sessions: sessionmaker[Session]) -> DatabasePersistence:
     """The persistence `factbot run` needs: conversations plus the moderator's draft (nothing else)."""
     return DatabasePersistence(sessions, user_keys=PERSISTED_USER_KEYS)
-
-
-def register(app: Application) -> None:
-    """Moderator and admin handlers (called from handlers.registry before the public handlers)."""
-    private = filters.ChatType.PRIVATE
-    app.add_handler(conversation(persistent=app.persistence is not None))
-    app.add_handler(CommandHandler("cancel", on_cancel, filters=private))
-    app.add_handler(TypeHandler(Update, persist_now), group=AFTER_GROUP)
