@@ -19,7 +19,7 @@ from bot.services import stats
 from bot.services.retention import erase_old_texts
 from handlers.common import command_args, reply_html
 from handlers.context import BotApplication, BotContext
-from handlers.privileged import require
+from handlers.privileged import requires
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +28,9 @@ LOGS_MAX = 50
 RETENTION_TIME = dt.time(3, 15, tzinfo=dt.UTC)
 
 
+@requires("admin")
 async def stats_command(update: Update, context: BotContext) -> None:
     """Usage statistics for today, 7 and 30 days, and a chart of checks per day."""
-    if not await require(update, context, "admin", action="stats"):
-        return
     runtime = context.runtime
     chat = update.effective_chat
     if chat is None:
@@ -55,10 +54,9 @@ def _log_line(row: CheckLog) -> str:
     return f"{head}\n  {html.escape(text)}"
 
 
+@requires("admin")
 async def logs_command(update: Update, context: BotContext) -> None:
     """/logs [N]: the latest checks, texts shortened."""
-    if not await require(update, context, "admin", action="logs"):
-        return
     args = command_args(context)
     if len(args) > 1 or (args and not args[0].isdigit()):
         await reply_html(update, context, f"Usage: /logs [N] (N from 1 to {LOGS_MAX})")
@@ -75,10 +73,9 @@ async def logs_command(update: Update, context: BotContext) -> None:
     await reply_html(update, context, f"<b>Latest {len(lines)} checks</b>\n" + text)
 
 
+@requires("admin")
 async def export_command(update: Update, context: BotContext) -> None:
     """/export [from] [to]: the check log as a CSV document (dates YYYY-MM-DD, 'to' inclusive)."""
-    if not await require(update, context, "admin", action="export"):
-        return
     chat = update.effective_chat
     if chat is None:
         return

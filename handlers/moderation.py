@@ -4,7 +4,7 @@ Every step and button checks the role on the server (handlers.privileged.require
 told "not allowed", nothing changes, and the attempt is logged under a pseudonymous key. The plain
 team commands (/grant, /queue, /variant...) are in handlers.team.
 
-/add, /edit and the queue's buttons run in one ConversationHandler whose state and draft (a plain
+/add, /edit and the queue's buttons run in one ConversationHandler whose state and draft (a Draft: a typed
 dict in user_data) are kept by the application's persistence, so a half-written claim survives a
 restart; an idle conversation ends after CONVERSATION_TIMEOUT, also when the restart came in between.
 """
@@ -17,7 +17,7 @@ import logging
 import time
 import warnings
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -84,8 +84,27 @@ FIELDS = {"c": "claim", "v": "verdict", "s": "summary", "r": "sources", "w": "va
 FIELD_STATES = {"c": CLAIM, "v": VERDICT, "s": SUMMARY, "r": SOURCES, "w": VARIANTS, "l": LANGUAGE}
 EXCERPT_CHARS = 300
 
+
+class Draft(TypedDict, total=False):
+    """A moderator's task in progress, kept in user_data[DRAFT]; a plain dict, so the persistence stores it
+    as JSON and it survives a restart."""
+
+    mode: str  # "add", "edit", "link" (a queued post to an existing claim) or "reason" (not checkable)
+    claim: dict[str, Any]  # the claim being written, in moderation.new_draft()'s shape
+    claim_id: str  # edit: the claim's id
+    orig: dict[str, Any]  # edit: the claim as it was, so a concurrent change is not overwritten
+    sub: int  # queue: the submission being answered
+    count: int  # queue: how many people sent that post
+    prefill: str  # queue: the post's text, offered as the claim
+    step: str  # the conversation state the draft is in
+    touched: float  # time.time() of the last step, for the idle timeout across restarts
+    back: bool  # one field is being edited from the preview
+    prev: list[Any]  # that field's value before the edit (sources or variants)
+    choices: list[str]  # link: the claim ids offered, by button index
+
+
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, object]]
-Step = Callable[[Update, BotContext, dict[str, Any]], Coroutine[Any, Any, object]]
+Step = Callable[[Update, BotContext, Draft], Coroutine[Any, Any, object]]
 
 
 def _mark_for_persistence(context: BotContext, user_id: int) -> None:
@@ -114,7 +133,7 @@ def _expired_draft(draft: Any) -> bool:
     return not isinstance(touched, int | float) or time.time() - touched > CONVERSATION_TIMEOUT.total_seconds()
 
 
-def _store(context: BotContext, user_id: int, draft: dict[str, Any] | None) -> None:
+def _store(context: BotContext, user_id: int, draft: Draft | None) -> None:
     data = data_of(context)
     if draft is None:
         data.pop(DRAFT, None)
@@ -153,12 +172,13 @@ def step(fn: Step) -> Callback:
         if not await require(update, context, "moderator", action=fn.__name__):
             _store(context, user_id, None)
             return END
-        draft = data_of(context).get(DRAFT)
-        if not isinstance(draft, dict) or _expired_draft(draft):
+        stored = data_of(context).get(DRAFT)
+        if not isinstance(stored, dict) or _expired_draft(stored):
             _store(context, user_id, None)
             await answer_callback(update)
             await say_key(update, context, "mod.timeout", minutes=int(CONVERSATION_TIMEOUT.total_seconds() // 60))
             return END
+        draft = cast(Draft, stored)  # written only by _store, from a Draft
         state = await fn(update, context, draft)
         if state == END:
             _store(context, user_id, None)
@@ -192,9 +212,7 @@ def _language_keyboard(context: BotContext, user_id: int, lang: str) -> InlineKe
     )
 
 
-def _list_keyboard(
-    context: BotContext, user_id: int, lang: str, draft: dict[str, Any], *, skip: bool
-) -> InlineKeyboardMarkup:
+def _list_keyboard(context: BotContext, user_id: int, lang: str, draft: Draft, *, skip: bool) -> InlineKeyboardMarkup:
     row = [signed_button(context, user_id, t(lang, "mod.button.done"), data(Button.LIST, "d"))]
     if draft.get("back"):
         row.append(signed_button(context, user_id, t(lang, "mod.button.keep"), data(Button.LIST, "s")))
@@ -213,7 +231,7 @@ def _field_keyboard(context: BotContext, user_id: int, lang: str) -> InlineKeybo
     return InlineKeyboardMarkup(rows)
 
 
-def _current_value(draft: dict[str, Any], field: str) -> str:
+def _current_value(draft: Draft, field: str) -> str:
     claim = draft.get("claim") or {}
     if field == "sources":
         sources = draft.get("prev", claim.get("sources")) or []
@@ -223,7 +241,7 @@ def _current_value(draft: dict[str, Any], field: str) -> str:
     return str(claim.get(field) or "")
 
 
-async def prompt(update: Update, context: BotContext, draft: dict[str, Any], state: str) -> str:
+async def prompt(update: Update, context: BotContext, draft: Draft, state: str) -> str:
     """Ask for what `state` expects (also used to repeat the question after unexpected input)."""
     lang = lang_of(update, context)
     user_id = user_id_of(update)
@@ -271,7 +289,7 @@ def _field_code(state: str) -> str:
     return next(code for code, s in FIELD_STATES.items() if s == state)
 
 
-async def _after_field(update: Update, context: BotContext, draft: dict[str, Any], nxt: str) -> str:
+async def _after_field(update: Update, context: BotContext, draft: Draft, nxt: str) -> str:
     """The next step of /add, or the preview again when a single field was being changed."""
     if draft.get("back"):
         draft.pop("prev", None)
@@ -279,7 +297,7 @@ async def _after_field(update: Update, context: BotContext, draft: dict[str, Any
     return await prompt(update, context, draft, nxt)
 
 
-def _preview_claim(draft: dict[str, Any]) -> tuple[Claim | None, list[str]]:
+def _preview_claim(draft: Draft) -> tuple[Claim | None, list[str]]:
     data = dict(draft["claim"])
     if draft.get("mode") == "add":
         data["published"] = moderation.today().isoformat()
@@ -288,7 +306,7 @@ def _preview_claim(draft: dict[str, Any]) -> tuple[Claim | None, list[str]]:
     return moderation.draft_to_claim(data)
 
 
-async def _preview(update: Update, context: BotContext, draft: dict[str, Any]) -> str:
+async def _preview(update: Update, context: BotContext, draft: Draft) -> str:
     """The card exactly as users will see it, then Publish (or Save) / Edit a field / Cancel."""
     lang = lang_of(update, context)
     user_id = user_id_of(update)
@@ -328,11 +346,11 @@ async def _preview(update: Update, context: BotContext, draft: dict[str, Any]) -
 @entry()
 async def add_start(update: Update, context: BotContext) -> object:
     """/add: start a new claim."""
-    draft = {"mode": "add", "claim": moderation.new_draft()}
+    draft: Draft = {"mode": "add", "claim": moderation.new_draft()}
     return await _enter(update, context, draft, CLAIM)
 
 
-async def _enter(update: Update, context: BotContext, draft: dict[str, Any], state: str) -> str:
+async def _enter(update: Update, context: BotContext, draft: Draft, state: str) -> str:
     draft["step"] = state
     _store(context, user_id_of(update), draft)
     return await prompt(update, context, draft, state)
@@ -352,7 +370,7 @@ async def edit_start(update: Update, context: BotContext) -> object:
         await say_key(update, context, "mod.unknown_claim", id=claim_id)
         return None
     snapshot = kb_store.claim_json(claim)
-    draft = {"mode": "edit", "claim_id": claim_id, "claim": dict(snapshot), "orig": snapshot}
+    draft: Draft = {"mode": "edit", "claim_id": claim_id, "claim": dict(snapshot), "orig": snapshot}
     await say_key(update, context, "mod.edit.start", id=claim_id)
     return await _enter(update, context, draft, FIELD)
 
@@ -382,7 +400,7 @@ async def queue_new_claim(update: Update, context: BotContext) -> object:
     if group is None:
         return None
     sub_id, count, text = group
-    draft = {"mode": "add", "claim": moderation.new_draft(), "sub": sub_id, "count": count, "prefill": text}
+    draft: Draft = {"mode": "add", "claim": moderation.new_draft(), "sub": sub_id, "count": count, "prefill": text}
     return await _enter(update, context, draft, CLAIM)
 
 
@@ -422,7 +440,7 @@ async def _too_long(update: Update, context: BotContext, text: str, limit: int) 
 
 
 @step
-async def on_claim_text(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
+async def on_claim_text(update: Update, context: BotContext, draft: Draft) -> object:
     text = _text_of(update)
     if not text or await _too_long(update, context, text, moderation.CLAIM_CHARS):
         return None
@@ -431,7 +449,7 @@ async def on_claim_text(update: Update, context: BotContext, draft: dict[str, An
 
 
 @step
-async def on_use_text(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
+async def on_use_text(update: Update, context: BotContext, draft: Draft) -> object:
     """Use the queued post's text as the claim."""
     text = str(draft.get("prefill") or "").strip()
     if not is_(verified_parts(update, context), Button.USE_TEXT, "y") or not text:
@@ -444,7 +462,7 @@ async def on_use_text(update: Update, context: BotContext, draft: dict[str, Any]
 
 
 @step
-async def on_verdict(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
+async def on_verdict(update: Update, context: BotContext, draft: Draft) -> object:
     parts = verified_parts(update, context)
     if not parts or len(parts) != 2 or parts[1] not in VERDICTS:
         await expired(update, context)
@@ -456,7 +474,7 @@ async def on_verdict(update: Update, context: BotContext, draft: dict[str, Any])
 
 
 @step
-async def on_summary(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
+async def on_summary(update: Update, context: BotContext, draft: Draft) -> object:
     text = _text_of(update)
     if not text or await _too_long(update, context, text, moderation.SUMMARY_CHARS):
         return None
@@ -464,18 +482,18 @@ async def on_summary(update: Update, context: BotContext, draft: dict[str, Any])
     return await _after_field(update, context, draft, SOURCES)
 
 
-async def _finish_sources(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
+async def _finish_sources(update: Update, context: BotContext, draft: Draft) -> object:
     if not draft["claim"].get("sources"):
         await say_key(update, context, "mod.add.sources_needed")
         return None
     return await _after_field(update, context, draft, VARIANTS)
 
 
-async def _finish_variants(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
+async def _finish_variants(update: Update, context: BotContext, draft: Draft) -> object:
     return await _after_field(update, context, draft, LANGUAGE)
 
 
-async def _keep_previous(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
+async def _keep_previous(update: Update, context: BotContext, draft: Draft) -> object:
     """Skip (no variants in /add) or keep the current list (when changing one field)."""
     field = "sources" if draft.get("step") == SOURCES else "variants"
     previous = draft.get("prev", [])
@@ -487,9 +505,7 @@ async def _keep_previous(update: Update, context: BotContext, draft: dict[str, A
     return await _finish_variants(update, context, draft)
 
 
-async def _add_to_list(
-    update: Update, context: BotContext, draft: dict[str, Any], field: str, item: Any, key: str
-) -> None:
+async def _add_to_list(update: Update, context: BotContext, draft: Draft, field: str, item: Any, key: str) -> None:
     """Append a source or a wording to the draft and ask for the next (Done / Skip under it)."""
     items = draft["claim"].setdefault(field, [])
     items.append(item)
@@ -499,7 +515,7 @@ async def _add_to_list(
 
 
 @step
-async def on_source(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
+async def on_source(update: Update, context: BotContext, draft: Draft) -> object:
     text = _text_of(update)
     word = text.casefold()
     if word in moderation.DONE_WORDS:
@@ -516,7 +532,7 @@ async def on_source(update: Update, context: BotContext, draft: dict[str, Any]) 
 
 
 @step
-async def on_variant(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
+async def on_variant(update: Update, context: BotContext, draft: Draft) -> object:
     text = _text_of(update)
     word = text.casefold()
     if word in moderation.DONE_WORDS:
@@ -530,7 +546,7 @@ async def on_variant(update: Update, context: BotContext, draft: dict[str, Any])
 
 
 @step
-async def on_list_button(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
+async def on_list_button(update: Update, context: BotContext, draft: Draft) -> object:
     """Done / Skip / Keep current under the sources and variants prompts."""
     parts = verified_parts(update, context)
     if not (is_(parts, Button.LIST, "d") or is_(parts, Button.LIST, "s")):
@@ -546,7 +562,7 @@ async def on_list_button(update: Update, context: BotContext, draft: dict[str, A
 
 
 @step
-async def on_language(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
+async def on_language(update: Update, context: BotContext, draft: Draft) -> object:
     parts = verified_parts(update, context)
     if not parts or len(parts) != 2:
         await expired(update, context)
@@ -564,7 +580,7 @@ async def on_language(update: Update, context: BotContext, draft: dict[str, Any]
 
 
 @step
-async def on_language_text(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
+async def on_language_text(update: Update, context: BotContext, draft: Draft) -> object:
     code = _text_of(update).lower()
     if not moderation.valid_lang(code):
         await say_key(update, context, "mod.add.language_invalid")
@@ -574,7 +590,7 @@ async def on_language_text(update: Update, context: BotContext, draft: dict[str,
 
 
 @step
-async def on_pick_field(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
+async def on_pick_field(update: Update, context: BotContext, draft: Draft) -> object:
     parts = verified_parts(update, context)
     if not parts or len(parts) != 2 or parts[1] not in FIELDS:
         await expired(update, context)
@@ -593,7 +609,7 @@ async def on_pick_field(update: Update, context: BotContext, draft: dict[str, An
 
 
 @step
-async def on_preview_action(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
+async def on_preview_action(update: Update, context: BotContext, draft: Draft) -> object:
     parts = verified_parts(update, context)
     if not any(is_(parts, Button.PREVIEW, code) for code in "pec"):
         await expired(update, context)
@@ -610,7 +626,7 @@ async def on_preview_action(update: Update, context: BotContext, draft: dict[str
     return await _publish(update, context, draft)
 
 
-async def _publish(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
+async def _publish(update: Update, context: BotContext, draft: Draft) -> object:
     """Create the claim (and link the queue item it was made for), then make the matcher see it."""
     data_of(context).pop(DRAFT, None)  # a second press of Publish finds no draft
     claim, errors = moderation.draft_to_claim(draft["claim"])
@@ -644,7 +660,7 @@ async def _publish(update: Update, context: BotContext, draft: dict[str, Any]) -
     return END
 
 
-async def _save(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
+async def _save(update: Update, context: BotContext, draft: Draft) -> object:
     claim, errors = moderation.draft_to_claim(draft["claim"])
     claim_id = str(draft.get("claim_id"))
     if claim is None:
@@ -675,7 +691,7 @@ async def _save(update: Update, context: BotContext, draft: dict[str, Any]) -> o
 
 
 @step
-async def on_link_query(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
+async def on_link_query(update: Update, context: BotContext, draft: Draft) -> object:
     """A search text or claim id: the best published claims as buttons."""
     text = _text_of(update)
     lang = lang_of(update, context)
@@ -702,7 +718,7 @@ async def on_link_query(update: Update, context: BotContext, draft: dict[str, An
 
 
 @step
-async def on_link_choice(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
+async def on_link_choice(update: Update, context: BotContext, draft: Draft) -> object:
     parts = verified_parts(update, context)
     choices = draft.get("choices") or []
     index = int(parts[1]) if parts and len(parts) == 2 and parts[1].isdigit() else -1
@@ -730,7 +746,7 @@ async def on_link_choice(update: Update, context: BotContext, draft: dict[str, A
 
 
 @step
-async def on_reason(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
+async def on_reason(update: Update, context: BotContext, draft: Draft) -> object:
     reason = _text_of(update)
     if not reason or await _too_long(update, context, reason, moderation.REASON_CHARS):
         return None
@@ -758,7 +774,7 @@ async def on_cancel(update: Update, context: BotContext) -> object:
 
 
 @step
-async def on_unexpected(update: Update, context: BotContext, draft: dict[str, Any]) -> object:
+async def on_unexpected(update: Update, context: BotContext, draft: Draft) -> object:
     """Something the current step does not expect: ask again."""
     state = str(draft.get("step") or CLAIM)
     await prompt(update, context, draft, state)

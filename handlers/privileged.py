@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
@@ -16,6 +19,8 @@ from handlers.common import answer_callback, language_for, reply_html, send_html
 from handlers.context import BotContext
 
 log = logging.getLogger(__name__)
+
+Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
 
 def lang_of(update: Update, context: BotContext) -> str:
@@ -61,6 +66,21 @@ async def require(update: Update, context: BotContext, role: str, *, action: str
     else:
         await reply_html(update, context, render.esc(text))
     return False
+
+
+def requires(role: str) -> Callable[[Handler], Handler]:
+    """A handler only `role` may run: the role is checked on the server at every call; anyone else is told
+    "not allowed" and the attempt is logged (see `require`)."""
+
+    def wrap(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def run(update: Update, context: BotContext) -> None:
+            if await require(update, context, role, action=handler.__name__):
+                await handler(update, context)
+
+        return run
+
+    return wrap
 
 
 async def kick_outbox(context: BotContext) -> None:

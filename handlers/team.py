@@ -1,7 +1,7 @@
 """Moderator and admin commands outside the /add and /edit conversation: roles (/grant, /revoke,
 /team), claims (/variant, /retire, /claim, /history) and the queue listing (/queue).
 
-Each checks the role on the server first (handlers.privileged.require)."""
+Each checks the role on the server first (handlers.privileged.requires)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from handlers.buttons import Button, data
 from handlers.common import command_args, reply_html, send_html
 from handlers.context import BotContext
 from handlers.moderation import EXCERPT_CHARS
-from handlers.privileged import lang_of, refresh_index_now, require, say, say_key, signed_button, user_id_of
+from handlers.privileged import lang_of, refresh_index_now, requires, say, say_key, signed_button, user_id_of
 
 QUEUE_LIMIT = 5
 QUEUE_MAX = 20
@@ -31,10 +31,9 @@ def _message_args(update: Update, parts: int) -> list[str]:
     return [p.strip() for p in pieces[1:]]
 
 
+@requires("admin")
 async def grant(update: Update, context: BotContext) -> None:
     """/grant <user id> moderator|admin, or as a reply to the person's message."""
-    if not await require(update, context, "admin", action="grant"):
-        return
     target, args = _target(update, context)
     if target is None or len(args) != 1 or args[0].lower() not in ("moderator", "admin"):
         await say_key(update, context, "mod.usage.grant")
@@ -47,10 +46,9 @@ async def grant(update: Update, context: BotContext) -> None:
     await say(update, context, t(lang, "mod.granted", user=target, role=t(lang, f"mod.role.{role}")))
 
 
+@requires("admin")
 async def revoke(update: Update, context: BotContext) -> None:
     """/revoke <user id> (or as a reply): back to a regular user."""
-    if not await require(update, context, "admin", action="revoke"):
-        return
     target, args = _target(update, context)
     if target is None or args:
         await say_key(update, context, "mod.usage.revoke")
@@ -83,10 +81,9 @@ def _target(update: Update, context: BotContext) -> tuple[int | None, list[str]]
     return None, args
 
 
+@requires("admin")
 async def team(update: Update, context: BotContext) -> None:
     """/team: admins and moderators."""
-    if not await require(update, context, "admin", action="team"):
-        return
     runtime = context.runtime
     lang = lang_of(update, context)
     with session_scope(runtime.sessions) as session:
@@ -102,9 +99,7 @@ async def team(update: Update, context: BotContext) -> None:
 
 
 async def _claim_id_argument(update: Update, context: BotContext, *, action: str) -> str | None:
-    """The role check and the one <claim id> argument of /retire, /claim and /history (None: answered)."""
-    if not await require(update, context, "moderator", action=action):
-        return None
+    """The one <claim id> argument of /retire, /claim and /history (None: the usage was answered)."""
     args = command_args(context)
     if len(args) != 1:
         await say_key(update, context, f"mod.usage.{action}")
@@ -112,10 +107,9 @@ async def _claim_id_argument(update: Update, context: BotContext, *, action: str
     return args[0].lower()
 
 
+@requires("moderator")
 async def variant(update: Update, context: BotContext) -> None:
     """/variant <id> <text>: add a wording to a claim."""
-    if not await require(update, context, "moderator", action="variant"):
-        return
     args = _message_args(update, 2)
     if len(args) != 2 or not args[1]:
         await say_key(update, context, "mod.usage.variant")
@@ -135,6 +129,7 @@ async def variant(update: Update, context: BotContext) -> None:
     await say_key(update, context, "mod.variant.added" if added else "mod.variant.exists", id=claim_id)
 
 
+@requires("moderator")
 async def retire(update: Update, context: BotContext) -> None:
     """/retire <id>: no longer matched, kept for history."""
     claim_id = await _claim_id_argument(update, context, action="retire")
@@ -160,6 +155,7 @@ def _history_lines(rows: list[AuditLog], lang: str) -> list[str]:
     return lines
 
 
+@requires("moderator")
 async def show_claim(update: Update, context: BotContext) -> None:
     """/claim <id>: the card as users see it, its status and its latest changes."""
     claim_id = await _claim_id_argument(update, context, action="claim")
@@ -182,6 +178,7 @@ async def show_claim(update: Update, context: BotContext) -> None:
     await say(update, context, "\n".join(info))
 
 
+@requires("moderator")
 async def history(update: Update, context: BotContext) -> None:
     """/history <id>: who changed what, and when."""
     claim_id = await _claim_id_argument(update, context, action="history")
@@ -206,10 +203,9 @@ def _origin_label(item: moderation.QueueItem) -> str | None:
     return title
 
 
+@requires("moderator")
 async def queue(update: Update, context: BotContext) -> None:
     """/queue [n]: pending posts, the same post sent by many people as one item, most requested first."""
-    if not await require(update, context, "moderator", action="queue"):
-        return
     args = command_args(context)
     if len(args) > 1 or (args and not args[0].isdigit()):
         await say_key(update, context, "mod.usage.queue")
