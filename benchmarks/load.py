@@ -107,10 +107,7 @@ from bot.services.keys import text_hash, user_key
 from bot.services.runtime import Runtime
 from bot.services.submissions import group_key
 from bot.settings import load_settings
-from handlers.app import build_application
-from knowledge.loader import bundled_dir, load
-from knowledge.schema import Claim
-from tests.fake_telegram import (
+from factbot_testing.fake_telegram import (
     FakeTelegram,
     callback,
     collect_errors,
@@ -121,6 +118,9 @@ from tests.fake_telegram import (
     photo,
     private_text,
 )
+from handlers.app import build_application
+from knowledge.loader import bundled_dir, load
+from knowledge.schema import Claim
 
 PRODUCTION_CONCURRENT_UPDATES = 8  # handlers/app.py run_bot
 TARGET_RATE = 300.0  # updates/s in one process (issue 7)

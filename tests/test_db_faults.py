@@ -18,8 +18,8 @@ from bot.db import session_scope
 from bot.db.models import User
 from bot.rendering.i18n import t
 from bot.rendering.render import esc
+from factbot_testing import fake_telegram as tgf
 from handlers import common
-from tests import fake_telegram as tgf
 from tests.harness import Harness, make_harness
 
 WRITER_ID = 5550001234  # Telegram ids are long: the log redaction is for ids like these

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 from bot.db import make_engine, make_sessionmaker, session_scope, upgrade
 from bot.db.engine import SQLITE_BUSY_TIMEOUT_MS
 from bot.db.models import CheckLog, Feedback, Submission, User
-from tests import fake_telegram as tgf
+from factbot_testing import fake_telegram as tgf
 from tests.harness import ADMIN_ID, USER_ID, Harness, make_harness
 
 FALSE_CLAIM_RU = "Россия освобождает Курскую область собственными силами, без какой-либо иностранной помощи"

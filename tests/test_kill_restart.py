@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import create_engine, func, select
 
 from bot.db.models import Feedback, Submission
-from tests import fake_telegram as tgf
+from factbot_testing import fake_telegram as tgf
 from tests.bot_api_server import BotApiServer, start_factbot
 
 USERS = list(range(5001, 5041))

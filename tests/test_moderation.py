@@ -18,42 +18,35 @@ from bot.db.models import AuditLog, CheckLog, ClaimRow, ExactKey, Outbox, Persis
 from bot.rendering import render
 from bot.services import kb_store
 from bot.services.keys import sign
-from bot.services.runtime import Runtime
+from factbot_testing import fake_telegram as tgf
 from handlers import moderation as mod_handlers
-from handlers.app import build_application
-from tests import fake_telegram as tgf
-from tests.harness import ADMIN_ID, OTHER_USER_ID, USER_ID, Harness, settings_for
+from tests.harness import (
+    ADMIN_ID,
+    NEW_CLAIM,
+    NEW_SUMMARY,
+    OTHER_USER_ID,
+    USER_ID,
+    Harness,
+    alerts,
+    cmd,
+    labels,
+    last_with_buttons,
+    make_harness,
+    say,
+    sends,
+    texts,
+)
 
 MOD_ID = 3000
 KURSK = "kursk-no-foreign-help"
 FALSE_CLAIM_RU = "Россия освобождает Курскую область собственными силами, без какой-либо иностранной помощи"
-NEW_CLAIM = "Зеленский купил две яхты за 75 миллионов долларов на деньги западной помощи"
-NEW_SUMMARY = "The story was planted on a fake news site; the yacht builder says both yachts are still for sale."
 UNRELATED = "Рецепт борща: свёкла, капуста, картофель, морковь и лук, варить два часа на медленном огне"
-
-
-def make_mod_harness(db_url: str, **extra: str) -> Harness:
-    """The bot as `factbot run` builds it: with the database persistence."""
-    runtime = Runtime.start(settings_for(db_url, **extra))
-    fake = tgf.FakeTelegram()
-    persistence = mod_handlers.make_persistence(runtime.sessions)
-    app = build_application(
-        runtime,
-        request=fake,
-        get_updates_request=tgf.FakeTelegram(),
-        updater=False,
-        rate_limiter=False,
-        persistence=persistence,
-    )
-    harness = Harness(app=app, fake=fake, runtime=runtime)
-    harness.errors = tgf.collect_errors(app)
-    return harness
 
 
 @pytest.fixture
 async def bot(db_url: str) -> AsyncIterator[Harness]:
     """The bot with persistence, a moderator (MOD_ID) and the admin from FACTBOT_ADMIN_IDS."""
-    harness = make_mod_harness(db_url)
+    harness = make_harness(db_url, persistent=True)
     async with harness.app:
         with session_scope(harness.runtime.sessions) as s:
             s.add(User(telegram_id=MOD_ID, role="moderator", notifications=True, blocked=False))
@@ -63,34 +56,6 @@ async def bot(db_url: str) -> AsyncIterator[Harness]:
 
 
 # --- helpers ---------------------------------------------------------------------------------------------
-
-
-def sends(calls: list[tgf.Call]) -> list[tgf.Call]:
-    return [c for c in calls if c.method == "sendMessage"]
-
-
-def texts(calls: list[tgf.Call]) -> list[str]:
-    return [c.params["text"] for c in sends(calls)]
-
-
-def last_with_buttons(calls: list[tgf.Call]) -> tgf.Call:
-    return [c for c in sends(calls) if c.params.get("reply_markup")][-1]
-
-
-def labels(call: tgf.Call) -> list[str]:
-    return [b["text"] for row in call.params["reply_markup"]["inline_keyboard"] for b in row]
-
-
-def alerts(calls: list[tgf.Call]) -> list[str]:
-    return [c.params.get("text") or "" for c in calls if c.method == "answerCallbackQuery"]
-
-
-async def say(h: Harness, user_id: int, text: str) -> list[tgf.Call]:
-    return await h.send(tgf.private_text(user_id, text))
-
-
-async def cmd(h: Harness, user_id: int, name: str, args: str = "", **extra: Any) -> list[tgf.Call]:
-    return await h.send(tgf.command(user_id, name, args, **extra))
 
 
 def count(h: Harness, model: Any, *where: Any) -> int:
@@ -254,7 +219,7 @@ async def test_an_idle_conversation_ends_also_across_a_restart(bot: Harness, mon
 
 async def test_the_conversation_timeout_job_says_so(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(mod_handlers, "CONVERSATION_TIMEOUT", dt.timedelta(seconds=0.3))
-    h = make_mod_harness(db_url)
+    h = make_harness(db_url, persistent=True)
     async with h.app:
         await h.app.start()
         try:

@@ -16,8 +16,8 @@ from bot.db import make_engine, make_sessionmaker, session_scope
 from bot.db.models import CardDelivery, Outbox, Submission, User, utcnow
 from bot.services import kb_store, outbox
 from bot.services.submissions import submit
+from factbot_testing import fake_telegram as tgf
 from handlers import delivery
-from tests import fake_telegram as tgf
 from tests.harness import Harness, make_harness
 
 CLAIM_ID = "kursk-sudzha-recaptured"
