@@ -91,7 +91,10 @@ def add_commands(commands: Any) -> None:
     check = commands.add_parser(
         "check",
         help="match a text against the knowledge base and print the reply",
-        description="Match TEXT (or stdin) against the knowledge base and print the reply a user would get.",
+        description=(
+            "Match TEXT (or stdin) against the knowledge base and print the reply a user would get. "
+            "Checks made here are not logged: `factbot stats` and `eval --feedback` count only the bot's."
+        ),
     )
     check.add_argument("text", nargs="?", metavar="TEXT", help="the text to check (default: read stdin)")
     check.add_argument(
