@@ -910,11 +910,13 @@ def prepare_postgres(pg_url: str) -> tuple[str, str]:
 
 def install_match_cache(runtime: Runtime, size: int = 4096) -> None:
     """Experiment: memoise match_request per (index version, text, urls, exact keys), as a proposed
-    change to bot/checks.py would; a viral post forwarded by many users is then matched once."""
+    change to bot/services/checks.py would; a viral post forwarded by many users is then matched once."""
     from collections import OrderedDict
 
     import bot.services.checks as checks_module
+    import handlers.check as check_module
     import handlers.group as group_module
+    import handlers.inline as inline_module
 
     original = checks_module.match_request
     cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
@@ -931,8 +933,8 @@ def install_match_cache(runtime: Runtime, size: int = 4096) -> None:
             cache.popitem(last=False)
         return checks_module.CheckOutcome(matches=outcome.matches, latency_ms=outcome.latency_ms, strong=outcome.strong)
 
-    checks_module.match_request = cached  # type: ignore[assignment]
-    group_module.match_request = cached  # type: ignore[assignment]
+    for module in (checks_module, check_module, group_module, inline_module):  # each calls it by its own name
+        module.match_request = cached  # type: ignore[attr-defined]
 
 
 def import_kb(db_url: str, claims: list[Claim]) -> float:
