@@ -76,7 +76,8 @@ def match_request(matcher: Matcher, request: CheckRequest, *, limit: int = 5) ->
     return CheckOutcome(matches=matches, latency_ms=latency, strong=[m for m in matches if m.strength == "strong"])
 
 
-def matches_json(matches: list[Match]) -> list[dict[str, Any]]:
+def log_matches(matches: list[Match]) -> list[dict[str, Any]]:
+    """What the check log keeps of each match: id, score and strength (the claim text is in the KB)."""
     return [{"claim_id": m.claim_id, "score": round(float(m.score), 1), "strength": m.strength} for m in matches]
 
 
@@ -110,7 +111,7 @@ def log_check(
         "text": request.text if store_text else None,
         "text_hash": text_hash(request.text),
         "text_len": len(request.text),
-        "matches": matches_json(outcome.matches),
+        "matches": log_matches(outcome.matches),
         "result": outcome.result,
         "latency_ms": round(outcome.latency_ms, 3),
         "feedback": None,
