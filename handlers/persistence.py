@@ -21,7 +21,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 from telegram.ext import BasePersistence, PersistenceInput
 
-from bot.db import run_db, session_scope
+from bot.db import in_session_thread
 from bot.db.models import PersistenceRow
 
 log = logging.getLogger(__name__)
@@ -73,27 +73,27 @@ class DatabasePersistence(BasePersistence[_Data, _Data, _Data]):
 
     # --- rows -------------------------------------------------------------------------------------
 
-    def _rows(self, kind: str) -> dict[str, Any]:
-        with session_scope(self.sessions) as session:
-            rows = session.scalars(select(PersistenceRow).where(PersistenceRow.kind == kind)).all()
-            return {row.key: row.data for row in rows}
+    @staticmethod
+    def _rows(session: Session, kind: str) -> dict[str, Any]:
+        rows = session.scalars(select(PersistenceRow).where(PersistenceRow.kind == kind)).all()
+        return {row.key: row.data for row in rows}
 
     async def _load(self, kind: str) -> dict[str, Any]:
-        loaded = await run_db(self._rows, kind)
+        loaded = await in_session_thread(self.sessions, lambda session: self._rows(session, kind))
         for key, data in loaded.items():
             self._written[(kind, key)] = _dump(data)
         return loaded
 
-    def _store(self, kind: str, key: str, payload: str | None) -> None:
-        with session_scope(self.sessions) as session:
-            if payload is None:
-                session.execute(delete(PersistenceRow).where(PersistenceRow.kind == kind, PersistenceRow.key == key))
-            else:
-                row = session.get(PersistenceRow, (kind, key))
-                if row is None:
-                    session.add(PersistenceRow(kind=kind, key=key, data=json.loads(payload)))
-                else:
-                    row.data = json.loads(payload)
+    @staticmethod
+    def _store(session: Session, kind: str, key: str, payload: str | None) -> None:
+        if payload is None:
+            session.execute(delete(PersistenceRow).where(PersistenceRow.kind == kind, PersistenceRow.key == key))
+            return
+        row = session.get(PersistenceRow, (kind, key))
+        if row is None:
+            session.add(PersistenceRow(kind=kind, key=key, data=json.loads(payload)))
+        else:
+            row.data = json.loads(payload)
 
     async def _write(self, kind: str, key: str, data: Any) -> None:
         """Store `data` under (kind, key); None or an empty mapping deletes the row. The JSON is taken on the
@@ -104,7 +104,7 @@ class DatabasePersistence(BasePersistence[_Data, _Data, _Data]):
         async with self._writing:
             if self._written.get((kind, key)) == payload:
                 return
-            await run_db(self._store, kind, key, payload)
+            await in_session_thread(self.sessions, lambda session: self._store(session, kind, key, payload))
             if payload is None:
                 self._written.pop((kind, key), None)
             else:

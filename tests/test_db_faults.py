@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from sqlalchemy import create_engine, select, text
 
 from bot.cli import main
 from bot.db import engine as db_engine
-from bot.db import session_scope
+from bot.db import in_session_thread, make_sessionmaker, session_scope
 from bot.db.models import User
 from bot.rendering.i18n import t
 from bot.rendering.render import esc
@@ -160,3 +161,19 @@ def test_run_refuses_a_database_it_cannot_write_with_one_line(
         assert connection.execute(text("SELECT count(*) FROM meta WHERE key LIKE 'factbot:%'")).scalar() == 0
         assert connection.execute(select(User.telegram_id)).first() is None
     engine.dispose()
+
+
+async def test_database_work_runs_off_the_event_loop_sqlite_in_one_thread(db_url: str) -> None:
+    """SQLite units run one after another in one thread (the file takes one writer at a time, and writers
+    in several threads would meet in SQLite's sleeping busy handler); PostgreSQL's in a pool."""
+    engine = db_engine.make_engine(db_url)
+    sessions = make_sessionmaker(engine)
+    names = await asyncio.gather(
+        *(in_session_thread(sessions, lambda _session: threading.current_thread().name) for _ in range(16))
+    )
+    engine.dispose()
+    assert threading.current_thread().name not in names
+    prefix = "factbot-sqlite" if db_url.startswith("sqlite") else "factbot-db"
+    assert {name.rsplit("_", 1)[0] for name in names} == {prefix}
+    if db_url.startswith("sqlite"):
+        assert len(set(names)) == 1
