@@ -177,3 +177,20 @@ async def test_database_work_runs_off_the_event_loop_sqlite_in_one_thread(db_url
     assert {name.rsplit("_", 1)[0] for name in names} == {prefix}
     if db_url.startswith("sqlite"):
         assert len(set(names)) == 1
+
+
+def test_every_database_wait_is_bounded(db_url: str) -> None:
+    """SQLite's busy timeout, PostgreSQL's lock and statement timeouts; options in the URL are kept."""
+    if db_url.startswith("sqlite"):
+        engine = db_engine.make_engine(db_url)
+        with engine.connect() as connection:
+            assert connection.execute(text("PRAGMA busy_timeout")).scalar() == db_engine.SQLITE_BUSY_TIMEOUT_MS
+        engine.dispose()
+        return
+    separator = "&" if "?" in db_url else "?"
+    engine = db_engine.make_engine(f"{db_url}{separator}options=-c%20application_name%3Dfactbot-test")
+    with engine.connect() as connection:
+        shown = [connection.execute(text(f"SHOW {name}")).scalar() for name in ("lock_timeout", "statement_timeout")]
+        assert shown == [f"{db_engine.PG_LOCK_TIMEOUT_MS // 1000}s", f"{db_engine.PG_STATEMENT_TIMEOUT_MS // 1000}s"]
+        assert connection.execute(text("SHOW application_name")).scalar() == "factbot-test"
+    engine.dispose()

@@ -59,10 +59,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("max_overflow", 20)
     connect_args = kwargs.pop("connect_args", {})
     connect_args.setdefault("connect_timeout", 10)
-    if parsed.get_backend_name() == "postgresql":
-        connect_args.setdefault(
-            "options", f"-c lock_timeout={PG_LOCK_TIMEOUT_MS} -c statement_timeout={PG_STATEMENT_TIMEOUT_MS}"
-        )
+    if parsed.get_backend_name() == "postgresql" and "options" not in connect_args:
+        # Added to any options the URL carries (e.g. a search_path), which connect_args would replace.
+        from_url = parsed.query.get("options")
+        timeouts = f"-c lock_timeout={PG_LOCK_TIMEOUT_MS} -c statement_timeout={PG_STATEMENT_TIMEOUT_MS}"
+        connect_args["options"] = f"{from_url} {timeouts}" if isinstance(from_url, str) else timeouts
     return create_engine(url, connect_args=connect_args, **kwargs)
 
 
