@@ -7,7 +7,9 @@ so a moderator can fix a whole file in one pass.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -16,6 +18,7 @@ from urllib.parse import urlparse
 
 import yaml
 
+from knowledge.safe_yaml import parse_yaml_text, show
 from knowledge.schema import (
     CLAIM_KEYS,
     ID_RE,
@@ -34,28 +37,13 @@ from knowledge.schema import (
 )
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_ALIASES = 100
 YAML_SUFFIXES = (".yaml", ".yml")
+ID_RULE = "lowercase letters and digits in groups joined by single hyphens, e.g. kursk-sudzha-2025"
 
 
 def bundled_dir() -> Path:
     """The curated knowledge base that ships inside the package."""
     return Path(str(resources.files("knowledge") / "data"))
-
-
-class _GuardedLoader(yaml.SafeLoader):
-    """SafeLoader that refuses alias bombs: a KB file has no reason for many aliases."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._aliases = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            self._aliases += 1
-            if self._aliases > MAX_ALIASES:
-                raise yaml.YAMLError(f"more than {MAX_ALIASES} YAML aliases; refusing (possible alias bomb)")
-        return super().compose_node(parent, index)
 
 
 @dataclass
@@ -80,65 +68,68 @@ def iter_yaml_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield from sorted(p for p in path.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file())
 
 
-def parse_yaml_text(text: str, *, name: str) -> tuple[Any, str | None]:
-    """Parse one YAML document safely; returns (data, error message naming the file and line)."""
-    try:
-        loader = _GuardedLoader(text)
-        try:
-            return loader.get_single_data(), None
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
-        problem = exc.problem or exc.context or "invalid YAML"
-        return None, f"{name}: malformed YAML at {where}: {problem}"
-    except yaml.YAMLError as exc:
-        return None, f"{name}: malformed YAML: {exc}"
-    except RecursionError:
-        return None, f"{name}: malformed YAML: nesting too deep"
-
-
 def load_claims(paths: Sequence[Path]) -> tuple[list[Claim], list[str]]:
     """Load and validate every KB file under `paths`; returns (claims, errors)."""
     result = load(paths)
     return result.claims, result.errors
 
 
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause the cycle collector while loading."""
+    # A large KB allocates millions of objects that all survive, and the collections their allocation
+    # triggers rescan them again and again (two thirds of a 100k-entry load). Loading creates no
+    # reference cycles, so nothing is left for the collector afterwards.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read(file: Path) -> tuple[str | None, str | None]:
+    """The file's text, or an error naming it."""
+    name = str(file)
+    try:
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, (
+                f"{name}: file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}: split its entries into"
+                " several .yaml files in the same folder (every file in the folder is read)"
+            )
+        return file.read_text(encoding="utf-8"), None
+    except UnicodeDecodeError:
+        return None, f"{name}: not UTF-8 text"
+    except OSError as exc:
+        return None, f"{name}: cannot read: {exc.strerror or exc}"
+
+
 def load(paths: Sequence[Path]) -> LoadResult:
     """Load and validate every KB file under `paths`, reporting all errors at once."""
     result = LoadResult()
     seen: dict[str, str] = {}
-    for path in paths:
-        if not path.exists():
-            result.errors.append(f"{path}: no such file or directory")
-    for file in iter_yaml_files(paths):
-        result.files += 1
-        name = str(file)
-        try:
-            size = file.stat().st_size
-            if size > MAX_FILE_BYTES:
-                result.errors.append(f"{name}: file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
+    result.errors.extend(f"{path}: no such file or directory" for path in paths if not path.exists())
+    with _no_cycle_collection():
+        for file in iter_yaml_files(paths):
+            result.files += 1
+            name = str(file)
+            text, error = _read(file)
+            data = None
+            if text is not None:
+                data, error = parse_yaml_text(text, name=name)
+            if error:
+                result.errors.append(error)
                 continue
-            text = file.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            result.errors.append(f"{name}: not UTF-8 text")
-            continue
-        except OSError as exc:
-            result.errors.append(f"{name}: cannot read: {exc.strerror or exc}")
-            continue
-        data, error = parse_yaml_text(text, name=name)
-        if error:
-            result.errors.append(error)
-            continue
-        claims, errors = validate_document(data, name=name)
-        result.errors.extend(errors)
-        for claim in claims:
-            if claim.id in seen:
-                result.errors.append(f"{claim.location}: id {claim.id!r} is already used by {seen[claim.id]}")
-                continue
-            seen[claim.id] = claim.location or name
-            result.claims.append(claim)
+            claims, errors = validate_document(data, name=name)
+            result.errors.extend(errors)
+            for claim in claims:
+                if claim.id in seen:
+                    result.errors.append(f"{claim.location}: id {claim.id!r} is already used by {seen[claim.id]}")
+                    continue
+                seen[claim.id] = claim.location or name
+                result.claims.append(claim)
     return result
 
 
@@ -167,7 +158,7 @@ class _Entry:
     """Collects errors for one entry with a uniform prefix."""
 
     def __init__(self, name: str, position: int, claim_id: str | None) -> None:
-        label = f"entry {position}" + (f" ({claim_id})" if claim_id else "")
+        label = f"entry {position}" + (f" ({show(claim_id)[1:-1]})" if claim_id else "")
         self.prefix = f"{name}: {label}"
         self.errors: list[str] = []
 
@@ -202,7 +193,7 @@ def _date(e: _Entry, value: Any, where: str) -> dt.date | None:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    e.error(f"{where} {value!r} is not a date (YYYY-MM-DD)")
+    e.error(f"{where} {show(value)} is not a date (YYYY-MM-DD)")
     return None
 
 
@@ -212,7 +203,7 @@ def _url(e: _Entry, value: Any, where: str) -> str | None:
         return None
     parsed = urlparse(text)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        e.error(f"{where} {text!r} is not an http(s) URL")
+        e.error(f"{where} {show(text)} is not an http(s) URL")
         return None
     return text
 
@@ -221,7 +212,7 @@ def _lang(e: _Entry, value: Any, where: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not LANG_RE.match(value):
-        e.error(f"{where} {value!r} is not an ISO 639-1 code (two lowercase letters)")
+        e.error(f"{where} {show(value)} is not an ISO 639-1 code (two lowercase letters)")
         return None
     return value
 
@@ -229,21 +220,99 @@ def _lang(e: _Entry, value: Any, where: str) -> str | None:
 def _unknown_keys(e: _Entry, mapping: dict[Any, Any], allowed: Sequence[str], where: str) -> None:
     for key in mapping:
         if key not in allowed:
-            e.error(f"{where}unknown key {key!r} (allowed: {', '.join(allowed)})")
+            e.error(f"{where}unknown key {show(key)} (allowed: {', '.join(allowed)})")
+
+
+def _list(e: _Entry, value: Any, where: str) -> list[Any]:
+    """The items of an optional list field (an error and no items when it is not a list)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        e.error(f"{where} must be a list")
+        return []
+    return value
 
 
 def _string_list(e: _Entry, value: Any, where: str) -> tuple[str, ...]:
+    texts = (_text(e, item, f"{where}[{i}]") for i, item in enumerate(_list(e, value, where), start=1))
+    return tuple(text for text in texts if text)
+
+
+def _id(e: _Entry, value: Any) -> str | None:
+    claim_id = _text(e, value, "id")
+    if claim_id is not None and not ID_RE.match(claim_id):
+        e.error(f"id {show(claim_id)} must be {ID_RULE}")
+        return None
+    return claim_id
+
+
+def _verdict(e: _Entry, value: Any) -> str | None:
+    if isinstance(value, bool):  # unquoted YAML false/true mean the verdicts
+        return "true" if value else "false"
     if value is None:
+        e.error("verdict is required")
+    elif not isinstance(value, str) or value not in VERDICTS:
+        e.error(f"verdict {show(value)} is not one of {', '.join(VERDICTS)}")
+    else:
+        return value
+    return None
+
+
+def _variants(e: _Entry, value: Any) -> tuple[Variant, ...]:
+    variants: list[Variant] = []
+    for i, item in enumerate(_list(e, value, "variants"), start=1):
+        where = f"variants[{i}]"
+        if isinstance(item, dict):
+            _unknown_keys(e, item, VARIANT_KEYS, f"{where}: ")
+            text = _text(e, item.get("text"), f"{where}.text")
+            v_lang = _lang(e, item.get("lang"), f"{where}.lang")
+            if text:
+                variants.append(Variant(text=text, lang=v_lang))
+        else:
+            text = _text(e, item, where)
+            if text:
+                variants.append(Variant(text=text))
+    return tuple(variants)
+
+
+def _origins(e: _Entry, value: Any) -> tuple[Origin, ...]:
+    origins: list[Origin] = []
+    for i, item in enumerate(_list(e, value, "origins"), start=1):
+        where = f"origins[{i}]"
+        if not isinstance(item, dict):
+            e.error(f"{where} must be a mapping with name, kind, url, date")
+            continue
+        _unknown_keys(e, item, ORIGIN_KEYS, f"{where}: ")
+        name = _text(e, item.get("name"), f"{where}.name")
+        kind = item.get("kind", "other")
+        if not isinstance(kind, str) or kind not in ORIGIN_KINDS:
+            e.error(f"{where}.kind {show(kind)} is not one of {', '.join(ORIGIN_KINDS)}")
+            kind = "other"
+        url = _url(e, item.get("url"), f"{where}.url")
+        day = _date(e, item.get("date"), f"{where}.date")
+        if name:
+            origins.append(Origin(name=name, kind=kind, url=url, date=day))
+    return tuple(origins)
+
+
+def _sources(e: _Entry, value: Any) -> tuple[Source, ...]:
+    if value is None or value == []:
+        e.error("sources: at least one source is required")
         return ()
-    if not isinstance(value, list):
-        e.error(f"{where} must be a list")
-        return ()
-    out: list[str] = []
-    for i, item in enumerate(value, start=1):
-        text = _text(e, item, f"{where}[{i}]")
-        if text:
-            out.append(text)
-    return tuple(out)
+    sources: list[Source] = []
+    for i, item in enumerate(_list(e, value, "sources"), start=1):
+        where = f"sources[{i}]"
+        if not isinstance(item, dict):
+            e.error(f"{where} must be a mapping with title, publisher, url, date")
+            continue
+        _unknown_keys(e, item, SOURCE_KEYS, f"{where}: ")
+        title = _text(e, item.get("title"), f"{where}.title")
+        publisher = _text(e, item.get("publisher"), f"{where}.publisher", required=False)
+        url = _url(e, item.get("url"), f"{where}.url")
+        day = _date(e, item.get("date"), f"{where}.date")
+        if title:
+            sources.append(Source(title=title, publisher=publisher, url=url, date=day))
+    return tuple(sources)
 
 
 def _translations(e: _Entry, value: Any, entry_lang: str) -> tuple[tuple[str, Translation], ...]:
@@ -257,7 +326,7 @@ def _translations(e: _Entry, value: Any, entry_lang: str) -> tuple[tuple[str, Tr
     for code, item in value.items():
         where = f"translations.{code}"
         if not isinstance(code, str) or not LANG_RE.match(code):
-            e.error(f"translations: key {str(code)[:20]!r} is not an ISO 639-1 code (two lowercase letters)")
+            e.error(f"translations: key {show(code)} is not an ISO 639-1 code (two lowercase letters)")
             continue
         if code == entry_lang:
             e.error(f"{where}: the entry's own language ({entry_lang}) is the original, not a translation")
@@ -282,108 +351,38 @@ def validate_entry(entry: Any, *, name: str, position: int) -> tuple[Claim | Non
     raw_id = entry.get("id")
     e = _Entry(name, position, raw_id if isinstance(raw_id, str) else None)
     _unknown_keys(e, entry, CLAIM_KEYS, "")
-
-    claim_id = _text(e, raw_id, "id")
-    if claim_id is not None and not ID_RE.match(claim_id):
-        e.error(f"id {claim_id!r} must be lowercase letters, digits and '-'")
+    claim_id = _id(e, raw_id)
     claim_text = _text(e, entry.get("claim"), "claim")
     summary = _text(e, entry.get("summary"), "summary")
     lang = _lang(e, entry.get("lang", "en"), "lang") or "en"
+    verdict = _verdict(e, entry.get("verdict"))
     translations = _translations(e, entry.get("translations"), lang)
-
-    verdict_raw = entry.get("verdict")
-    verdict: str | None = None
-    if isinstance(verdict_raw, bool):  # unquoted YAML false/true mean the verdicts
-        verdict = "true" if verdict_raw else "false"
-    elif verdict_raw is None:
-        e.error("verdict is required")
-    elif not isinstance(verdict_raw, str) or verdict_raw not in VERDICTS:
-        e.error(f"verdict {verdict_raw!r} is not one of {', '.join(VERDICTS)}")
-    else:
-        verdict = verdict_raw
-
-    variants: list[Variant] = []
-    raw_variants = entry.get("variants")
-    if raw_variants is not None and not isinstance(raw_variants, list):
-        e.error("variants must be a list")
-    for i, item in enumerate(raw_variants if isinstance(raw_variants, list) else [], start=1):
-        where = f"variants[{i}]"
-        if isinstance(item, dict):
-            _unknown_keys(e, item, VARIANT_KEYS, f"{where}: ")
-            text = _text(e, item.get("text"), f"{where}.text")
-            v_lang = _lang(e, item.get("lang"), f"{where}.lang")
-            if text:
-                variants.append(Variant(text=text, lang=v_lang))
-        else:
-            text = _text(e, item, where)
-            if text:
-                variants.append(Variant(text=text))
-
-    origins: list[Origin] = []
-    raw_origins = entry.get("origins")
-    if raw_origins is not None and not isinstance(raw_origins, list):
-        e.error("origins must be a list")
-    for i, item in enumerate(raw_origins if isinstance(raw_origins, list) else [], start=1):
-        where = f"origins[{i}]"
-        if not isinstance(item, dict):
-            e.error(f"{where} must be a mapping with name, kind, url, date")
-            continue
-        _unknown_keys(e, item, ORIGIN_KEYS, f"{where}: ")
-        o_name = _text(e, item.get("name"), f"{where}.name")
-        kind = item.get("kind", "other")
-        if kind not in ORIGIN_KINDS:
-            e.error(f"{where}.kind {kind!r} is not one of {', '.join(ORIGIN_KINDS)}")
-            kind = "other"
-        url = _url(e, item.get("url"), f"{where}.url")
-        o_date = _date(e, item.get("date"), f"{where}.date")
-        if o_name:
-            origins.append(Origin(name=o_name, kind=kind, url=url, date=o_date))
-
-    sources: list[Source] = []
-    raw_sources = entry.get("sources")
-    if raw_sources is None or raw_sources == []:
-        e.error("sources: at least one source is required")
-    elif not isinstance(raw_sources, list):
-        e.error("sources must be a list")
-    for i, item in enumerate(raw_sources if isinstance(raw_sources, list) else [], start=1):
-        where = f"sources[{i}]"
-        if not isinstance(item, dict):
-            e.error(f"{where} must be a mapping with title, publisher, url, date")
-            continue
-        _unknown_keys(e, item, SOURCE_KEYS, f"{where}: ")
-        title = _text(e, item.get("title"), f"{where}.title")
-        publisher = _text(e, item.get("publisher"), f"{where}.publisher", required=False)
-        url = _url(e, item.get("url"), f"{where}.url")
-        s_date = _date(e, item.get("date"), f"{where}.date")
-        if title:
-            sources.append(Source(title=title, publisher=publisher, url=url, date=s_date))
-
+    variants = _variants(e, entry.get("variants"))
+    origins = _origins(e, entry.get("origins"))
+    sources = _sources(e, entry.get("sources"))
     keywords = _string_list(e, entry.get("keywords"), "keywords")
     tags = _string_list(e, entry.get("tags"), "tags")
     published = _date(e, entry.get("published"), "published")
     updated = _date(e, entry.get("updated"), "updated")
-
     if e.errors or claim_id is None or claim_text is None or summary is None or verdict is None:
         return None, e.errors
-    return (
-        Claim(
-            id=claim_id,
-            claim=claim_text,
-            lang=lang,
-            verdict=verdict,
-            summary=summary,
-            variants=tuple(variants),
-            keywords=keywords,
-            origins=tuple(origins),
-            sources=tuple(sources),
-            tags=tags,
-            published=published,
-            updated=updated,
-            translations=translations,
-            location=e.prefix,
-        ),
-        [],
+    claim = Claim(
+        id=claim_id,
+        claim=claim_text,
+        lang=lang,
+        verdict=verdict,
+        summary=summary,
+        translations=translations,
+        variants=variants,
+        keywords=keywords,
+        origins=origins,
+        sources=sources,
+        tags=tags,
+        published=published,
+        updated=updated,
+        location=e.prefix,
     )
+    return claim, []
 
 
 # --- export -------------------------------------------------------------------------------------

@@ -95,3 +95,32 @@ def test_unreachable_database_is_a_clear_error_not_a_hang() -> None:
     assert result.returncode == 1
     assert "cannot connect to the database" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+BAD_DATE_KB = """claims:
+  - id: bad-date
+    claim: "c"
+    verdict: "false"
+    summary: "s"
+    published: 2025-13-45
+    sources: [{title: "t"}]
+  - id: a--b
+    claim: "c"
+    verdict: "false"
+    summary: "s"
+    sources: [{title: "t"}]
+"""
+
+
+def test_unquoted_invalid_date_is_a_listed_error_in_every_command(use_db: str, tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "a.yaml").write_text(BAD_DATE_KB, encoding="utf-8")
+    date_error = f"{kb / 'a.yaml'}: entry 1 (bad-date): published '2025-13-45' is not a date (YYYY-MM-DD)"
+    id_error = f"{kb / 'a.yaml'}: entry 2 (a--b): id 'a--b' must be lowercase letters and digits in groups joined"
+    for command in (["kb", "validate", str(kb)], ["kb", "import", str(kb)], ["check", "--kb", str(kb), "text"]):
+        result = run_cli(*command, env={"DATABASE_URL": use_db})
+        assert result.returncode == 1, command
+        assert "Traceback" not in result.stderr, command
+        assert date_error in result.stderr.splitlines(), command
+        assert id_error in result.stderr, command

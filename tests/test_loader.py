@@ -222,3 +222,114 @@ def test_bad_translations_are_listed_errors(tmp_path: Path) -> None:
         f"{tmp_path / 'a.yaml'}: entry 2 (u): translations must be a mapping of language code to {{claim, summary}}"
         in result.errors
     )
+
+
+def test_unquoted_invalid_date_is_one_more_listed_error(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "a.yaml",
+        """claims:
+  - id: d
+    claim: "c"
+    verdict: "false"
+    summary: "s"
+    published: 2025-13-45
+    updated: 2025-02-30
+    sources: [{title: "t", date: 2024-00-01}]
+    origins: [{name: "o", date: 2025-03-16}]
+  - id: ok
+    claim: "c"
+    verdict: "false"
+    summary: "s"
+    published: 2025-03-16
+    sources: [{title: "t"}]
+""",
+    )
+    result = load([tmp_path])
+    prefix = f"{tmp_path / 'a.yaml'}: entry 1 (d): "
+    assert prefix + "published '2025-13-45' is not a date (YYYY-MM-DD)" in result.errors
+    assert prefix + "updated '2025-02-30' is not a date (YYYY-MM-DD)" in result.errors
+    assert prefix + "sources[1].date '2024-00-01' is not a date (YYYY-MM-DD)" in result.errors
+    assert len(result.errors) == 3
+    assert [c.id for c in result.claims] == ["ok"]
+    assert str(result.claims[0].published) == "2025-03-16"
+
+
+def test_invalid_id_message_states_the_rule(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", "claims:" + GOOD_ENTRY.format(id="a--b", verdict="false"))
+    (error,) = load([tmp_path]).errors
+    assert error.endswith(
+        "id 'a--b' must be lowercase letters and digits in groups joined by single hyphens, e.g. kursk-sudzha-2025"
+    )
+
+
+def test_oversized_file_error_says_how_to_split(tmp_path: Path) -> None:
+    write(tmp_path, "huge.yaml", "claims: []\n" + "#" * (MAX_FILE_BYTES + 10))
+    (error,) = load([tmp_path]).errors
+    assert "split its entries into several .yaml files in the same folder" in error
+
+
+def alias_bomb(levels: int = 9, width: int = 9) -> str:
+    """`levels` anchors each referring `width` times to the previous: width**levels values from ~80 aliases."""
+    lines = ["bomb:", "  - &a0 x"]
+    for level in range(1, levels + 1):
+        lines.append(f"  - &a{level} [" + ", ".join([f"*a{level - 1}"] * width) + "]")
+    return "\n".join(lines)
+
+
+def test_alias_bomb_under_the_alias_cap_is_refused_without_expanding(tmp_path: Path) -> None:
+    # 81 aliases, 9**9 (387 million) values once expanded, in the verdict and in an origin's kind.
+    bomb = alias_bomb()
+    assert bomb.count("*") == 81 and len(bomb) < 600
+    entry = "claims:\n  - id: b\n    claim: c\n    summary: s\n    sources: [{title: t}]\n    verdict: *a9\n"
+    write(tmp_path, "verdict.yaml", bomb + "\n" + entry)
+    origin = entry.replace("verdict: *a9", 'verdict: "false"\n    origins: [{name: n, kind: *a9}]')
+    write(tmp_path, "origin.yaml", bomb + "\n" + origin)
+    errors = load([tmp_path]).errors
+    assert sorted(errors) == [
+        f"{tmp_path / name}: YAML aliases expand to more than 100,000 extra values; refusing (possible alias bomb)"
+        for name in ("origin.yaml", "verdict.yaml")
+    ]
+
+
+def test_recursive_alias_is_refused(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", "claims: &c [*c]\n")
+    (error,) = load([tmp_path]).errors
+    assert "recursive alias" in error
+
+
+def test_error_text_is_bounded_whatever_the_value(tmp_path: Path) -> None:
+    # Under the expansion cap, yet thousands of values: the message shows a bounded excerpt.
+    big = "[" + ", ".join(["word " * 50] * 2000) + "]"
+    write(
+        tmp_path,
+        "a.yaml",
+        f"claims:\n  - id: b\n    claim: c\n    summary: s\n    sources: [{{title: t, date: {big}}}]\n"
+        f"    verdict: {big}\n    lang: {'x' * 100000}\n    origins: [{{name: n, kind: {big}}}]\n    {'k' * 1000}: 1\n",
+    )
+    errors = load([tmp_path]).errors
+    assert len(errors) == 5
+    assert all(len(error) < 400 for error in errors), [len(e) for e in errors]
+    assert any("verdict ['word word" in error and "..." in error for error in errors)
+
+
+def test_numbers_beyond_pythons_digit_limit_are_text_not_a_crash(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", "claims:" + GOOD_ENTRY.format(id="n", verdict="9" * 5000))
+    (error,) = load([tmp_path]).errors
+    assert "verdict '99999" in error and len(error) < 400
+
+
+def test_yaml_features_beyond_plain_data_still_load(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "a.yaml",
+        """base: &base {verdict: "false", summary: "s", sources: [{title: "t"}]}
+claims:
+  - <<: *base
+    id: merged
+    claim: "c"
+""",
+    )
+    result = load([tmp_path])
+    assert "unknown top-level key 'base'" in result.errors[0]
+    assert [(c.id, c.verdict, c.summary) for c in result.claims] == [("merged", "false", "s")]
