@@ -9,17 +9,16 @@ from urllib.parse import urlparse
 
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BasePersistence, ContextTypes
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BasePersistence
 from telegram.request import BaseRequest
 
-from bot import outbox
 from bot.errors import TelegramUnavailable
-from bot.i18n import LANGUAGES, t
-from bot.runtime import Runtime
+from bot.rendering.i18n import LANGUAGES, t
+from bot.services.runtime import Runtime
 from bot.settings import Settings
-from handlers.common import runtime_of
+from handlers.context import CONTEXT_TYPES, DEFAULTS, BotContext
 from handlers.moderation import make_persistence
-from handlers.registry import register
+from handlers.registry import JOBS, register
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +42,9 @@ async def set_commands(app: Application) -> None:
         await app.bot.set_my_commands(group_commands, scope=BotCommandScopeAllGroupChats(), language_code=code)
 
 
-async def refresh_index(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def refresh_index(context: BotContext) -> None:
     """Pick up KB changes made by other processes sharing the database."""
-    runtime = runtime_of(context)
+    runtime = context.runtime
     try:
         if runtime.refresh_index():
             log.info("knowledge base reloaded (version %d)", runtime.index.version)
@@ -61,7 +60,7 @@ async def post_init(app: Application) -> None:
         log.warning("could not set the command menu: %s", exc)
     if app.job_queue is not None:
         app.job_queue.run_repeating(refresh_index, interval=INDEX_REFRESH_SECONDS, first=INDEX_REFRESH_SECONDS)
-        for schedule in app.bot_data.get("schedules", []):
+        for schedule in JOBS:
             schedule(app)
     # The index over a large KB leaves ~380k long-lived tracked objects (14k claims): a full collection
     # walks them all and stalls the event loop for 150-190 ms, while every update in flight waits.
@@ -92,6 +91,8 @@ def build_application(
         .token(settings.telegram_bot_token or "0:unset")
         .base_url(settings.telegram_api_base_url)
         .base_file_url(file_base_url(settings.telegram_api_base_url))
+        .context_types(CONTEXT_TYPES)
+        .defaults(DEFAULTS)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .concurrent_updates(concurrent_updates)
@@ -104,11 +105,10 @@ def build_application(
         builder = builder.get_updates_request(get_updates_request)
     if not updater:
         builder = builder.updater(None)
-    if persistence is not None:  # conversations and drafts that survive a restart (bot.persistence)
+    if persistence is not None:  # conversations and drafts that survive a restart (handlers.persistence)
         builder = builder.persistence(persistence)
     app = builder.build()
-    app.bot_data["runtime"] = runtime
-    app.bot_data.setdefault("schedules", []).append(outbox.schedule)
+    app.bot_data.runtime = runtime
     register(app)
     return app
 

@@ -14,14 +14,14 @@ from telegram import (
     MessageOriginUser,
     Update,
 )
-from telegram.ext import ContextTypes
 
-from bot import render
-from bot.checks import CheckOutcome, CheckRequest, ForwardOrigin, run_check
-from bot.i18n import t
-from bot.runtime import Runtime
+from bot.rendering import render
+from bot.rendering.i18n import t
+from bot.services.checks import CheckOutcome, CheckRequest, ForwardOrigin, run_check
+from bot.services.runtime import Runtime
 from handlers import keyboards
-from handlers.common import chat_type, language_for, reply_html, runtime_of
+from handlers.common import chat_type, language_for, reply_html
+from handlers.context import BotContext
 
 log = logging.getLogger(__name__)
 
@@ -126,10 +126,10 @@ def reputation_html(runtime: Runtime, origin: ForwardOrigin | None, lang: str) -
 
 
 async def send_outcome(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: CheckOutcome, extracted: Extracted, lang: str
+    update: Update, context: BotContext, outcome: CheckOutcome, extracted: Extracted, lang: str
 ) -> None:
     """The three replies: verdict cards, 'this may be related to', or an honest 'nothing yet'."""
-    runtime = runtime_of(context)
+    runtime = context.runtime
     user = update.effective_user
     user_id = user.id if user else 0
     note = reputation_html(runtime, extracted.origin, lang)
@@ -153,7 +153,7 @@ async def send_outcome(
     )
 
 
-async def check_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def check_private(update: Update, context: BotContext) -> None:
     """Check anything sent in a private chat: text, forwards, captions, media, edits."""
     message = update.effective_message
     user = update.effective_user
@@ -169,13 +169,13 @@ async def check_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 async def answer_check(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, extracted: Extracted, lang: str, *, tell_limited: bool = True
+    update: Update, context: BotContext, extracted: Extracted, lang: str, *, tell_limited: bool = True
 ) -> None:
     """Rate-limit, check and reply: the path every asked-for check takes (private, /check, mention)."""
     user = update.effective_user
     if user is None:
         return
-    runtime = runtime_of(context)
+    runtime = context.runtime
     if not runtime.limiter.allow(user.id):
         if tell_limited:
             await reply_html(update, context, render.esc(t(lang, "rate_limited")))
