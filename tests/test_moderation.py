@@ -420,16 +420,16 @@ async def test_queue_groups_the_same_post_most_requested_first(bot: Harness) -> 
     header, *items = texts(queue)
     assert header == "Pending: 3 posts, 6 requests. Most requested first:"
     assert [i.splitlines()[0] for i in items] == [
-        "<b>#1 · requests: 3</b>",
-        "<b>#2 · requests: 2</b>",
-        "<b>#3 · requests: 1</b>",
+        "<b>#1 · 3 requests</b>",
+        "<b>#2 · 2 requests</b>",
+        "<b>#3 · 1 request</b>",
     ]
     assert "From: Rumours &lt;daily&gt; (@rumours)" in items[0]
     assert f"<i>«{render.esc(UNRELATED)} &lt;b&gt;»</i>" in items[0]
     assert "📎 With a photo or another file" in items[1] and "«" not in items[1]
     assert labels(sends(queue)[1]) == ["🔗 Link to a claim", "➕ New claim", "🚫 Not checkable"]
     limited = texts(await cmd(bot, MOD_ID, "/queue", "1"))
-    assert len(limited) == 3 and limited[-1] == "…and 2 more. Resolve these, then send /queue again."
+    assert len(limited) == 3 and limited[-1] == "…and 2 more posts. Resolve these, then send /queue again."
     assert texts(await cmd(bot, MOD_ID, "/queue", "many"))[0].startswith("Usage: /queue")
 
 
@@ -439,7 +439,7 @@ async def test_link_a_group_to_a_claim(bot: Harness) -> None:
     version = kb_version(bot)
     item = last_with_buttons(await cmd(bot, MOD_ID, "/queue"))
     asked = await bot.press(item, "Link to a claim")
-    assert texts(asked) == ["Send a search text or a claim id to link these requests (3) to."]
+    assert texts(asked) == ["Send a search text or a claim id to link 3 requests to."]
     assert texts(await say(bot, MOD_ID, "qwzx vbnm")) == ["Nothing found. Send other words or a claim id."]
     found = last_with_buttons(await say(bot, MOD_ID, "Курская область иностранная помощь"))
     assert f"1. {KURSK}" in found.params["text"]
