@@ -8,11 +8,9 @@ import html
 import io
 import logging
 
-from sqlalchemy import select
 from telegram import InputFile, Update
 
 from bot.db import session_scope
-from bot.db.models import CheckLog
 from bot.rendering.charts import checks_chart_png
 from bot.rendering.render import shorten
 from bot.services import stats
@@ -45,8 +43,8 @@ async def stats_command(update: Update, context: BotContext) -> None:
     )
 
 
-def _log_line(row: CheckLog) -> str:
-    top = row.matches[0] if row.matches else None
+def _log_line(row: stats.RecentCheck) -> str:
+    top = row.top_match
     matched = f"{top['claim_id']} ({top['score']}, {top['strength']})" if top else "no match"
     text = shorten(row.text, 80) if row.text else f"[{row.text_len} chars, text not kept]"
     when = row.created_at.strftime("%Y-%m-%d %H:%M")
@@ -64,8 +62,8 @@ async def logs_command(update: Update, context: BotContext) -> None:
     count = min(max(int(args[0]), 1), LOGS_MAX) if args else LOGS_DEFAULT
     runtime = context.runtime
     with session_scope(runtime.sessions) as session:
-        rows = session.scalars(select(CheckLog).order_by(CheckLog.id.desc()).limit(count)).all()
-        lines = [_log_line(r) for r in rows]
+        rows = stats.recent_checks(session, count)
+    lines = [_log_line(r) for r in rows]
     text = "\n".join(lines) if lines else "No checks logged yet."
     while len(text) > 4000 and len(lines) > 1:
         lines.pop()

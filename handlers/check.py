@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 
@@ -35,6 +36,7 @@ class Extracted:
     origin: ForwardOrigin | None
     urls: tuple[str, ...]
     file_unique_id: str | None
+    posted: dt.date | None = None  # a forwarded post's original date
 
 
 def forward_origin(message: Message) -> ForwardOrigin | None:
@@ -92,7 +94,15 @@ def extract(message: Message, *, group: bool = False) -> Extracted:
         kind = "caption"
     else:
         kind = "text"
-    return Extracted(text=text, input_kind=kind, origin=origin, urls=tuple(urls), file_unique_id=media_file_id(message))
+    posted = message.forward_origin.date.date() if message.forward_origin is not None else None
+    return Extracted(
+        text=text,
+        input_kind=kind,
+        origin=origin,
+        urls=tuple(urls),
+        file_unique_id=media_file_id(message),
+        posted=posted,
+    )
 
 
 def perform_check(runtime: Runtime, extracted: Extracted, *, user_id: int, chat: str, lang: str) -> CheckOutcome:
@@ -110,6 +120,7 @@ def perform_check(runtime: Runtime, extracted: Extracted, *, user_id: int, chat:
         origin=origin if origin is not None and origin.kind in ("channel", "chat") else None,
         urls=extracted.urls,
         exact_keys=tuple(keys),
+        posted=extracted.posted,
     )
     return run_check(
         runtime.matcher(),

@@ -10,9 +10,9 @@ from telegram import ChatMember, Message, MessageEntity, Update
 from telegram.error import TelegramError
 
 from bot.db import session_scope
-from bot.db.models import ChatSetting
 from bot.rendering import render
 from bot.rendering.i18n import t
+from bot.services import chats
 from bot.services.checks import CheckRequest, log_check, match_request
 from handlers import keyboards
 from handlers.check import answer_check, extract
@@ -37,7 +37,11 @@ async def check_command(update: Update, context: BotContext) -> None:
         extracted = extract(target, group=is_group)
     elif command_args(context):
         extracted = replace(
-            extract(message, group=is_group), text=" ".join(command_args(context)), origin=None, file_unique_id=None
+            extract(message, group=is_group),
+            text=" ".join(command_args(context)),
+            origin=None,
+            file_unique_id=None,
+            posted=None,
         )
     else:
         await reply_html(update, context, render.esc(t(lang, "group.reply_to_check")))
@@ -60,8 +64,7 @@ def autocheck_enabled(context: BotContext, chat_id: int) -> bool:
     if "autocheck" not in data:
         runtime = context.runtime
         with session_scope(runtime.sessions) as session:
-            row = session.get(ChatSetting, chat_id)
-            data["autocheck"] = bool(row and row.autocheck)
+            data["autocheck"] = chats.autocheck_enabled(session, chat_id)
     return bool(data["autocheck"])
 
 
@@ -78,7 +81,7 @@ async def group_message(update: Update, context: BotContext) -> None:
         lang = language_for(context, user)
         rest = _without_mention(message.text, username)
         if rest.strip():
-            extracted = replace(extract(message, group=True), text=rest, origin=None, file_unique_id=None)
+            extracted = replace(extract(message, group=True), text=rest, origin=None, file_unique_id=None, posted=None)
         elif message.reply_to_message is not None:
             extracted = extract(message.reply_to_message, group=True)
         else:
@@ -99,6 +102,7 @@ async def group_message(update: Update, context: BotContext) -> None:
         input_kind="group",
         origin=extracted.origin if extracted.origin and extracted.origin.kind in ("channel", "chat") else None,
         urls=extracted.urls,
+        posted=extracted.posted,
     )
     outcome = match_request(runtime.matcher(), request)
     hits = [m for m in outcome.strong if m.claim.verdict in AUTOCHECK_VERDICTS]
@@ -148,11 +152,7 @@ async def autocheck(update: Update, context: BotContext) -> None:
     enabled = args == ["on"]
     runtime = context.runtime
     with session_scope(runtime.sessions) as session:
-        row = session.get(ChatSetting, chat.id)
-        if row is None:
-            row = ChatSetting(chat_id=chat.id, autocheck=enabled)
-            session.add(row)
-        row.autocheck = enabled
+        chats.set_autocheck(session, chat.id, enabled)
     if context.chat_data is not None:
         context.chat_data["autocheck"] = enabled
     await reply_html(update, context, render.esc(t(lang, "group.autocheck_on" if enabled else "group.autocheck_off")))

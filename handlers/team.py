@@ -8,7 +8,6 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, MessageOriginUser, Update
 
 from bot.db import session_scope
-from bot.db.models import AuditLog
 from bot.rendering import render
 from bot.rendering.i18n import t
 from bot.services import kb_store, moderation, users
@@ -146,11 +145,11 @@ async def retire(update: Update, context: BotContext) -> None:
     await say_key(update, context, "mod.retired" if done else "mod.already_retired", id=claim_id)
 
 
-def _history_lines(rows: list[AuditLog], lang: str) -> list[str]:
+def _history_lines(rows: list[moderation.HistoryEntry], lang: str) -> list[str]:
     lines = []
     for row in rows:
         when = row.created_at.strftime("%Y-%m-%d %H:%M")
-        fields = ", ".join(row.fields or []) or "—"
+        fields = ", ".join(row.fields) or "—"
         lines.append(t(lang, "mod.history.row", when=when, who=row.actor, action=row.action, fields=fields))
     return lines
 
