@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -265,3 +268,20 @@ def _d(text: str) -> Any:
     import datetime as dt
 
     return dt.date.fromisoformat(text)
+
+
+def test_deeply_nested_json_is_a_clear_error_not_a_recursion_error(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.json"
+    for depth in (100_000, 900):  # deeper than json's own limit, and just under the interpreter's
+        deep.write_text("[" * depth + "]" * depth, encoding="utf-8")
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "kb", "import", "--format", "claimreview", str(deep)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"},
+        )
+        assert "Traceback" not in result.stderr and "RecursionError" not in result.stderr, depth
+        if depth > 1000:
+            assert result.returncode == 1
+            assert "not a readable JSON-LD file: nested too deeply" in result.stderr
