@@ -385,6 +385,26 @@ def validate_entry(entry: Any, *, name: str, position: int) -> tuple[Claim | Non
     return claim, []
 
 
+# --- strict: what a curated KB must have to be published -------------------------------------
+
+STRICT_LANGUAGES: tuple[str, ...] = ("en", "uk", "ru")
+
+
+def strict_errors(claims: Iterable[Claim], languages: Sequence[str] = STRICT_LANGUAGES) -> list[str]:
+    """Errors a curated KB must not have: a source a reader can open, dates, and every reader's language."""
+    errors: list[str] = []
+    for claim in claims:
+        where = claim.location or f"entry ({claim.id})"
+        if not any(source.url for source in claim.sources):
+            errors.append(f"{where}: strict: no source has a url (a reader must be able to open one)")
+        if claim.published is None and claim.updated is None:
+            errors.append(f"{where}: strict: no published or updated date")
+        for lang in languages:
+            if claim.translation(lang) is None:
+                errors.append(f"{where}: strict: no {lang} text (add translations.{lang}: {{claim, summary}})")
+    return errors
+
+
 # --- export -------------------------------------------------------------------------------------
 
 

@@ -124,3 +124,48 @@ def test_unquoted_invalid_date_is_a_listed_error_in_every_command(use_db: str, t
         assert "Traceback" not in result.stderr, command
         assert date_error in result.stderr.splitlines(), command
         assert id_error in result.stderr, command
+
+
+STRICT_OK = """claims:
+  - id: strict-ok
+    claim: "A claim"
+    lang: en
+    verdict: "false"
+    summary: "What is known"
+    translations:
+      uk: {claim: "Твердження", summary: "Що відомо"}
+      ru: {claim: "Утверждение", summary: "Что известно"}
+    sources: [{title: "A source", url: "https://example.org/a"}]
+    updated: 2025-03-16
+"""
+STRICT_BAD = """claims:
+  - id: strict-bad
+    claim: "Утверждение"
+    lang: ru
+    verdict: "false"
+    summary: "Что известно"
+    translations:
+      uk: {claim: "Твердження", summary: "Що відомо"}
+    sources: [{title: "A source without a link"}]
+"""
+
+
+def test_validate_strict_requires_a_link_a_date_and_three_languages(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "ok.yaml").write_text(STRICT_OK, encoding="utf-8")
+    assert main(["kb", "validate", "--strict", str(kb)]) == 0
+    assert "ok: 1 claims" in capsys.readouterr().out
+    (kb / "bad.yaml").write_text(STRICT_BAD, encoding="utf-8")
+    assert main(["kb", "validate", str(kb)]) == 0  # valid, just not publishable
+    capsys.readouterr()
+    assert main(["kb", "validate", "--strict", str(kb)]) == 1
+    where = f"{kb / 'bad.yaml'}: entry 1 (strict-bad): strict: "
+    assert capsys.readouterr().err.splitlines() == [
+        where + "no source has a url (a reader must be able to open one)",
+        where + "no published or updated date",
+        where + "no en text (add translations.en: {claim, summary})",
+        "3 error(s) in 2 file(s)",
+    ]
