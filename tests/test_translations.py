@@ -16,6 +16,7 @@ from bot.services.claimreview import read_claimreview, write_claimreview
 from knowledge.loader import load
 from knowledge.schema import Claim
 from tests import fake_telegram as tgf
+from tests.harness import OTHER_USER_ID as OTHER
 from tests.harness import USER_ID, Harness, make_harness
 
 KB = Path(__file__).parent / "data" / "translated_kb"
@@ -189,3 +190,109 @@ def test_claimreview_cli_round_trip_changes_nothing(
     capsys.readouterr()
     assert main(["kb", "import", "--format", "claimreview", str(target)]) == 0
     assert capsys.readouterr().out.startswith("created 0, updated 0, unchanged 2")
+
+
+# --- /translate in Telegram ---------------------------------------------------------------------------------
+
+MOD_ID = 3000
+NO_HELP = "test-no-foreign-help"
+UK_CLAIM = "Росія звільняє Курську область власними силами, без жодної іноземної допомоги"
+UK_SUMMARY = "Північнокорейські військові брали участь у боях у Курській області."
+
+
+@pytest.fixture
+async def modbot(db_url: str) -> AsyncIterator[Harness]:
+    """The bot as `factbot run` builds it (with the conversation persistence), the test KB and a moderator."""
+    from bot.db.models import User
+    from bot.services.runtime import Runtime
+    from handlers import moderation
+    from handlers.app import build_application
+    from tests.harness import settings_for
+
+    seed(db_url)
+    runtime = Runtime.start(settings_for(db_url))
+    fake = tgf.FakeTelegram()
+    app = build_application(
+        runtime,
+        request=fake,
+        get_updates_request=tgf.FakeTelegram(),
+        updater=False,
+        rate_limiter=False,
+        persistence=moderation.make_persistence(runtime.sessions),
+    )
+    harness = Harness(app=app, fake=fake, runtime=runtime)
+    harness.errors = tgf.collect_errors(app)
+    async with app:
+        with session_scope(runtime.sessions) as s:
+            s.add(User(telegram_id=MOD_ID, role="moderator", notifications=True, blocked=False))
+        yield harness
+    runtime.close()
+    assert harness.errors == []
+
+
+def stored(h: Harness, claim_id: str) -> Claim:
+    with session_scope(h.runtime.sessions) as s:
+        claim = kb_store.get_claim(s, claim_id)
+    assert claim is not None
+    return claim
+
+
+def with_buttons(h: Harness, calls: list[tgf.Call]) -> tgf.Call:
+    return [c for c in calls if c.method == "sendMessage" and c.params.get("reply_markup")][-1]
+
+
+async def test_moderator_translates_an_entry_from_telegram(modbot: Harness) -> None:
+    async def cmd(user_id: int, args: str) -> list[str]:
+        return modbot.texts(await modbot.send(tgf.command(user_id, "/translate", args)))
+
+    # Server-side role check: an ordinary user is refused and nothing starts.
+    assert await cmd(USER_ID, f"{NO_HELP} uk") == ["Not allowed."]
+    assert modbot.texts(await modbot.send(tgf.private_text(USER_ID, UK_CLAIM))) != []  # just a check, no step
+    assert stored(modbot, NO_HELP).translations == ()
+    usage = (
+        "Usage: /translate &lt;claim id&gt; &lt;language code&gt;, for example /translate kursk-sudzha-recaptured uk"
+    )
+    assert await cmd(MOD_ID, NO_HELP) == [usage]
+    assert await cmd(MOD_ID, f"{NO_HELP} ukrainian") == [usage]
+    assert await cmd(MOD_ID, "no-such-claim uk") == ["There is no claim with the id «no-such-claim»."]
+    assert await cmd(MOD_ID, f"{NO_HELP} ru") == [
+        f"{NO_HELP} is written in Russian: change the original with /edit {NO_HELP}."
+    ]
+
+    assert await cmd(MOD_ID, f"{NO_HELP} uk") == [f"Send the claim in Ukrainian. The original (Russian):\n{NO_HELP_RU}"]
+    asked = modbot.texts(await modbot.send(tgf.private_text(MOD_ID, UK_CLAIM)))
+    assert asked == [
+        "Send the summary in Ukrainian. The original (Russian):\n"
+        "Северокорейские военные участвовали в боях в Курской области."
+    ]
+    preview = await modbot.send(tgf.private_text(MOD_ID, UK_SUMMARY))
+    card = with_buttons(modbot, preview)
+    assert card.params["text"].startswith("❌ <b>Неправда</b>\n<b>Твердження:</b> " + UK_CLAIM + "\n")
+    assert UK_SUMMARY in card.params["text"] and "<i>(" not in card.params["text"]
+    assert stored(modbot, NO_HELP).translations == ()  # nothing is saved before Save
+    saved = modbot.texts(await modbot.press(card, "Save"))
+    assert saved[-1] == f"Saved {NO_HELP} (changed: translations, updated)."
+    translation = stored(modbot, NO_HELP).translation("uk")
+    assert translation is not None and (translation.claim, translation.summary) == (UK_CLAIM, UK_SUMMARY)
+
+    # Readers get it at once, and the change is in the audit log.
+    (reader_card,) = modbot.texts(await modbot.send(tgf.private_text(OTHER, NO_HELP_RU, language_code="uk")))
+    assert "<b>Твердження:</b> " + UK_CLAIM + "\n" in reader_card and UK_SUMMARY in reader_card
+    history = modbot.texts(await modbot.send(tgf.command(MOD_ID, "/history", NO_HELP)))[0].splitlines()
+    assert history[1].endswith(f" UTC · tg:{MOD_ID} · update · translations, updated")
+
+    # Changing a translation shows the current text.
+    asked = await cmd(MOD_ID, f"{SUDZHA} uk")
+    assert asked[0].endswith("Current value:\n" + CARD["uk"]["claim"])
+
+
+async def test_a_revoked_moderator_cannot_finish_a_translation(modbot: Harness) -> None:
+    from bot.services import users
+
+    await modbot.send(tgf.command(MOD_ID, "/translate", f"{NO_HELP} en"))
+    await modbot.send(tgf.private_text(MOD_ID, "Russia is liberating Kursk region on its own"))
+    with session_scope(modbot.runtime.sessions) as s:
+        users.set_role(s, MOD_ID, "user")
+    refused = modbot.texts(await modbot.send(tgf.private_text(MOD_ID, "North Korean troops fought there.")))
+    assert refused == ["Not allowed."]
+    assert stored(modbot, NO_HELP).translations == ()
