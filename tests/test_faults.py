@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from bot.db import make_engine, make_sessionmaker, session_scope, upgrade
+from bot.db.engine import SQLITE_BUSY_TIMEOUT_MS
 from bot.db.models import CheckLog, Feedback, Submission, User
 from tests import fake_telegram as tgf
 from tests.harness import ADMIN_ID, USER_ID, Harness, make_harness
@@ -154,7 +155,9 @@ def test_sqlite_concurrent_writers_wait_instead_of_failing(tmp_path: Path) -> No
     sessions = make_sessionmaker(engine)
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 10000
+        # Writers wait for each other, but boundedly: a few seconds, then an error the user is told about.
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == SQLITE_BUSY_TIMEOUT_MS
+        assert 1000 <= SQLITE_BUSY_TIMEOUT_MS <= 5000
     errors: list[BaseException] = []
 
     def writer(n: int) -> None:

@@ -1,4 +1,8 @@
-"""Engine, sessions and migrations. SQLite runs with WAL and a busy timeout; PostgreSQL pings its pool."""
+"""Engine, sessions and migrations. SQLite runs with WAL and a busy timeout; PostgreSQL pings its pool.
+
+Every wait on the database is bounded (SQLite's busy timeout, PostgreSQL's lock and statement timeouts),
+so a locked or stuck database turns into an error a caller can report instead of a request that hangs.
+Logged statements never carry their parameters (user ids, message texts): hide_parameters=True."""
 
 from __future__ import annotations
 
@@ -18,7 +22,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_BUSY_TIMEOUT_MS = 3_000
+PG_LOCK_TIMEOUT_MS = 3_000
+PG_STATEMENT_TIMEOUT_MS = 30_000  # a long CLI import still fits; a stuck query does not hold a thread forever
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -32,6 +38,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+        kwargs.setdefault("hide_parameters", True)
         engine = create_engine(
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}, **kwargs
         )
@@ -46,11 +53,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.close()
 
         return engine
+    kwargs.setdefault("hide_parameters", True)
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     connect_args = kwargs.pop("connect_args", {})
     connect_args.setdefault("connect_timeout", 10)
+    if parsed.get_backend_name() == "postgresql":
+        connect_args.setdefault(
+            "options", f"-c lock_timeout={PG_LOCK_TIMEOUT_MS} -c statement_timeout={PG_STATEMENT_TIMEOUT_MS}"
+        )
     return create_engine(url, connect_args=connect_args, **kwargs)
 
 

@@ -132,16 +132,11 @@ def record_deliveries(connection: Connection | Session, user_id: int, claim_ids:
     connection.execute(_DELIVERY_UPSERTS[connection.dialect.name], rows)
 
 
-def run_check(
-    matcher: Matcher,
-    engine: Engine,
-    request: CheckRequest,
-    *,
-    secret: str,
-    store_text: bool = True,
-) -> CheckOutcome:
-    """Match and log. A failure to write the log never costs the user the answer."""
-    outcome = match_request(matcher, request)
+def record_check(
+    engine: Engine, request: CheckRequest, outcome: CheckOutcome, *, secret: str, store_text: bool
+) -> None:
+    """Log a matched check (setting outcome.check_id) and the cards it delivered; blocking, so async callers
+    run it in a database thread. A failure is logged and leaves check_id None: the user still gets the answer."""
 
     def write(connection: Connection) -> int:
         check_id = log_check(connection, request, outcome, secret=secret, store_text=store_text)
@@ -153,7 +148,6 @@ def run_check(
         outcome.check_id = in_transaction(engine, write)
     except Exception:
         log.exception("could not write the check log; answering anyway")
-    return outcome
 
 
 def owned_check(connection: Connection | Session, check_id: int, owner_key: str) -> tuple[list[Any], str | None] | None:
