@@ -406,13 +406,12 @@ async def translate_start(update: Update, context: BotContext) -> object:
         await say_key(update, context, "mod.usage.translate")
         return None
     claim_id = args[0].strip().lower()
-    with session_scope(context.runtime.sessions) as session:
-        claim = kb_store.get_claim(session, claim_id)
+    claim = await in_db(context, lambda session: kb_store.get_claim(session, claim_id))
     if claim is None:
         await say_key(update, context, "mod.unknown_claim", id=claim_id)
         return None
     if target == claim.lang:
-        language = language_name(target, lang_of(update, context))
+        language = language_name(target, await language_for(context, update.effective_user))
         await say_key(update, context, "mod.translate.original", id=claim_id, language=language)
         return None
     snapshot = kb_store.claim_json(claim)
