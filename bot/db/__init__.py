@@ -4,6 +4,7 @@
 from bot.db.engine import (
     DatabaseUnavailable,
     check_connection,
+    check_writable,
     in_session,
     in_transaction,
     make_engine,
@@ -17,6 +18,7 @@ from bot.db.threads import in_session_thread, run_db
 __all__ = [
     "DatabaseUnavailable",
     "check_connection",
+    "check_writable",
     "in_session",
     "in_session_thread",
     "in_transaction",

@@ -13,9 +13,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -139,6 +139,26 @@ def check_connection(engine: Engine) -> None:
         raise DatabaseUnavailable(f"cannot connect to the database {safe_url}: {reason}") from None
 
 
+WRITE_PROBE_KEY = "factbot:write-probe"
+
+
+def check_writable(engine: Engine) -> None:
+    """Fail fast with one clear line when the database can be read but not written (a read-only file,
+    mount or role): otherwise the bot would start and fail every new user's first write. The probe row is
+    rolled back, so nothing is left behind and concurrent starts do not collide."""
+    try:
+        with engine.connect() as connection:
+            transaction = connection.begin()
+            try:
+                connection.execute(text("INSERT INTO meta (key, value) VALUES (:key, '')"), {"key": WRITE_PROBE_KEY})
+            finally:
+                transaction.rollback()
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        safe_url = engine.url.render_as_string(hide_password=True)
+        raise DatabaseUnavailable(f"the database {safe_url} is not writable: {reason}") from None
+
+
 def upgrade(engine: Engine) -> bool:
     """Bring the schema up to date; returns True when a migration ran."""
     from alembic import command
@@ -153,7 +173,12 @@ def upgrade(engine: Engine) -> bool:
     if current == head:
         return False
     log.info("migrating database from %s to %s", current, head)
-    command.upgrade(config, "head")
+    try:
+        command.upgrade(config, "head")
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        safe_url = engine.url.render_as_string(hide_password=True)
+        raise DatabaseUnavailable(f"cannot migrate the database {safe_url}: {reason}") from None
     return True
 
 
