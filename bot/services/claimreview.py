@@ -430,7 +430,7 @@ def review_to_entry(review: dict[str, Any]) -> tuple[dict[str, Any] | None, str 
         return None, "no textual rating (reviewRating.alternateName)"
     verdict = next((v for v in map(rating_to_verdict, labels) if v), None)
     if verdict is None:
-        return None, f"rating {labels[0]!r} has no verdict mapping"
+        return None, f"rating {labels[0][:60]!r} has no verdict mapping"
     sources = _sources(review)
     if not sources:
         return None, "no source (no citation, url or author)"
