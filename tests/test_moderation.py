@@ -108,6 +108,14 @@ def claim_row(h: Harness, claim_id: str) -> ClaimRow | None:
         return kb_store.get_claim_row(s, claim_id)
 
 
+def last_updated_long_ago(h: Harness, claim_id: str) -> None:
+    """The entry as last edited before today, whatever date the bundled KB gives, so an edit moves it."""
+    with session_scope(h.runtime.sessions) as s:
+        row = kb_store.get_claim_row(s, claim_id)
+        assert row is not None
+        row.updated = dt.date(2025, 5, 1)
+
+
 def kb_version(h: Harness) -> int:
     with session_scope(h.runtime.sessions) as s:
         return kb_store.kb_version(s)
@@ -540,6 +548,7 @@ async def test_edit_verdict_saves_audits_and_notifies_recent_readers(bot: Harnes
     assert sends(await say(bot, USER_ID, FALSE_CLAIM_RU))[0].params["text"].startswith("❌")  # USER_ID got the card
     assert texts(await cmd(bot, MOD_ID, "/edit"))[0] == render.esc("Usage: /edit <claim id>")
     assert texts(await cmd(bot, MOD_ID, "/edit", "no-such-claim")) == ["There is no claim with the id «no-such-claim»."]
+    last_updated_long_ago(bot, KURSK)
     started = await cmd(bot, MOD_ID, "/edit", KURSK)
     assert texts(started)[0] == f"Editing {KURSK}."
     verdicts = last_with_buttons(await bot.press(last_with_buttons(started), "Verdict"))
@@ -566,6 +575,7 @@ async def test_edit_verdict_saves_audits_and_notifies_recent_readers(bot: Harnes
 
 
 async def test_edit_text_fields_and_an_edit_that_changes_nothing(bot: Harness) -> None:
+    last_updated_long_ago(bot, KURSK)
     started = await cmd(bot, MOD_ID, "/edit", KURSK)
     asked = await bot.press(last_with_buttons(started), "Summary")
     assert texts(asked)[0].startswith("Current value:\n")
