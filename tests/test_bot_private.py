@@ -131,7 +131,9 @@ async def test_forwarded_channel_post_gets_card_and_channel_reputation(tg: Harne
     sends = only_sends(await tg.send(post))
     text = "\n".join(c.params["text"] for c in sends)
     assert "❓ <b>Unproven</b>" in text
-    assert "This channel has spread 2 claims in our knowledge base (0 false)." in text
+    # AVC Group is the origin of three bundled entries: the Shkval story (unproven), the recruitment of
+    # criminals (misleading) and the "lawless mercenaries" framing (false).
+    assert "This channel has spread 3 claims in our knowledge base (1 false)." in text
     log = checks(tg)[-1]
     assert (log.input_kind, log.origin_chat_id, log.origin_title) == ("forward", -1001234567890, "AVC Group")
 
