@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 
 import yaml
 
-from knowledge.safe_yaml import parse_yaml_text, show
+from knowledge.safe_yaml import DuplicateKey, parse_yaml_document, show
 from knowledge.schema import (
     CLAIM_KEYS,
     ID_RE,
@@ -116,13 +116,14 @@ def load(paths: Sequence[Path]) -> LoadResult:
             result.files += 1
             name = str(file)
             text, error = _read(file)
-            data = None
-            if text is not None:
-                data, error = parse_yaml_text(text, name=name)
-            if error:
-                result.errors.append(error)
+            if text is None:
+                result.errors.append(error or f"{name}: cannot read")
                 continue
-            claims, errors = validate_document(data, name=name)
+            parsed = parse_yaml_document(text, name=name)
+            if parsed.error:
+                result.errors.append(parsed.error)
+                continue
+            claims, errors = validate_document(parsed.data, name=name, duplicates=parsed.duplicates)
             result.errors.extend(errors)
             for claim in claims:
                 if claim.id in seen:
@@ -133,13 +134,40 @@ def load(paths: Sequence[Path]) -> LoadResult:
     return result
 
 
-def validate_document(data: Any, *, name: str) -> tuple[list[Claim], list[str]]:
-    """Validate one parsed YAML document (a mapping with a `claims` list)."""
+def _field_path(steps: Sequence[str | int]) -> str:
+    """`("sources", 1, "url")` as the errors name fields: `sources[2].url` (list items count from 1)."""
+    out = ""
+    for step in steps:
+        out += f"[{step + 1}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out
+
+
+def _duplicate_message(dup: DuplicateKey, where: str) -> str:
+    return (
+        f"{where + ': ' if where else ''}duplicate key {show(dup.key)} at line {dup.line} (first at line"
+        f" {dup.first_line}); YAML would keep only the last value: remove one"
+    )
+
+
+def validate_document(
+    data: Any, *, name: str, duplicates: Sequence[DuplicateKey] = ()
+) -> tuple[list[Claim], list[str]]:
+    """Validate one parsed YAML document (a mapping with a `claims` list); a repeated key is an error."""
+    # A repeated key inside an entry is reported by (and invalidates) that entry; any other, here.
+    in_entry: dict[int, list[DuplicateKey]] = {}
+    errors: list[str] = []
+    for dup in duplicates:
+        if len(dup.path) >= 2 and dup.path[0] == "claims" and isinstance(dup.path[1], int):
+            in_entry.setdefault(dup.path[1] + 1, []).append(dup)
+        elif dup.path:
+            errors.append(f"{name}: {_duplicate_message(dup, _field_path(dup.path))}")
+        else:
+            errors.append(f"{name}: top-level {_duplicate_message(dup, '')}")
     if data is None:
-        return [], []
+        return [], errors
     if not isinstance(data, dict):
-        return [], [f"{name}: the file must be a mapping with a 'claims' list"]
-    errors = [f"{name}: unknown top-level key {key!r} (expected 'claims')" for key in data if key != "claims"]
+        return [], [*errors, f"{name}: the file must be a mapping with a 'claims' list"]
+    errors += [f"{name}: unknown top-level key {key!r} (expected 'claims')" for key in data if key != "claims"]
     entries = data.get("claims")
     if entries is None:
         return [], errors
@@ -147,7 +175,7 @@ def validate_document(data: Any, *, name: str) -> tuple[list[Claim], list[str]]:
         return [], [*errors, f"{name}: 'claims' must be a list"]
     claims: list[Claim] = []
     for position, entry in enumerate(entries, start=1):
-        claim, entry_errors = validate_entry(entry, name=name, position=position)
+        claim, entry_errors = validate_entry(entry, name=name, position=position, duplicates=in_entry.get(position, ()))
         errors.extend(entry_errors)
         if claim is not None:
             claims.append(claim)
@@ -342,14 +370,22 @@ def _translations(e: _Entry, value: Any, entry_lang: str) -> tuple[tuple[str, Tr
     return tuple(sorted(out, key=lambda pair: pair[0]))
 
 
-def validate_entry(entry: Any, *, name: str, position: int) -> tuple[Claim | None, list[str]]:
-    """Validate one claim mapping; returns the Claim (None if invalid) and its errors."""
+def validate_entry(
+    entry: Any, *, name: str, position: int, duplicates: Sequence[DuplicateKey] = ()
+) -> tuple[Claim | None, list[str]]:
+    """Validate one claim mapping; returns the Claim (None if invalid) and its errors.
+
+    `duplicates` are the keys the entry repeats (paths from the document root): each one is an error,
+    because YAML silently kept only the last of the values.
+    """
     if not isinstance(entry, dict):
         e = _Entry(name, position, None)
         e.error("must be a mapping of fields")
         return None, e.errors
     raw_id = entry.get("id")
     e = _Entry(name, position, raw_id if isinstance(raw_id, str) else None)
+    for dup in duplicates:
+        e.error(_duplicate_message(dup, _field_path(dup.path[2:])))
     _unknown_keys(e, entry, CLAIM_KEYS, "")
     claim_id = _id(e, raw_id)
     claim_text = _text(e, entry.get("claim"), "claim")

@@ -7,6 +7,7 @@ a traceback, a runaway expansion or a huge message.
 from __future__ import annotations
 
 import reprlib
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -150,30 +151,100 @@ def _construct_fast(loader: Any, root: Node) -> Any:
         return loader.construct_document(root)
 
 
-def parse_yaml_text(text: str, *, name: str) -> tuple[Any, str | None]:
-    """Parse one YAML document safely; returns (data, error message naming the file and line)."""
+@dataclass(frozen=True, slots=True)
+class DuplicateKey:
+    """A key repeated in one mapping: YAML keeps the last value and drops the earlier one without a word."""
+
+    path: tuple[str | int, ...]  # keys and 0-based list indexes from the document root to the mapping
+    key: Any
+    line: int  # 1-based line of the repeated key
+    first_line: int  # 1-based line where the key first appears in that mapping
+
+
+def _key_value(loader: Any, node: Node) -> Any:
+    """The key as the constructor would build it (so `yes` and `true` are the same key), or None if unhashable."""
+    if not isinstance(node, ScalarNode):
+        return None
+    if node.tag == _TAG + "str":
+        return node.value
+    construct = _SCALARS.get(node.tag)
+    if construct is None:
+        return None
+    try:
+        value = construct(loader, node)
+        hash(value)
+    except (yaml.YAMLError, TypeError, ValueError, OverflowError):
+        return None
+    return (node.tag, value) if isinstance(value, bool | int | float) else value
+
+
+def find_duplicate_keys(loader: Any, root: Node) -> list[DuplicateKey]:
+    """Every key that repeats within one mapping, in document order; merge keys (<<) are YAML's own overrides.
+
+    An aliased node is walked once, at its first place, so the walk stays linear in the file.
+    """
+    found: list[DuplicateKey] = []
+    seen: set[int] = set()
+    stack: list[tuple[Node, tuple[str | int, ...]]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        children: list[tuple[Node, tuple[str | int, ...]]] = []
+        if isinstance(node, MappingNode):
+            first: dict[Any, int] = {}
+            for key_node, value_node in node.value:
+                key = _key_value(loader, key_node) if key_node.tag != _TAG + "merge" else None
+                line = key_node.start_mark.line + 1
+                if key is not None:
+                    if key in first:
+                        shown = key[1] if isinstance(key, tuple) else key
+                        found.append(DuplicateKey(path=path, key=shown, line=line, first_line=first[key]))
+                    else:
+                        first[key] = line
+                step = key_node.value if isinstance(key_node, ScalarNode) else "?"
+                children.append((value_node, (*path, step)))
+        elif isinstance(node, SequenceNode):
+            children = [(child, (*path, i)) for i, child in enumerate(node.value)]
+        stack.extend(reversed(children))
+    return sorted(found, key=lambda d: d.line)
+
+
+@dataclass
+class ParsedYaml:
+    """One parsed YAML document: its data, the error that stopped parsing (else None), repeated keys."""
+
+    data: Any = None
+    error: str | None = None
+    duplicates: list[DuplicateKey] = field(default_factory=list)
+
+
+def parse_yaml_document(text: str, *, name: str) -> ParsedYaml:
+    """Parse one YAML document safely, listing every repeated mapping key (YAML itself keeps the last)."""
     try:
         loader = _KbLoader(text)
         try:
             node = loader.get_single_node()
             if node is None:
-                return None, None
+                return ParsedYaml()
             # An alias needs an anchor (&) and a reference (*); a file without both needs no walk.
             if "&" in text and "*" in text:
                 refused = check_aliases(node)
                 if refused:
-                    return None, f"{name}: {refused}"
-            return _construct_fast(loader, node), None
+                    return ParsedYaml(error=f"{name}: {refused}")
+            duplicates = find_duplicate_keys(loader, node)
+            return ParsedYaml(data=_construct_fast(loader, node), duplicates=duplicates)
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
         problem = exc.problem or exc.context or "invalid YAML"
-        return None, f"{name}: malformed YAML at {where}: {problem[:200]}"
+        return ParsedYaml(error=f"{name}: malformed YAML at {where}: {problem[:200]}")
     except yaml.YAMLError as exc:
-        return None, f"{name}: malformed YAML: {str(exc)[:200]}"
+        return ParsedYaml(error=f"{name}: malformed YAML: {str(exc)[:200]}")
     except RecursionError:
-        return None, f"{name}: malformed YAML: nesting too deep"
+        return ParsedYaml(error=f"{name}: malformed YAML: nesting too deep")
     except (ValueError, TypeError, OverflowError) as exc:
-        return None, f"{name}: malformed YAML: {str(exc)[:200]}"
+        return ParsedYaml(error=f"{name}: malformed YAML: {str(exc)[:200]}")

@@ -354,3 +354,73 @@ claims:
     result = load([tmp_path])
     assert "unknown top-level key 'base'" in result.errors[0]
     assert [(c.id, c.verdict, c.summary) for c in result.claims] == [("merged", "false", "s")]
+
+
+DUPLICATE_KEYS = """claims:
+  - id: twice
+    claim: "The old wording"
+    verdict: "false"
+    summary: "The old summary"
+    sources:
+      - {title: "t", url: "https://example.org/a", title: "t2"}
+    claim: "The new wording"
+    summary: "The new summary"
+    translations:
+      uk:
+        claim: "Старе"
+        summary: "Підсумок"
+        claim: "Нове"
+  - id: clean
+    claim: "c"
+    verdict: "true"
+    summary: "s"
+    sources: [{title: "t"}]
+"""
+
+
+def test_every_duplicate_key_is_a_listed_error_naming_file_entry_and_key(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", DUPLICATE_KEYS)
+    result = load([tmp_path])
+    where = f"{tmp_path / 'a.yaml'}: entry 1 (twice): "
+    tail = "; YAML would keep only the last value: remove one"
+    assert result.errors == [
+        where + "sources[1]: duplicate key 'title' at line 7 (first at line 7)" + tail,
+        where + "duplicate key 'claim' at line 8 (first at line 3)" + tail,
+        where + "duplicate key 'summary' at line 9 (first at line 5)" + tail,
+        where + "translations.uk: duplicate key 'claim' at line 14 (first at line 12)" + tail,
+    ]
+    # The entry is refused as a whole (which value was meant is the editor's call); the clean one loads.
+    assert [c.id for c in result.claims] == ["clean"]
+
+
+def test_a_repeated_claims_list_or_id_is_an_error_and_merge_keys_are_not(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "a.yaml",
+        "claims:"
+        + GOOD_ENTRY.format(id="first", verdict="opinion")
+        + "claims:"
+        + GOOD_ENTRY.format(id="b", verdict="true"),
+    )
+    write(
+        tmp_path,
+        "b.yaml",
+        """base: &base {verdict: "false", summary: "s", sources: [{title: "t"}]}
+claims:
+  - <<: *base
+    id: merged
+    claim: "c"
+    verdict: "true"
+    id: merged-again
+""",
+    )
+    result = load([tmp_path])
+    assert f"{tmp_path / 'a.yaml'}: top-level duplicate key 'claims' at line 8 (first at line 1)" in "\n".join(
+        result.errors
+    )
+    b_errors = [e for e in result.errors if e.startswith(str(tmp_path / "b.yaml"))]
+    assert b_errors[1:] == [
+        f"{tmp_path / 'b.yaml'}: entry 1 (merged-again): duplicate key 'id' at line 7 (first at line 4)"
+        "; YAML would keep only the last value: remove one"
+    ]
+    assert "unknown top-level key 'base'" in b_errors[0]  # overriding a merged `verdict` is not a repeat
