@@ -38,7 +38,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
         InlineQueryResultArticle(
             id=f"{i}",
             title=f"{render.BADGES.get(m.claim.verdict, '')} {t(lang, 'verdict.' + m.claim.verdict)}",
-            description=render.shorten(m.claim.claim, 120),
+            description=render.shorten(render.in_language(m.claim, lang)[0].claim, 120),
             input_message_content=InputTextMessageContent(render.card(m.claim, lang, compact=True)),
         )
         for i, m in enumerate(outcome.matches[:5])

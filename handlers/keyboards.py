@@ -48,7 +48,7 @@ def possible(
     rows = [
         [
             InlineKeyboardButton(
-                possible_button_label(m), callback_data=sign(secret, user_id, data(Button.PICK_POSSIBLE, ref, i))
+                possible_button_label(m, lang), callback_data=sign(secret, user_id, data(Button.PICK_POSSIBLE, ref, i))
             )
         ]
         for i, m in enumerate(matches[:3])

@@ -4,7 +4,7 @@ Every step and button checks the role on the server (handlers.privileged.require
 told "not allowed", nothing changes, and the attempt is logged under a pseudonymous key. The plain
 team commands (/grant, /queue, /variant...) are in handlers.team.
 
-/add, /edit and the queue's buttons run in one ConversationHandler whose state and draft (a Draft: a typed
+/add, /edit, /translate and the queue's buttons run in one ConversationHandler whose state and draft (a Draft: a typed
 dict in user_data) are kept by the application's persistence, so a half-written claim survives a
 restart; an idle conversation ends after CONVERSATION_TIMEOUT, also when the restart came in between.
 """
@@ -32,7 +32,7 @@ from telegram.ext import (
 )
 
 from bot.rendering import render
-from bot.rendering.i18n import LANGUAGE_NAMES, t
+from bot.rendering.i18n import LANGUAGE_NAMES, language_name, t
 from bot.services import kb_store, moderation
 from handlers.buttons import MODERATION, Button, data, is_, pattern
 from handlers.common import (
@@ -79,6 +79,8 @@ PREVIEW = "mod.preview"
 FIELD = "mod.field"
 LINK = "mod.link"
 REASON = "mod.reason"
+TRANSLATED_CLAIM = "mod.tr_claim"
+TRANSLATED_SUMMARY = "mod.tr_summary"
 
 FIELDS = {"c": "claim", "v": "verdict", "s": "summary", "r": "sources", "w": "variants", "l": "lang"}
 FIELD_STATES = {"c": CLAIM, "v": VERDICT, "s": SUMMARY, "r": SOURCES, "w": VARIANTS, "l": LANGUAGE}
@@ -101,6 +103,8 @@ class Draft(TypedDict, total=False):
     back: bool  # one field is being edited from the preview
     prev: list[Any]  # that field's value before the edit (sources or variants)
     choices: list[str]  # link: the claim ids offered, by button index
+    translate: str  # translate: the language the claim and summary are being written in
+    tr_claim: str  # translate: the translated claim, until the summary comes
 
 
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, object]]
@@ -277,12 +281,29 @@ async def prompt(update: Update, context: BotContext, draft: Draft, state: str) 
         text = t(lang, "mod.link.ask", count=draft.get("count", 1))
     elif state == REASON:
         text = t(lang, "mod.nc.ask", count=draft.get("count", 1))
+    elif state in (TRANSLATED_CLAIM, TRANSLATED_SUMMARY):
+        text = _translation_prompt(draft, lang, "claim" if state == TRANSLATED_CLAIM else "summary")
     elif state == PREVIEW:
         return await _preview(update, context, draft)
     else:
         text = t(lang, "mod.add.claim")
     await say(update, context, intro + text, markup)
     return state
+
+
+def _translation_prompt(draft: Draft, lang: str, field: str) -> str:
+    """Ask for the claim or summary in the target language, showing the original and any current text."""
+    claim = draft.get("claim") or {}
+    target = str(draft.get("translate"))
+    current = (claim.get("translations") or {}).get(target, {}).get(field)
+    text = t(
+        lang,
+        f"mod.translate.{field}",
+        language=language_name(target, lang),
+        original_language=language_name(str(claim.get("lang")), lang),
+        text=str(claim.get(field) or ""),
+    )
+    return text + ("\n\n" + t(lang, "mod.current", value=current) if current else "")
 
 
 def _field_code(state: str) -> str:
@@ -336,7 +357,9 @@ async def _preview(update: Update, context: BotContext, draft: Draft) -> str:
     )
     chat = update.effective_chat
     if chat is not None:
-        await send_html(context, chat.id, render.card(claim, lang), markup=markup, user_id=user_id)
+        # A translation is previewed as its readers will see it: the card in their language.
+        shown_in = draft.get("translate") or lang
+        await send_html(context, chat.id, render.card(claim, shown_in), markup=markup, user_id=user_id)
     return PREVIEW
 
 
@@ -372,6 +395,34 @@ async def edit_start(update: Update, context: BotContext) -> object:
     draft: Draft = {"mode": "edit", "claim_id": claim_id, "claim": dict(snapshot), "orig": snapshot}
     await say_key(update, context, "mod.edit.start", id=claim_id)
     return await _enter(update, context, draft, FIELD)
+
+
+@entry()
+async def translate_start(update: Update, context: BotContext) -> object:
+    """/translate <id> <lang>: write or change an entry's claim and summary in another language."""
+    args = command_args(context)
+    target = args[1].strip().lower() if len(args) == 2 else ""
+    if not moderation.valid_lang(target):
+        await say_key(update, context, "mod.usage.translate")
+        return None
+    claim_id = args[0].strip().lower()
+    claim = await in_db(context, lambda session: kb_store.get_claim(session, claim_id))
+    if claim is None:
+        await say_key(update, context, "mod.unknown_claim", id=claim_id)
+        return None
+    if target == claim.lang:
+        language = language_name(target, await language_for(context, update.effective_user))
+        await say_key(update, context, "mod.translate.original", id=claim_id, language=language)
+        return None
+    snapshot = kb_store.claim_json(claim)
+    draft: Draft = {
+        "mode": "edit",
+        "claim_id": claim_id,
+        "claim": dict(snapshot),
+        "orig": snapshot,
+        "translate": target,
+    }
+    return await _enter(update, context, draft, TRANSLATED_CLAIM)
 
 
 async def _queue_group(update: Update, context: BotContext) -> tuple[int, int, str] | None:
@@ -459,6 +510,27 @@ async def on_use_text(update: Update, context: BotContext, draft: Draft) -> obje
     await drop_keyboard(update)
     draft["claim"]["claim"] = text[: moderation.CLAIM_CHARS]
     return await _after_field(update, context, draft, VERDICT)
+
+
+@step
+async def on_translated_claim(update: Update, context: BotContext, draft: Draft) -> object:
+    text = _text_of(update)
+    if not text or await _too_long(update, context, text, moderation.CLAIM_CHARS):
+        return None
+    draft["tr_claim"] = text
+    return await prompt(update, context, draft, TRANSLATED_SUMMARY)
+
+
+@step
+async def on_translated_summary(update: Update, context: BotContext, draft: Draft) -> object:
+    text = _text_of(update)
+    if not text or await _too_long(update, context, text, moderation.SUMMARY_CHARS):
+        return None
+    translations = dict(draft["claim"].get("translations") or {})
+    translations[str(draft.get("translate"))] = {"claim": str(draft.get("tr_claim") or ""), "summary": text}
+    draft["claim"]["translations"] = translations
+    draft.pop("tr_claim", None)
+    return await _preview(update, context, draft)
 
 
 @step
@@ -620,7 +692,7 @@ async def on_preview_action(update: Update, context: BotContext, draft: Draft) -
         await say_key(update, context, "mod.cancelled")
         return END
     if is_(parts, Button.PREVIEW, "e"):
-        return await prompt(update, context, draft, FIELD)
+        return await prompt(update, context, draft, TRANSLATED_CLAIM if draft.get("translate") else FIELD)
     if draft.get("mode") == "edit":
         return await _save(update, context, draft)
     return await _publish(update, context, draft)
@@ -814,7 +886,7 @@ async def on_timeout(update: object, context: BotContext) -> None:
 
 
 def conversation(*, persistent: bool) -> ConversationHandler[Any]:
-    """/add, /edit and the queue's buttons as one conversation (one moderator task at a time)."""
+    """/add, /edit, /translate and the queue's buttons as one conversation (one moderator task at a time)."""
     private = filters.ChatType.PRIVATE
     text = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
     with warnings.catch_warnings():
@@ -830,6 +902,7 @@ def _conversation(
         entry_points=[
             CommandHandler("add", add_start, filters=private),
             CommandHandler("edit", edit_start, filters=private),
+            CommandHandler("translate", translate_start, filters=private),
             CallbackQueryHandler(queue_link, pattern=pattern(Button.QUEUE_LINK)),
             CallbackQueryHandler(queue_new_claim, pattern=pattern(Button.QUEUE_NEW_CLAIM)),
             CallbackQueryHandler(queue_not_checkable, pattern=pattern(Button.QUEUE_NOT_CHECKABLE)),
@@ -863,6 +936,8 @@ def _conversation(
                 CallbackQueryHandler(on_link_choice, pattern=pattern(Button.LINK)),
             ],
             REASON: [MessageHandler(text, on_reason)],
+            TRANSLATED_CLAIM: [MessageHandler(text, on_translated_claim)],
+            TRANSLATED_SUMMARY: [MessageHandler(text, on_translated_summary)],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, on_timeout)],
         },
         fallbacks=[

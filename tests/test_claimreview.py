@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -230,16 +233,21 @@ def test_single_object_and_data_feed_are_read(tmp_path: Path) -> None:
 
 
 def test_cli_round_trip_through_the_database(use_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    claims = bundled()
     assert main(["kb", "import"]) == 0
     capsys.readouterr()
     target = tmp_path / "export.json"
     assert main(["kb", "export", "--format", "claimreview", str(target)]) == 0
-    assert "wrote 10 claims" in capsys.readouterr().out
+    assert f"wrote {len(claims)} claims" in capsys.readouterr().out
     exported = json.loads(target.read_text(encoding="utf-8"))
-    assert len(exported) == 10 and all(r["@type"] == "ClaimReview" for r in exported)
+    assert all(r["@type"] == "ClaimReview" for r in exported)
+    # One review per entry and language: the English original, then its uk and ru translations.
+    per_language = [(r["identifier"].split("@")[0], r["inLanguage"]) for r in exported]
+    assert len(per_language) == len(set(per_language)) == 3 * len(claims)
+    assert set(per_language) == {(c.id, lang) for c in claims for lang in ("en", "uk", "ru")}
 
     assert main(["kb", "import", "--format", "claimreview", str(target)]) == 0
-    assert capsys.readouterr().out.startswith("created 0, updated 0, unchanged 10")
+    assert capsys.readouterr().out.startswith(f"created 0, updated 0, unchanged {len(claims)}")
 
     foreign = tmp_path / "foreign.json"
     foreign.write_text(json.dumps(foreign_document(), ensure_ascii=False), encoding="utf-8")
@@ -250,8 +258,8 @@ def test_cli_round_trip_through_the_database(use_db: str, tmp_path: Path, capsys
 
     again = tmp_path / "again.json"
     assert main(["kb", "export", "--format", "claimreview", str(again)]) == 0
-    claims, problems = read_claimreview(again)
-    assert problems == [] and len(claims) == 14
+    again_claims, problems = read_claimreview(again)
+    assert problems == [] and len(again_claims) == len(claims) + 4
 
 
 def test_cli_rejects_a_file_that_is_not_json(use_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -265,3 +273,20 @@ def _d(text: str) -> Any:
     import datetime as dt
 
     return dt.date.fromisoformat(text)
+
+
+def test_deeply_nested_json_is_a_clear_error_not_a_recursion_error(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.json"
+    for depth in (100_000, 900):  # deeper than json's own limit, and just under the interpreter's
+        deep.write_text("[" * depth + "]" * depth, encoding="utf-8")
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "kb", "import", "--format", "claimreview", str(deep)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"},
+        )
+        assert "Traceback" not in result.stderr and "RecursionError" not in result.stderr, depth
+        if depth > 1000:
+            assert result.returncode == 1
+            assert "not a readable JSON-LD file: nested too deeply" in result.stderr

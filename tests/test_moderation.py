@@ -72,6 +72,14 @@ def claim_row(h: Harness, claim_id: str) -> ClaimRow | None:
         return kb_store.get_claim_row(s, claim_id)
 
 
+def last_updated_long_ago(h: Harness, claim_id: str) -> None:
+    """The entry as last edited before today, whatever date the bundled KB gives, so an edit moves it."""
+    with session_scope(h.runtime.sessions) as s:
+        row = kb_store.get_claim_row(s, claim_id)
+        assert row is not None
+        row.updated = dt.date(2025, 5, 1)
+
+
 def kb_version(h: Harness) -> int:
     with session_scope(h.runtime.sessions) as s:
         return kb_store.kb_version(s)
@@ -383,16 +391,16 @@ async def test_queue_groups_the_same_post_most_requested_first(bot: Harness) -> 
     header, *items = texts(queue)
     assert header == "Pending: 3 posts, 6 requests. Most requested first:"
     assert [i.splitlines()[0] for i in items] == [
-        "<b>#1 · requests: 3</b>",
-        "<b>#2 · requests: 2</b>",
-        "<b>#3 · requests: 1</b>",
+        "<b>#1 · 3 requests</b>",
+        "<b>#2 · 2 requests</b>",
+        "<b>#3 · 1 request</b>",
     ]
     assert "From: Rumours &lt;daily&gt; (@rumours)" in items[0]
     assert f"<i>«{render.esc(UNRELATED)} &lt;b&gt;»</i>" in items[0]
     assert "📎 With a photo or another file" in items[1] and "«" not in items[1]
     assert labels(sends(queue)[1]) == ["🔗 Link to a claim", "➕ New claim", "🚫 Not checkable"]
     limited = texts(await cmd(bot, MOD_ID, "/queue", "1"))
-    assert len(limited) == 3 and limited[-1] == "…and 2 more. Resolve these, then send /queue again."
+    assert len(limited) == 3 and limited[-1] == "…and 2 more posts. Resolve these, then send /queue again."
     assert texts(await cmd(bot, MOD_ID, "/queue", "many"))[0].startswith("Usage: /queue")
 
 
@@ -402,7 +410,7 @@ async def test_link_a_group_to_a_claim(bot: Harness) -> None:
     version = kb_version(bot)
     item = last_with_buttons(await cmd(bot, MOD_ID, "/queue"))
     asked = await bot.press(item, "Link to a claim")
-    assert texts(asked) == ["Send a search text or a claim id to link these requests (3) to."]
+    assert texts(asked) == ["Send a search text or a claim id to link 3 requests to."]
     assert texts(await say(bot, MOD_ID, "qwzx vbnm")) == ["Nothing found. Send other words or a claim id."]
     found = last_with_buttons(await say(bot, MOD_ID, "Курская область иностранная помощь"))
     assert f"1. {KURSK}" in found.params["text"]
@@ -503,6 +511,7 @@ async def test_edit_verdict_saves_audits_and_notifies_recent_readers(bot: Harnes
     assert sends(await say(bot, USER_ID, FALSE_CLAIM_RU))[0].params["text"].startswith("❌")  # USER_ID got the card
     assert texts(await cmd(bot, MOD_ID, "/edit"))[0] == render.esc("Usage: /edit <claim id>")
     assert texts(await cmd(bot, MOD_ID, "/edit", "no-such-claim")) == ["There is no claim with the id «no-such-claim»."]
+    last_updated_long_ago(bot, KURSK)
     started = await cmd(bot, MOD_ID, "/edit", KURSK)
     assert texts(started)[0] == f"Editing {KURSK}."
     verdicts = last_with_buttons(await bot.press(last_with_buttons(started), "Verdict"))
@@ -529,6 +538,7 @@ async def test_edit_verdict_saves_audits_and_notifies_recent_readers(bot: Harnes
 
 
 async def test_edit_text_fields_and_an_edit_that_changes_nothing(bot: Harness) -> None:
+    last_updated_long_ago(bot, KURSK)
     started = await cmd(bot, MOD_ID, "/edit", KURSK)
     asked = await bot.press(last_with_buttons(started), "Summary")
     assert texts(asked)[0].startswith("Current value:\n")

@@ -13,11 +13,17 @@ EXPORT_FILE = "claims.yaml"  # what `kb export` writes; exporting again replaces
 
 
 def cmd_kb_validate(args: argparse.Namespace) -> int:
-    """Validate knowledge directories: exit 0, or 1 with every error."""
-    from knowledge.loader import load
+    """Validate knowledge directories: exit 0, or 1 with every error.
+
+    --strict also requires what a curated KB needs to be published: every entry with a source that has a
+    URL, a published or updated date, and its claim and summary in English, Ukrainian and Russian (the
+    original counts as its language)."""
+    from knowledge.loader import load, strict_errors
 
     dirs = [Path(d) for d in args.dirs] if args.dirs else default_kb_dirs()
     result = load(dirs)
+    if args.strict:
+        result.errors.extend(strict_errors(result.claims))
     for error in result.errors:
         print(error, file=sys.stderr)
     if result.errors:
@@ -136,6 +142,9 @@ def add_commands(commands: Any) -> None:
         "validate", help="validate knowledge directories", description=cmd_kb_validate.__doc__
     )
     validate.add_argument("dirs", nargs="*", metavar="DIR", help="default: the bundled KB plus FACTBOT_KB_DIR")
+    validate.add_argument(
+        "--strict", action="store_true", help="also require a URL source, a date and en/uk/ru texts for every entry"
+    )
     validate.set_defaults(func=cmd_kb_validate)
 
     kb_import = kb_commands.add_parser(

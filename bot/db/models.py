@@ -40,6 +40,8 @@ class ClaimRow(Base):
     lang: Mapped[str] = mapped_column(String(8), default="en")
     verdict: Mapped[str] = mapped_column(String(16))
     summary: Mapped[str] = mapped_column(Text)
+    # {lang: {"claim": ..., "summary": ...}}: always read and written whole with the entry, never queried.
+    translations: Mapped[dict[str, dict[str, str]]] = mapped_column(JSON, default=dict)
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     published: Mapped[dt.date | None] = mapped_column(Date)

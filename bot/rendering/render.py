@@ -7,9 +7,9 @@ import html
 import re
 from collections.abc import Sequence
 
-from bot.rendering.i18n import t
+from bot.rendering.i18n import language_name, t
 from knowledge.matcher import Match
-from knowledge.schema import Claim, Source
+from knowledge.schema import Claim, Source, Translation
 
 TELEGRAM_LIMIT = 4096
 MAX_SOURCES = 5
@@ -54,6 +54,15 @@ def source_line(source: Source) -> str:
     return f"• {label}" + (f" — {esc(details)}" if details else "")
 
 
+def in_language(claim: Claim, lang: str) -> tuple[Translation, str | None]:
+    """The claim and summary to show a reader of `lang`, and the name of their language when it is
+    the original shown untranslated (None when the reader gets their own language)."""
+    translated = claim.translation(lang)
+    if translated is not None:
+        return translated, None
+    return Translation(claim=claim.claim, summary=claim.summary), language_name(claim.lang, lang)
+
+
 def card(
     claim: Claim,
     lang: str,
@@ -62,10 +71,12 @@ def card(
     compact: bool = False,
     summary_chars: int = SUMMARY_CHARS,
 ) -> str:
-    """One claim's verdict card as Telegram HTML."""
-    lines = [verdict_line(claim.verdict, lang), f"<b>{esc(t(lang, 'card.claim'))}:</b> {esc(claim.claim)}"]
+    """One claim's verdict card as Telegram HTML, in the reader's language when the entry has it."""
+    text, original = in_language(claim, lang)
+    marker = f" <i>({esc(original)})</i>" if original else ""
+    lines = [verdict_line(claim.verdict, lang), f"<b>{esc(t(lang, 'card.claim'))}:</b> {esc(text.claim)}{marker}"]
     lines.append("")
-    lines.append(esc(shorten(claim.summary, 400 if compact else summary_chars)))
+    lines.append(esc(shorten(text.summary, 400 if compact else summary_chars)))
     sources = claim.sources[: 1 if compact else MAX_SOURCES]
     if sources:
         lines.append("")
@@ -119,9 +130,10 @@ def possible_intro(lang: str, *, note: str | None = None) -> str:
     return text + ("\n\n" + note if note else "")
 
 
-def possible_button_label(match: Match) -> str:
-    """A button label: the verdict badge and the claim, within Telegram's button length."""
-    return f"{BADGES.get(match.claim.verdict, '•')} {shorten(match.claim.claim, 60)}"
+def possible_button_label(match: Match, lang: str | None = None) -> str:
+    """A button label: the verdict badge and the claim (in `lang` when translated), within Telegram's limit."""
+    text = in_language(match.claim, lang)[0].claim if lang else match.claim.claim
+    return f"{BADGES.get(match.claim.verdict, '•')} {shorten(text, 60)}"
 
 
 def no_match(lang: str, *, note: str | None = None) -> str:
@@ -152,6 +164,6 @@ def plain_reply(matches: Sequence[Match], lang: str = "en") -> str:
     if strong:
         return to_plain(SEPARATOR.join(strong_cards(strong, lang)))
     if matches:
-        options = "\n".join(f"{i}. {to_plain(possible_button_label(m))}" for i, m in enumerate(matches[:3], 1))
+        options = "\n".join(f"{i}. {to_plain(possible_button_label(m, lang))}" for i, m in enumerate(matches[:3], 1))
         return f"{t(lang, 'possible.intro')}\n{options}"
     return to_plain(no_match(lang))

@@ -1,6 +1,9 @@
 """Knowledge-base interchange as schema.org ClaimReview JSON-LD (Google Fact Check Tools, other fact-checkers).
 
-Writing: a JSON array with one ClaimReview per claim:
+Writing: a JSON array with one ClaimReview per claim and language (the original first, then one per
+translation, whose claimReviewed/reviewBody/inLanguage are the translation's, identifier is "ID@LANG" and
+translationOfWork names the original: {"@type": "ClaimReview", "identifier": ID}). Reading merges such
+translations back into their original's entry. Fields of the original review:
     identifier      our id                    claimReviewed  the claim text
     reviewBody      our summary               inLanguage     the claim's language
     reviewRating    {"@type": "Rating", "alternateName": the verdict in English words ("False"...),
@@ -200,12 +203,29 @@ def claim_to_review(claim: Claim) -> dict[str, Any]:
     return review
 
 
+def claim_to_reviews(claim: Claim) -> list[dict[str, Any]]:
+    """The claim's ClaimReview in its own language, then one per translation (inLanguage), linked to it."""
+    original = claim_to_review(claim)
+    reviews = [original]
+    for lang, translation in claim.translations:
+        review = {
+            **original,
+            "identifier": f"{claim.id}@{lang}",
+            "claimReviewed": translation.claim,
+            "reviewBody": translation.summary,
+            "inLanguage": lang,
+            "translationOfWork": {"@type": "ClaimReview", "identifier": claim.id},
+        }
+        reviews.append(review)
+    return reviews
+
+
 def write_claimreview(claims: list[Claim], path: Path) -> None:
     """Write the claims as a JSON-LD array of ClaimReview objects (UTF-8, readable)."""
     path = Path(path)
     if path.parent and not path.parent.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-    data = [claim_to_review(c) for c in claims]
+    data = [review for c in claims for review in claim_to_reviews(c)]
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
@@ -410,7 +430,7 @@ def review_to_entry(review: dict[str, Any]) -> tuple[dict[str, Any] | None, str 
         return None, "no textual rating (reviewRating.alternateName)"
     verdict = next((v for v in map(rating_to_verdict, labels) if v), None)
     if verdict is None:
-        return None, f"rating {labels[0]!r} has no verdict mapping"
+        return None, f"rating {labels[0][:60]!r} has no verdict mapping"
     sources = _sources(review)
     if not sources:
         return None, "no source (no citation, url or author)"
@@ -439,19 +459,70 @@ def review_to_entry(review: dict[str, Any]) -> tuple[dict[str, Any] | None, str 
     return entry, None
 
 
+def _translation_of(review: dict[str, Any]) -> str | None:
+    """The identifier (or @id) of the review this one translates, None for an original."""
+    target = _first(review.get("translationOfWork"))
+    if isinstance(target, dict):
+        return _text(target.get("identifier")) or _text(target.get("@id"))
+    return _text(target)
+
+
+Translations = dict[str, list[tuple[str, dict[str, Any]]]]
+
+
+def _split_translations(reviews: list[Any], name: str) -> tuple[list[tuple[int, Any]], Translations]:
+    """The reviews to import as entries (with their positions), and the translations by original's id."""
+    originals: list[tuple[int, Any]] = []
+    translations: Translations = {}
+    for position, review in enumerate(reviews, start=1):
+        target = _translation_of(review) if isinstance(review, dict) else None
+        if target is None or "ClaimReview" not in _types(review):
+            originals.append((position, review))
+        else:
+            translations.setdefault(target, []).append((f"{name}: review {position}", review))
+    return originals, translations
+
+
+def _translations_for(
+    review: dict[str, Any], entry: dict[str, Any], translations: Translations, problems: list[str]
+) -> dict[str, dict[str, str]]:
+    """The `translations` mapping of an entry from the reviews that translate `review` (consumed)."""
+    found: dict[str, dict[str, str]] = {}
+    keys = {k for k in (_text(review.get("identifier")), _text(review.get("@id"))) if k}
+    for label, translated in (item for key in sorted(keys) for item in translations.pop(key, [])):
+        claim_text, summary = _text(translated.get("claimReviewed")), _text(translated.get("reviewBody"))
+        if claim_text is None or summary is None:
+            problems.append(f"{label}: a translation needs claimReviewed and reviewBody; skipped")
+            continue
+        lang = _lang(translated, claim_text)
+        if lang == entry["lang"] or lang in found:
+            problems.append(f"{label}: a second text in {lang!r} for the same claim; skipped")
+            continue
+        found[lang] = {"claim": claim_text, "summary": summary}
+    return found
+
+
+def _parse(path: Path) -> list[Any]:
+    """Every candidate review in the file; KnowledgeBaseInvalid when it is not JSON we can walk."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        return list(_reviews(data))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise KnowledgeBaseInvalid(f"{path}: not a readable JSON-LD file: {exc}") from None
+    except RecursionError:
+        raise KnowledgeBaseInvalid(f"{path}: not a readable JSON-LD file: nested too deeply") from None
+
+
 def read_claimreview(path: Path) -> tuple[list[Claim], list[str]]:
     """Claims from a ClaimReview JSON-LD file, and one problem line per review that was skipped.
 
     Raises KnowledgeBaseInvalid when the file cannot be read as JSON at all."""
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise KnowledgeBaseInvalid(f"{path}: not a readable JSON-LD file: {exc}") from None
+    originals, translations = _split_translations(_parse(path), path.name)
     claims: list[Claim] = []
     problems: list[str] = []
     used: set[str] = set()
-    for position, review in enumerate(_reviews(data), start=1):
+    for position, review in originals:
         label = f"{path.name}: review {position}"
         if not isinstance(review, dict) or "ClaimReview" not in _types(review):
             problems.append(f"{label}: not a ClaimReview; skipped")
@@ -475,6 +546,8 @@ def read_claimreview(path: Path) -> tuple[list[Claim], list[str]]:
             while claim_id in used:
                 claim_id, n = f"{base}-{n}", n + 1
         entry = {"id": claim_id, **entry}
+        if found := _translations_for(review, entry, translations, problems):
+            entry["translations"] = found
         claim, errors = validate_entry(entry, name=path.name, position=position)
         if claim is None:
             problems.extend(f"{e}; skipped" for e in errors)
@@ -486,4 +559,9 @@ def read_claimreview(path: Path) -> tuple[list[Claim], list[str]]:
             continue
         used.add(claim_id)
         claims.append(claim)
+    problems += [
+        f"{label}: translates {key!r}, which is not in the file; skipped"
+        for key, items in translations.items()
+        for label, _ in items
+    ]
     return claims, problems

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot.db.models import AuditLog, ClaimRow, ExactKey, Meta, OriginRow, SourceRow, VariantRow, utcnow
 from bot.settings import Settings
 from knowledge.loader import bundled_dir, claim_to_dict
-from knowledge.schema import Claim, Origin, Source, Variant
+from knowledge.schema import Claim, Origin, Source, Translation, Variant
 
 KB_VERSION_KEY = "kb_version"
 
@@ -49,6 +49,10 @@ def row_to_claim(row: ClaimRow) -> Claim:
         lang=row.lang,
         verdict=row.verdict,
         summary=row.summary,
+        translations=tuple(
+            (lang, Translation(claim=t["claim"], summary=t["summary"]))
+            for lang, t in sorted((row.translations or {}).items())
+        ),
         variants=tuple(Variant(text=v.text, lang=v.lang) for v in row.variants),
         keywords=tuple(row.keywords or ()),
         origins=tuple(Origin(name=o.name, kind=o.kind, url=o.url, date=o.date) for o in row.origins),
@@ -65,6 +69,7 @@ def apply_claim(row: ClaimRow, claim: Claim) -> None:
     row.lang = claim.lang
     row.verdict = claim.verdict
     row.summary = claim.summary
+    row.translations = {lang: {"claim": t.claim, "summary": t.summary} for lang, t in claim.translations}
     row.keywords = list(claim.keywords)
     row.tags = list(claim.tags)
     row.published = claim.published
