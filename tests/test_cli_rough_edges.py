@@ -27,8 +27,13 @@ def kb_with(tmp_path: Path, keep: int) -> Path:
     """A knowledge folder with the first `keep` bundled entries only."""
     import yaml
 
-    data = yaml.safe_load((bundled_dir() / "claims" / "kursk.yaml").read_text(encoding="utf-8"))
-    data["claims"] = [c for c in data["claims"] if c["id"] in BUNDLED[:keep]]
+    entries = [
+        c
+        for path in sorted(bundled_dir().rglob("*.yaml"))
+        for c in yaml.safe_load(path.read_text(encoding="utf-8"))["claims"]
+    ]
+    data = {"claims": [c for c in entries if c["id"] in BUNDLED[:keep]]}
+    assert len(data["claims"]) == keep
     folder = tmp_path / f"kb-{keep}"
     folder.mkdir()
     (folder / "part.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
@@ -60,7 +65,7 @@ def test_yaml_export_never_duplicates_the_ids_of_a_knowledge_folder(
     before = {p: p.read_bytes() for p in kb_copy.rglob("*.yaml")}
     assert main(["kb", "export", str(kb_copy)]) == 2
     line = one_line(capsys.readouterr().err)
-    assert line.startswith(f"factbot: {kb_copy} already holds 1 knowledge file(s)") and "twice" in line
+    assert line.startswith(f"factbot: {kb_copy} already holds {len(before)} knowledge file(s)") and "twice" in line
     assert {p: p.read_bytes() for p in kb_copy.rglob("*.yaml")} == before  # nothing written
 
     fresh = tmp_path / "fresh"

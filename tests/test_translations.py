@@ -13,9 +13,9 @@ from bot.cli import main
 from bot.db import make_engine, make_sessionmaker, session_scope, upgrade
 from bot.services import kb_store
 from bot.services.claimreview import read_claimreview, write_claimreview
+from factbot_testing import fake_telegram as tgf
 from knowledge.loader import load
 from knowledge.schema import Claim
-from tests import fake_telegram as tgf
 from tests.harness import OTHER_USER_ID as OTHER
 from tests.harness import USER_ID, Harness, make_harness
 
