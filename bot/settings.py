@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,7 +134,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
     for part in env.get("FACTBOT_ADMIN_IDS", "").replace(" ", "").split(","):
         if not part:
             continue
-        if not part.lstrip("-").isdigit():
+        if not re.fullmatch(r"-?[0-9]{1,18}", part):  # isdigit() would let '²' through to int()
             raise SettingsError("FACTBOT_ADMIN_IDS", f"must be comma-separated Telegram user ids, got {part!r}")
         admin_ids.add(int(part))
 

@@ -19,6 +19,7 @@ from bot.db import session_scope
 from bot.models import CheckLog
 from bot.render import shorten
 from bot.retention import erase_old_texts
+from handlers.args import parse_count
 from handlers.common import command_args, reply_html, runtime_of
 from handlers.privileged import require
 
@@ -61,10 +62,11 @@ async def logs_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if not await require(update, context, "admin", action="logs"):
         return
     args = command_args(context)
-    if len(args) > 1 or (args and not args[0].isdigit()):
+    asked = parse_count(args[0], minimum=1, maximum=LOGS_MAX) if len(args) == 1 else None
+    if len(args) > 1 or (args and asked is None):
         await reply_html(update, context, f"Usage: /logs [N] (N from 1 to {LOGS_MAX})")
         return
-    count = min(max(int(args[0]), 1), LOGS_MAX) if args else LOGS_DEFAULT
+    count = asked if asked is not None else LOGS_DEFAULT
     runtime = runtime_of(context)
     with session_scope(runtime.sessions) as session:
         rows = session.scalars(select(CheckLog).order_by(CheckLog.id.desc()).limit(count)).all()

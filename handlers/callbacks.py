@@ -24,6 +24,7 @@ from bot.retention import forget_user
 from bot.runtime import Runtime
 from bot.submissions import submit
 from handlers import keyboards
+from handlers.args import parse_count
 from handlers.check import extract
 from handlers.common import answer_callback, drop_keyboard, expired, language_for, runtime_of, send_html, verified_parts
 from knowledge.schema import Claim
@@ -55,7 +56,7 @@ async def verified_payload(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 
 def _int(value: str) -> int | None:
-    return int(value) if value.isdigit() else None
+    return parse_count(value, minimum=0, maximum=2**62)
 
 
 async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -12,6 +12,7 @@ from bot import kb_store, moderation, render, users
 from bot.db import session_scope
 from bot.i18n import t
 from bot.models import AuditLog
+from handlers.args import parse_count, parse_user_id
 from handlers.common import command_args, reply_html, runtime_of, send_html
 from handlers.moderation import EXCERPT_CHARS
 from handlers.privileged import lang_of, refresh_index_now, require, say, say_key, signed_button, user_id_of
@@ -76,8 +77,9 @@ def _target(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[int | N
         author = replied.from_user
         if author is not None and not author.is_bot and author.id != user_id_of(update):
             return author.id, args
-    if args and args[0].lstrip("-").isdigit() and int(args[0]) > 0:
-        return int(args[0]), args[1:]
+    user_id = parse_user_id(args[0]) if args else None
+    if user_id is not None:
+        return user_id, args[1:]
     return None, args
 
 
@@ -209,10 +211,11 @@ async def queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not await require(update, context, "moderator", action="queue"):
         return
     args = command_args(context)
-    if len(args) > 1 or (args and not args[0].isdigit()):
+    asked = parse_count(args[0], minimum=1, maximum=QUEUE_MAX) if len(args) == 1 else None
+    if len(args) > 1 or (args and asked is None):
         await say_key(update, context, "mod.usage.queue")
         return
-    limit = min(int(args[0]), QUEUE_MAX) if args else QUEUE_LIMIT
+    limit = asked if asked is not None else QUEUE_LIMIT
     lang = lang_of(update, context)
     user_id = user_id_of(update)
     with session_scope(runtime_of(context).sessions) as session:
