@@ -6,6 +6,7 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, select
@@ -37,11 +38,13 @@ def seed_if_empty(factory: sessionmaker[Session], settings: Settings) -> int:
         return len(report.created)
 
 
-def stored_secret(session: Session) -> str:
-    """Without FACTBOT_SECRET, a random secret generated once and kept in the database."""
-    meta = session.get(Meta, "secret")
+def stored_secret(
+    session: Session, key: str = "secret", make: Callable[[], str] = lambda: secrets.token_hex(32)
+) -> str:
+    """Without FACTBOT_SECRET (or WEBHOOK_SECRET), a random secret generated once and kept in the database."""
+    meta = session.get(Meta, key)
     if meta is None:
-        meta = Meta(key="secret", value=secrets.token_hex(32))
+        meta = Meta(key=key, value=make())
         session.add(meta)
         session.flush()
     return meta.value
