@@ -6,7 +6,7 @@
                               [--rate-limiter off|aio] [--profile FILE]
 
 What runs: the CheckThat! 2022 claims (14,231, loaded with ``benchmarks.checkthat.load_kb``) plus the
-bundled Kursk KB, imported with ``bot.kb_store.import_claims`` into a fresh database (a SQLite file in
+bundled Kursk KB, imported with ``bot.services.kb_store.import_claims`` into a fresh database (a SQLite file in
 a temp dir; on PostgreSQL the database ``factbot_load``, dropped and recreated, or a schema of that
 name when CREATE DATABASE is not allowed). ``Runtime.start`` builds the live index from it and
 ``handlers.app.build_application`` the full Application, with ``concurrent_updates=8`` as ``run_bot``
@@ -99,14 +99,14 @@ from telegram import Update
 
 from benchmarks.checkthat import DEFAULT_DATA, RESULTS, load_kb
 from benchmarks.speed import EMOJI, FOOTERS, HASHTAGS
-from bot import kb_store
-from bot.checks import ForwardOrigin
 from bot.db import make_engine, make_sessionmaker, session_scope, upgrade
-from bot.keys import text_hash, user_key
-from bot.models import ChatSetting, CheckLog, Feedback, Submission
-from bot.runtime import Runtime
+from bot.db.models import ChatSetting, CheckLog, Feedback, Submission
+from bot.services import kb_store
+from bot.services.checks import ForwardOrigin
+from bot.services.keys import text_hash, user_key
+from bot.services.runtime import Runtime
+from bot.services.submissions import group_key
 from bot.settings import load_settings
-from bot.submissions import group_key
 from handlers.app import build_application
 from knowledge.loader import bundled_dir, load
 from knowledge.schema import Claim
@@ -913,7 +913,7 @@ def install_match_cache(runtime: Runtime, size: int = 4096) -> None:
     change to bot/checks.py would; a viral post forwarded by many users is then matched once."""
     from collections import OrderedDict
 
-    import bot.checks as checks_module
+    import bot.services.checks as checks_module
     import handlers.group as group_module
 
     original = checks_module.match_request
@@ -1047,7 +1047,7 @@ def bench_backend(
     )
     t0 = time.perf_counter()
     if args.experiment == "no-pre-ping":  # measure a proposed change without editing bot/db.py
-        import bot.runtime as runtime_module
+        import bot.services.runtime as runtime_module
 
         runtime_module.make_engine = lambda url, **kw: make_engine(url, pool_pre_ping=False, **kw)  # type: ignore
     runtime = Runtime.start(settings, seed=False)

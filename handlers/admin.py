@@ -13,12 +13,12 @@ from telegram import InputFile, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CommandHandler, ContextTypes
 
-from bot import stats
-from bot.charts import checks_chart_png
 from bot.db import session_scope
-from bot.models import CheckLog
-from bot.render import shorten
-from bot.retention import erase_old_texts
+from bot.db.models import CheckLog
+from bot.rendering.charts import checks_chart_png
+from bot.rendering.render import shorten
+from bot.services import stats
+from bot.services.retention import erase_old_texts
 from handlers.args import parse_count
 from handlers.common import command_args, reply_html, runtime_of
 from handlers.privileged import require

@@ -12,11 +12,11 @@ from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BasePersistence, ContextTypes
 from telegram.request import BaseRequest
 
-from bot import outbox
 from bot.errors import TelegramUnavailable
-from bot.i18n import LANGUAGES, t
-from bot.runtime import Runtime
+from bot.rendering.i18n import LANGUAGES, t
+from bot.services.runtime import Runtime
 from bot.settings import Settings
+from handlers import delivery
 from handlers.common import runtime_of
 from handlers.moderation import make_persistence
 from handlers.registry import register
@@ -105,11 +105,11 @@ def build_application(
         builder = builder.get_updates_request(get_updates_request)
     if not updater:
         builder = builder.updater(None)
-    if persistence is not None:  # conversations and drafts that survive a restart (bot.persistence)
+    if persistence is not None:  # conversations and drafts that survive a restart (handlers.persistence)
         builder = builder.persistence(persistence)
     app = builder.build()
     app.bot_data["runtime"] = runtime
-    app.bot_data.setdefault("schedules", []).append(outbox.schedule)
+    app.bot_data.setdefault("schedules", []).append(delivery.schedule)
     register(app)
     return app
 

@@ -14,15 +14,16 @@ from telegram import CallbackQuery, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot import render, users
-from bot.checks import owned_check, record_deliveries
 from bot.db import in_session, in_transaction, session_scope
-from bot.feedback import record_vote
-from bot.i18n import LANGUAGES, t
-from bot.keys import user_key
-from bot.retention import forget_user
-from bot.runtime import Runtime
-from bot.submissions import submit
+from bot.rendering import render
+from bot.rendering.i18n import LANGUAGES, t
+from bot.services import users
+from bot.services.checks import owned_check, record_deliveries
+from bot.services.feedback import record_vote
+from bot.services.keys import user_key
+from bot.services.retention import forget_user
+from bot.services.runtime import Runtime
+from bot.services.submissions import submit
 from handlers import keyboards
 from handlers.args import parse_count
 from handlers.check import extract

@@ -16,10 +16,10 @@ from telegram import (
 )
 from telegram.ext import ContextTypes
 
-from bot import render
-from bot.checks import CheckOutcome, CheckRequest, ForwardOrigin, run_check
-from bot.i18n import t
-from bot.runtime import Runtime
+from bot.rendering import render
+from bot.rendering.i18n import t
+from bot.services.checks import CheckOutcome, CheckRequest, ForwardOrigin, run_check
+from bot.services.runtime import Runtime
 from handlers import keyboards
 from handlers.common import chat_type, language_for, reply_html, runtime_of
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import kb_store, render, users
 from bot.db import session_scope
-from bot.i18n import t
+from bot.rendering import render
+from bot.rendering.i18n import t
+from bot.services import kb_store, users
 from handlers import keyboards
 from handlers.common import chat_type, command_args, language_for, reply_html, runtime_of
 

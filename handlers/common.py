@@ -12,12 +12,12 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ContextTypes
 
-from bot import users
 from bot.db import session_scope
-from bot.i18n import t
-from bot.keys import verify
-from bot.runtime import Runtime
-from bot.sending import NO_PREVIEW, is_markup_problem, plain_fallback, retry_seconds
+from bot.rendering.i18n import t
+from bot.services import users
+from bot.services.keys import verify
+from bot.services.runtime import Runtime
+from handlers.sending import NO_PREVIEW, is_markup_problem, plain_fallback, retry_seconds
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.i18n import t
+from bot.rendering.i18n import t
 from handlers.common import language_for, runtime_of
 
 log = logging.getLogger(__name__)

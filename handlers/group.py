@@ -10,11 +10,11 @@ from telegram import ChatMember, Message, MessageEntity, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot import render
-from bot.checks import CheckRequest, log_check, match_request
 from bot.db import session_scope
-from bot.i18n import t
-from bot.models import ChatSetting
+from bot.db.models import ChatSetting
+from bot.rendering import render
+from bot.rendering.i18n import t
+from bot.services.checks import CheckRequest, log_check, match_request
 from handlers import keyboards
 from handlers.check import answer_check, extract
 from handlers.common import chat_type, command_args, language_for, reply_html, runtime_of

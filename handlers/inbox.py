@@ -19,7 +19,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
-from bot import inbox
+from bot.services import inbox
 
 log = logging.getLogger(__name__)
 

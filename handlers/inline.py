@@ -6,9 +6,9 @@ from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from bot import render
-from bot.checks import CheckRequest, run_check
-from bot.i18n import t
+from bot.rendering import render
+from bot.rendering.i18n import t
+from bot.services.checks import CheckRequest, run_check
 from handlers.common import language_for, runtime_of
 
 MIN_QUERY_CHARS = 3

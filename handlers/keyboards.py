@@ -1,4 +1,4 @@
-"""Inline keyboards. Every payload is short and signed for the user it was sent to (bot.keys)."""
+"""Inline keyboards. Every payload is short and signed for the user it was sent to (bot.services.keys)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import LANGUAGE_NAMES, t
-from bot.keys import sign
-from bot.render import possible_button_label
+from bot.rendering.i18n import LANGUAGE_NAMES, t
+from bot.rendering.render import possible_button_label
+from bot.services.keys import sign
 from knowledge.matcher import Match
 
 

@@ -33,10 +33,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot import kb_store, moderation, render
 from bot.db import session_scope
-from bot.i18n import LANGUAGE_NAMES, t
-from bot.persistence import DatabasePersistence
+from bot.rendering import render
+from bot.rendering.i18n import LANGUAGE_NAMES, t
+from bot.services import kb_store, moderation
 from handlers.common import (
     answer_callback,
     command_args,
@@ -47,6 +47,7 @@ from handlers.common import (
     send_html,
     verified_parts,
 )
+from handlers.persistence import DatabasePersistence
 from handlers.privileged import (
     kick_outbox,
     lang_of,
@@ -63,7 +64,7 @@ log = logging.getLogger(__name__)
 
 CONVERSATION = "moderation"
 CONVERSATION_TIMEOUT = dt.timedelta(minutes=15)
-DRAFT = "mod_draft"  # the user_data key kept across restarts (see bot.persistence user_keys)
+DRAFT = "mod_draft"  # the user_data key kept across restarts (see handlers.persistence user_keys)
 PERSISTED_USER_KEYS = (DRAFT,)
 PERSIST_NOW = "moderation.persist_now"  # bot_data: users whose conversation changed in this update
 AFTER_GROUP = 100  # the handler group that writes the persistence after everything else ran

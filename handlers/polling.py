@@ -15,8 +15,8 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
-from bot.sending import retry_seconds
 from handlers.inbox import Inbox
+from handlers.sending import retry_seconds
 
 log = logging.getLogger(__name__)
 

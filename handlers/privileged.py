@@ -7,10 +7,12 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot import outbox, render, users
 from bot.db import session_scope
-from bot.i18n import t
-from bot.keys import sign, user_key
+from bot.rendering import render
+from bot.rendering.i18n import t
+from bot.services import users
+from bot.services.keys import sign, user_key
+from handlers import delivery
 from handlers.common import answer_callback, language_for, reply_html, runtime_of, send_html
 
 log = logging.getLogger(__name__)
@@ -66,7 +68,7 @@ async def require(update: Update, context: ContextTypes.DEFAULT_TYPE, role: str,
 async def kick_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Deliver queued follow-ups now (the outbox also retries later on its own)."""
     try:
-        await outbox.kick(context.application)
+        await delivery.kick(context.application)
     except Exception:
         log.exception("could not start delivering follow-ups")
 

@@ -9,7 +9,7 @@ import signal
 from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 
-from bot.runtime import Runtime
+from bot.services.runtime import Runtime
 from handlers.inbox import Inbox
 from handlers.polling import poll
 from handlers.webhook import start_webhook

@@ -8,10 +8,11 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, MessageOriginUser, Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
-from bot import kb_store, moderation, render, users
 from bot.db import session_scope
-from bot.i18n import t
-from bot.models import AuditLog
+from bot.db.models import AuditLog
+from bot.rendering import render
+from bot.rendering.i18n import t
+from bot.services import kb_store, moderation, users
 from handlers.args import parse_count, parse_user_id
 from handlers.common import command_args, reply_html, runtime_of, send_html
 from handlers.moderation import EXCERPT_CHARS

@@ -23,7 +23,7 @@ from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 
 from bot.db import session_scope
-from bot.runtime import Runtime, stored_secret
+from bot.services.runtime import Runtime, stored_secret
 from handlers.inbox import Inbox, update_id_of
 
 log = logging.getLogger(__name__)

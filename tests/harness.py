@@ -9,7 +9,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
-from bot.runtime import Runtime
+from bot.services.runtime import Runtime
 from bot.settings import load_settings
 from handlers.app import build_application
 from tests.fake_telegram import Call, FakeTelegram, callback, collect_errors

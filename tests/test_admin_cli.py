@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import admin_cli
+from bot.cli import admin as admin_cli
 from bot.cli import main
 from bot.db import session_scope
-from bot.models import CheckLog, utcnow
-from bot.stats import EXPORT_COLUMNS
+from bot.db.models import CheckLog, utcnow
+from bot.services.stats import EXPORT_COLUMNS
 from tests.test_evaluation import RECORDS, TABLE, FakeMatcher, seed_feedback
 from tests.test_stats import seed_log
 

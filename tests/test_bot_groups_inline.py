@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.db import session_scope
-from bot.models import CheckLog, User
+from bot.db.models import CheckLog, User
 from handlers.app import post_init, post_shutdown, set_commands
 from tests import fake_telegram as tgf
 from tests.harness import USER_ID, Harness, make_harness

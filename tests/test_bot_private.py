@@ -8,11 +8,11 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot import users
 from bot.db import session_scope
-from bot.i18n import LANGUAGES, catalog
-from bot.keys import sign
-from bot.models import CheckLog, Feedback, Submission, User
+from bot.db.models import CheckLog, Feedback, Submission, User
+from bot.rendering.i18n import LANGUAGES, catalog
+from bot.services import users
+from bot.services.keys import sign
 from tests import fake_telegram as tgf
 from tests.harness import ADMIN_ID, OTHER_USER_ID, USER_ID, Harness, make_harness
 
@@ -273,7 +273,7 @@ async def test_kb_text_is_escaped_and_long_cards_fit_telegram(db_url: str, tmp_p
     )
     h = make_harness(db_url, FACTBOT_KB_DIR=str(kb))
     async with h.app:
-        from bot import kb_store
+        from bot.services import kb_store
         from knowledge.loader import load
 
         with session_scope(h.runtime.sessions) as s:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.claimreview import RATING_VALUES, rating_to_verdict, read_claimreview, write_claimreview
 from bot.cli import main
+from bot.services.claimreview import RATING_VALUES, rating_to_verdict, read_claimreview, write_claimreview
 from knowledge.loader import bundled_dir, load
 from knowledge.schema import Claim, Origin, Source, Variant
 

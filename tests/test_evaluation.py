@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import session_scope
-from bot.evaluation import average_precision, evaluate_feedback, evaluate_labelled
-from bot.models import CheckLog
+from bot.db.models import CheckLog
+from bot.services.evaluation import average_precision, evaluate_feedback, evaluate_labelled
 
 
 @dataclass(frozen=True)

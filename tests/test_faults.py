@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from bot.db import make_engine, make_sessionmaker, session_scope, upgrade
-from bot.models import CheckLog, Feedback, Submission, User
+from bot.db.models import CheckLog, Feedback, Submission, User
 from tests import fake_telegram as tgf
 from tests.harness import ADMIN_ID, USER_ID, Harness, make_harness
 
@@ -108,12 +108,12 @@ async def test_error_handler_tells_user_and_alerts_admins_once_a_minute(
 
 
 async def test_failed_log_write_still_answers(tg: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    import bot.checks
+    import bot.services.checks
 
     def fail(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(bot.checks, "in_transaction", fail)
+    monkeypatch.setattr(bot.services.checks, "in_transaction", fail)
     (card,) = sent(await tg.send(tgf.private_text(USER_ID, FALSE_CLAIM_RU)))
     assert card.params["text"].startswith("❌")
     assert "reply_markup" not in card.params or card.params["reply_markup"] is None  # no check to attach feedback to

@@ -9,7 +9,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from bot.models import User
+from bot.db.models import User
 from tests import fake_telegram as tgf
 from tests.harness import ADMIN_ID, USER_ID, Harness
 

@@ -7,9 +7,9 @@ import dataclasses
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import kb_store
 from bot.db import session_scope
-from bot.models import AuditLog, ClaimRow
+from bot.db.models import AuditLog, ClaimRow
+from bot.services import kb_store
 from knowledge.loader import bundled_dir, load
 
 

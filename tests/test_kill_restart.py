@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, func, select
 
-from bot.models import Feedback, Submission
+from bot.db.models import Feedback, Submission
 from tests import fake_telegram as tgf
 from tests.bot_api_server import BotApiServer, start_factbot
 

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot import kb_store
 from bot.db import session_scope
-from bot.models import ExactKey, VariantRow, utcnow
-from bot.runtime import Runtime
+from bot.db.models import ExactKey, VariantRow, utcnow
+from bot.services import kb_store
+from bot.services.runtime import Runtime
 from bot.settings import load_settings
 from knowledge.matcher import Matcher
 from knowledge.schema import Claim, Source, Variant

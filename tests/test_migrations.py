@@ -11,8 +11,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, func, insert, select, text
 
-from bot.db import _alembic_config, make_engine, upgrade
-from bot.models import Base, CheckLog, Feedback, utcnow
+from bot.db import make_engine, upgrade
+from bot.db.engine import _alembic_config
+from bot.db.models import Base, CheckLog, Feedback, utcnow
 
 SCHEMA = "factbot_migration_test"
 

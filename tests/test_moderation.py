@@ -13,11 +13,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot import kb_store, render
 from bot.db import session_scope
-from bot.keys import sign
-from bot.models import AuditLog, CheckLog, ClaimRow, ExactKey, Outbox, PersistenceRow, Submission, User
-from bot.runtime import Runtime
+from bot.db.models import AuditLog, CheckLog, ClaimRow, ExactKey, Outbox, PersistenceRow, Submission, User
+from bot.rendering import render
+from bot.services import kb_store
+from bot.services.keys import sign
+from bot.services.runtime import Runtime
 from handlers import moderation as mod_handlers
 from handlers.app import build_application
 from tests import fake_telegram as tgf

@@ -12,10 +12,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import kb_store, outbox
 from bot.db import make_engine, make_sessionmaker, session_scope
-from bot.models import CardDelivery, Outbox, Submission, User, utcnow
-from bot.submissions import submit
+from bot.db.models import CardDelivery, Outbox, Submission, User, utcnow
+from bot.services import kb_store, outbox
+from bot.services.submissions import submit
+from handlers import delivery
 from tests import fake_telegram as tgf
 from tests.harness import Harness, make_harness
 
@@ -72,8 +73,8 @@ def sends_to(h: Harness, user_id: int) -> list[str]:
     return h.fake.sent_texts(user_id)
 
 
-async def deliver(h: Harness, **kwargs: Any) -> outbox.DeliveryReport:
-    return await outbox.deliver_pending(h.app.bot, h.runtime.sessions, **kwargs)
+async def deliver(h: Harness, **kwargs: Any) -> delivery.DeliveryReport:
+    return await delivery.deliver_pending(h.app.bot, h.runtime.sessions, **kwargs)
 
 
 # --- enqueue ------------------------------------------------------------------------------------
@@ -158,7 +159,7 @@ async def test_not_checkable_reason_is_escaped(h: Harness) -> None:
 
 
 async def test_a_blocked_requester_is_marked_and_skipped(h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(outbox, "CONCURRENCY", 1)  # A's second row is claimed after the first was refused
+    monkeypatch.setattr(delivery, "CONCURRENCY", 1)  # A's second row is claimed after the first was refused
     with session_scope(h.runtime.sessions) as s:
         for user_id in (A, B):
             ask(s, user_id)
@@ -186,7 +187,7 @@ async def test_a_blocked_requester_is_marked_and_skipped(h: Harness, monkeypatch
 async def test_a_failed_send_is_retried_later_and_sent_once(
     h: Harness, fault: tgf.Fault, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(outbox, "CONCURRENCY", 1)  # one send at a time: the run stops at the failure
+    monkeypatch.setattr(delivery, "CONCURRENCY", 1)  # one send at a time: the run stops at the failure
     with session_scope(h.runtime.sessions) as s:
         for user_id in (A, B):
             ask(s, user_id)
@@ -288,8 +289,8 @@ async def test_two_workers_on_one_database_never_send_a_row_twice(h: Harness, db
     other: sessionmaker[Session] = make_sessionmaker(other_engine)
     try:
         one, two = await asyncio.gather(
-            outbox.deliver_pending(h.app.bot, h.runtime.sessions, limit=100),
-            outbox.deliver_pending(h.app.bot, other, limit=100),
+            delivery.deliver_pending(h.app.bot, h.runtime.sessions, limit=100),
+            delivery.deliver_pending(h.app.bot, other, limit=100),
         )
     finally:
         other_engine.dispose()
@@ -304,7 +305,7 @@ async def test_kick_delivers_at_once_without_a_running_job_queue(h: Harness) -> 
         ask(s, A)
         resolve(s)
         outbox.enqueue_submission_resolved(s, group_key=GROUP)
-    await outbox.kick(h.app)
+    await delivery.kick(h.app)
     assert len(sends_to(h, A)) == 1
 
 
@@ -315,7 +316,7 @@ async def test_kick_runs_a_job_when_the_job_queue_runs(h: Harness) -> None:
         outbox.enqueue_submission_resolved(s, group_key=GROUP)
     await h.app.start()  # starts the job queue (no updater in the harness)
     try:
-        await outbox.kick(h.app)
+        await delivery.kick(h.app)
         await h.fake.wait_for("sendMessage", timeout=5.0)
     finally:
         await h.app.stop()
@@ -324,8 +325,8 @@ async def test_kick_runs_a_job_when_the_job_queue_runs(h: Harness) -> None:
 
 async def test_schedule_registers_the_repeating_job(h: Harness) -> None:
     assert h.app.job_queue is not None
-    outbox.schedule(h.app)
-    jobs = h.app.job_queue.get_jobs_by_name(outbox.JOB_NAME)
+    delivery.schedule(h.app)
+    jobs = h.app.job_queue.get_jobs_by_name(delivery.JOB_NAME)
     assert len(jobs) == 1
     jobs[0].schedule_removal()
 

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from telegram.ext import PersistenceInput
 
-from bot import kb_store
 from bot.db import session_scope
-from bot.models import ClaimRow, PersistenceRow
-from bot.persistence import DatabasePersistence
+from bot.db.models import ClaimRow, PersistenceRow
+from bot.services import kb_store
+from handlers.persistence import DatabasePersistence
 from tests import fake_telegram as tgf
 from tests.harness import ADMIN_ID, USER_ID
 from tests.test_moderation import (

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import session_scope
-from bot.models import CheckLog, Feedback, Outbox, Submission, User
-from bot.retention import erase_old_texts, forget_user, user_key
-from bot.stats import compute_stats
+from bot.db.models import CheckLog, Feedback, Outbox, Submission, User
+from bot.services.retention import erase_old_texts, forget_user, user_key
+from bot.services.stats import compute_stats
 
 NOW = dt.datetime(2025, 6, 1, 12, 0, 0)
 

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.charts import checks_chart_png
 from bot.db import session_scope
-from bot.models import CheckLog, Submission
-from bot.stats import (
+from bot.db.models import CheckLog, Submission
+from bot.rendering.charts import checks_chart_png
+from bot.services.stats import (
     Stats,
     checks_per_day,
     compute_stats,

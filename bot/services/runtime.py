@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import kb_store
 from bot.db import make_engine, make_sessionmaker, session_scope, upgrade
+from bot.db.models import ClaimRow, Meta
 from bot.errors import KnowledgeBaseInvalid
-from bot.models import ClaimRow, Meta
-from bot.ratelimit import RateLimiter
-from bot.reputation import ReputationIndex
+from bot.services import kb_store
+from bot.services.ratelimit import RateLimiter
+from bot.services.reputation import ReputationIndex
 from bot.settings import Settings
 from knowledge.loader import load
 from knowledge.matcher import Matcher

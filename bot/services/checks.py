@@ -13,8 +13,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.db import in_transaction
-from bot.keys import text_hash, user_key
-from bot.models import CardDelivery, CheckLog, utcnow
+from bot.db.models import CardDelivery, CheckLog, utcnow
+from bot.services.keys import text_hash, user_key
 from knowledge.matcher import Match, Matcher
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.models import CheckLog
+from bot.db.models import CheckLog
 
 K = 5
 

@@ -1,4 +1,4 @@
-"""Typed SQLAlchemy 2 models: one schema for SQLite and PostgreSQL (migrations in bot/migrations)."""
+"""Typed SQLAlchemy 2 models: one schema for SQLite and PostgreSQL (migrations in bot/db/migrations)."""
 
 from __future__ import annotations
 
@@ -160,7 +160,7 @@ class Feedback(Base):
     __tablename__ = "feedback"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    # Unique: one row per check holds its latest vote (bot.feedback.record_vote upserts on it).
+    # Unique: one row per check holds its latest vote (bot.services.feedback.record_vote upserts on it).
     check_id: Mapped[int] = mapped_column(ForeignKey("checks.id", ondelete="CASCADE"), index=True, unique=True)
     claim_id: Mapped[str | None] = mapped_column(String(120))
     value: Mapped[str] = mapped_column(String(16))  # up | down

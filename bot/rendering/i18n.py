@@ -1,4 +1,4 @@
-"""The string catalogs: one JSON file per language in bot/locales, English as the fallback."""
+"""The string catalogs: one JSON file per language in bot/rendering/locales, English as the fallback."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ LANGUAGE_NAMES = {"en": "English", "uk": "Українська", "ru": "Русс
 @cache
 def catalog(lang: str) -> dict[str, str]:
     """The strings of one language."""
-    text = (resources.files("bot") / "locales" / f"{lang}.json").read_text(encoding="utf-8")
+    text = (resources.files("bot.rendering") / "locales" / f"{lang}.json").read_text(encoding="utf-8")
     data: dict[str, str] = json.loads(text)
     return data
 

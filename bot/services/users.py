@@ -7,8 +7,8 @@ from collections.abc import Collection
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.i18n import pick_language
-from bot.models import User
+from bot.db.models import User
+from bot.rendering.i18n import pick_language
 
 ROLES = ("user", "moderator", "admin")
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}

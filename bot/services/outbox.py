@@ -1,8 +1,9 @@
 """Follow-ups through a database outbox: "you asked about this" when a submission is resolved, and
 "updated" notices when a published verdict is corrected.
 
-Enqueueing happens in the caller's transaction (the moderation change and its notices commit together);
-delivery runs from a repeating job (and at once after a moderation action, via `kick`).
+Enqueueing happens in the caller's transaction (the moderation change and its notices commit together).
+This module holds the rows and their states; sending them through Telegram is handlers.delivery, which runs
+from a repeating job (and at once after a moderation action, via `kick`).
 
 Guarantees
 - Exactly one row per notice: every row has a unique `dedupe_key`, inserted with ON CONFLICT DO NOTHING,
@@ -32,30 +33,23 @@ taken — turning notifications on later does not replay stale notices.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
-from telegram import Bot
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import Application, ContextTypes
 
-from bot import kb_store
-from bot.checks import record_deliveries
 from bot.db import session_scope
-from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
-from bot.models import CardDelivery, ClaimRow, Outbox, Submission, User, utcnow
-from bot.render import TELEGRAM_LIMIT, card, esc
-from bot.sending import NO_PREVIEW, is_markup_problem, plain_fallback, retry_seconds
+from bot.db.models import CardDelivery, ClaimRow, Outbox, Submission, User, utcnow
+from bot.rendering.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from bot.rendering.render import TELEGRAM_LIMIT, card, esc
+from bot.services import kb_store
+from bot.services.checks import record_deliveries
 from knowledge.schema import Claim
 
 log = logging.getLogger(__name__)
@@ -66,24 +60,7 @@ MAX_ATTEMPTS = 8
 RETRY_BASE_SECONDS = 30.0  # 30 s, 1, 2, 4, 8, 16, 32 min... capped below
 RETRY_MAX_SECONDS = 3600.0
 SENDING_LEASE = dt.timedelta(minutes=15)  # longer than any single send, rate-limiter waits included
-DELIVERY_INTERVAL_SECONDS = 10.0
-CONCURRENCY = 8  # sends in flight per run
-JOB_NAME = "outbox-deliver"
 INTERRUPTED = "interrupted while sending (outcome unknown); not retried to avoid a duplicate"
-
-
-@dataclass
-class DeliveryReport:
-    """What one delivery run did."""
-
-    sent: int = 0
-    skipped: int = 0
-    retried: int = 0
-    failed: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.sent + self.skipped + self.retried + self.failed
 
 
 # --- enqueue ------------------------------------------------------------------------------------
@@ -288,14 +265,14 @@ def _published_claim(session: Session, claim_id: str) -> Claim:
     return kb_store.row_to_claim(row)
 
 
-# --- delivery -----------------------------------------------------------------------------------
+# --- delivery steps: the database side (handlers.delivery sends) --------------------------------
 
 
 def _backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), RETRY_MAX_SECONDS))
 
 
-def _fail_interrupted(sessions: sessionmaker[Session], now: dt.datetime) -> int:
+def fail_interrupted(sessions: sessionmaker[Session], now: dt.datetime) -> int:
     """Rows left 'sending' past their lease by a crashed worker: 'failed', kept, never resent."""
     with session_scope(sessions) as session:
         result = session.execute(
@@ -310,7 +287,9 @@ def _fail_interrupted(sessions: sessionmaker[Session], now: dt.datetime) -> int:
     return count
 
 
-def _claim(sessions: sessionmaker[Session], row_id: int, now: dt.datetime) -> tuple[int, str, str | None] | str | None:
+def take_row(
+    sessions: sessionmaker[Session], row_id: int, now: dt.datetime
+) -> tuple[int, str, str | None] | str | None:
     """Take one due row for this worker and render it.
 
     Returns (user_id, html, claim id of the card) when this worker now owns the row, None when another
@@ -343,7 +322,7 @@ def _claim(sessions: sessionmaker[Session], row_id: int, now: dt.datetime) -> tu
             return "failed"
 
 
-def _finish(sessions: sessionmaker[Session], row_id: int, **values: Any) -> None:
+def finish(sessions: sessionmaker[Session], row_id: int, **values: Any) -> None:
     with session_scope(sessions) as session:
         session.execute(
             update(Outbox)
@@ -353,7 +332,7 @@ def _finish(sessions: sessionmaker[Session], row_id: int, **values: Any) -> None
         )
 
 
-def _retry(sessions: sessionmaker[Session], row_id: int, now: dt.datetime, error: str, at_least: float = 0.0) -> str:
+def retry(sessions: sessionmaker[Session], row_id: int, now: dt.datetime, error: str, at_least: float = 0.0) -> str:
     """Back to 'pending' with backoff, or 'failed' after MAX_ATTEMPTS. Returns the new status."""
     with session_scope(sessions) as session:
         row = session.get(Outbox, row_id)
@@ -371,7 +350,7 @@ def _retry(sessions: sessionmaker[Session], row_id: int, now: dt.datetime, error
         return "pending"
 
 
-def _mark_blocked(sessions: sessionmaker[Session], row_id: int, user_id: int, error: str) -> int:
+def mark_blocked(sessions: sessionmaker[Session], row_id: int, user_id: int, error: str) -> int:
     """Forbidden: the user blocked the bot. Mark them, skip this row and their other pending rows."""
     with session_scope(sessions) as session:
         user = session.get(User, user_id)
@@ -394,7 +373,7 @@ def _mark_blocked(sessions: sessionmaker[Session], row_id: int, user_id: int, er
         return 1 + int(cast(CursorResult[Any], result).rowcount)
 
 
-def _remember_card(sessions: sessionmaker[Session], user_id: int, claim_id: str) -> None:
+def remember_card(sessions: sessionmaker[Session], user_id: int, claim_id: str) -> None:
     """The follow-up carried the card: a later correction of it reaches this user too (best effort)."""
     try:
         with session_scope(sessions) as session:
@@ -403,79 +382,10 @@ def _remember_card(sessions: sessionmaker[Session], user_id: int, claim_id: str)
         log.warning("outbox: could not record the card delivery to %s", claim_id, exc_info=True)
 
 
-async def _send(bot: Bot, user_id: int, html_text: str) -> None:
-    try:
-        await bot.send_message(user_id, html_text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
-    except BadRequest as exc:
-        if not is_markup_problem(exc):
-            raise
-        log.warning("outbox: Telegram refused the HTML (%s); sending plain text", exc.message)
-        await bot.send_message(user_id, plain_fallback(html_text), link_preview_options=NO_PREVIEW)
-
-
-async def _deliver_one(
-    bot: Bot, sessions: sessionmaker[Session], row_id: int, now: dt.datetime, report: DeliveryReport
-) -> bool:
-    """Claim, send and record one row; True when the run should stop claiming (flood wait, network down)."""
-    taken = _claim(sessions, row_id, now)
-    if taken is None:
-        return False  # another worker has it
-    if isinstance(taken, str):
-        report.skipped += taken == "skipped"
-        report.failed += taken == "failed"
-        return False
-    user_id, html_text, card_of = taken
-    try:
-        await _send(bot, user_id, html_text)
-    except Forbidden as exc:
-        log.info("outbox: user has blocked the bot; follow-ups skipped")
-        report.skipped += _mark_blocked(sessions, row_id, user_id, f"Forbidden: {exc.message}")
-        return False
-    except RetryAfter as exc:
-        wait = retry_seconds(exc.retry_after)
-        status = _retry(sessions, row_id, now, f"RetryAfter: {wait:g}s", at_least=wait)
-        report.retried += status == "pending"
-        report.failed += status == "failed"
-        return True  # flood control: the rest waits for the next run
-    except BadRequest as exc:  # permanent (chat not found, ...): keep the row, do not retry
-        log.warning("outbox: follow-up %d refused by Telegram: %s", row_id, exc.message)
-        _finish(sessions, row_id, status="failed", last_error=f"BadRequest: {exc.message}"[:1000])
-        report.failed += 1
-        return False
-    except NetworkError as exc:  # TimedOut included
-        status = _retry(sessions, row_id, now, f"{exc.__class__.__name__}: {exc.message}")
-        report.retried += status == "pending"
-        report.failed += status == "failed"
-        return True  # the network is down: do not burn the other rows' attempts
-    except TelegramError as exc:
-        status = _retry(sessions, row_id, now, f"{exc.__class__.__name__}: {exc.message}")
-        report.retried += status == "pending"
-        report.failed += status == "failed"
-        return False
-    except Exception as exc:  # outcome unknown: at-most-once, keep it for an operator
-        log.exception("outbox: unexpected error sending follow-up %d", row_id)
-        _finish(sessions, row_id, status="failed", last_error=f"unexpected: {exc!r}"[:1000])
-        report.failed += 1
-        return False
-    _finish(sessions, row_id, status="sent", last_error=None)
-    report.sent += 1
-    if card_of is not None:
-        _remember_card(sessions, user_id, card_of)
-    return False
-
-
-async def deliver_pending(
-    bot: Bot, sessions: sessionmaker[Session], *, limit: int = 50, now: dt.datetime | None = None
-) -> DeliveryReport:
-    """Send up to `limit` due follow-ups, each at most once; see the module docstring for the guarantees.
-
-    CONCURRENCY sends are in flight at a time (the bot's AIORateLimiter keeps Telegram's limits). A flood
-    wait or a network failure stops claiming further rows: the rest stay due for the next run."""
-    now = now or utcnow()
-    report = DeliveryReport()
-    report.failed += _fail_interrupted(sessions, now)
+def due_ids(sessions: sessionmaker[Session], now: dt.datetime, limit: int) -> list[int]:
+    """Ids of the rows due for delivery, oldest first."""
     with session_scope(sessions) as session:
-        due = list(
+        return list(
             session.scalars(
                 select(Outbox.id)
                 .where(Outbox.status == "pending", Outbox.next_attempt_at <= now)
@@ -483,57 +393,3 @@ async def deliver_pending(
                 .limit(limit)
             )
         )
-    queue = iter(due)
-    stop = False
-
-    async def worker() -> None:
-        nonlocal stop
-        for row_id in queue:  # shared iterator: each id goes to one worker
-            if stop:
-                return
-            if await _deliver_one(bot, sessions, row_id, now, report):
-                stop = True
-
-    await asyncio.gather(*(worker() for _ in range(max(1, min(CONCURRENCY, len(due))))))
-    if report.total:
-        log.info("outbox: %s", report)
-    return report
-
-
-# --- scheduling ---------------------------------------------------------------------------------
-
-
-async def _deliver_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The delivery job: errors are logged, never raised into the job queue."""
-    runtime = context.application.bot_data["runtime"]
-    try:
-        await deliver_pending(context.bot, runtime.sessions)
-    except Exception:
-        log.exception("outbox: delivery run failed")
-
-
-async def kick(app: Application) -> None:
-    """Deliver now: as a one-off job when the job queue runs (the caller is not delayed), else inline."""
-    job_queue = app.job_queue
-    if job_queue is not None and job_queue.scheduler.running:
-        job_queue.run_once(_deliver_job, 0, name=f"{JOB_NAME}-kick")
-        return
-    runtime = app.bot_data["runtime"]
-    try:
-        await deliver_pending(app.bot, runtime.sessions)
-    except Exception:
-        log.exception("outbox: delivery run failed")
-
-
-def schedule(app: Application) -> None:
-    """Register the repeating delivery job (every DELIVERY_INTERVAL_SECONDS)."""
-    if app.job_queue is None:
-        log.warning("outbox: no job queue (install python-telegram-bot[job-queue]); follow-ups only on kick()")
-        return
-    app.job_queue.run_repeating(
-        _deliver_job,
-        interval=DELIVERY_INTERVAL_SECONDS,
-        first=DELIVERY_INTERVAL_SECONDS,
-        name=JOB_NAME,
-        job_kwargs={"max_instances": 1, "coalesce": True},
-    )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.checks import ForwardOrigin
-from bot.keys import text_hash
-from bot.models import Submission
+from bot.db.models import Submission
+from bot.services.checks import ForwardOrigin
+from bot.services.keys import text_hash
 from knowledge.normalize import normalize
 
 

@@ -27,7 +27,7 @@ from typing import Any, TextIO
 from sqlalchemy import Date, and_, distinct, func, select
 from sqlalchemy.orm import Session
 
-from bot.models import CheckLog, Submission, utcnow
+from bot.db.models import CheckLog, Submission, utcnow
 
 TOP_N = 10
 SAMPLE_CHARS = 80

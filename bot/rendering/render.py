@@ -7,7 +7,7 @@ import html
 import re
 from collections.abc import Sequence
 
-from bot.i18n import t
+from bot.rendering.i18n import t
 from knowledge.matcher import Match
 from knowledge.schema import Claim, Source
 

@@ -17,8 +17,8 @@ from urllib.parse import urlparse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot import kb_store, outbox
-from bot.models import AuditLog, ClaimRow, ExactKey, Submission, utcnow
+from bot.db.models import AuditLog, ClaimRow, ExactKey, Submission, utcnow
+from bot.services import kb_store, outbox
 from knowledge.loader import validate_entry
 from knowledge.matcher import Matcher
 from knowledge.normalize import transliterate

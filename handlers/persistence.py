@@ -1,6 +1,6 @@
 """python-telegram-bot persistence in the database: conversations and user/chat/bot data as JSON rows.
 
-Rows live in the ``ptb_persistence`` table (:class:`bot.models.PersistenceRow`): ``kind`` says what a
+Rows live in the ``ptb_persistence`` table (:class:`bot.db.models.PersistenceRow`): ``kind`` says what a
 row holds ("user_data", "chat_data", "bot_data", "callback_data", or "conv:<handler name>") and ``key``
 which user, chat or conversation. Everything stored must be JSON-serialisable: drafts are plain dicts.
 
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from telegram.ext import BasePersistence, PersistenceInput
 
 from bot.db import session_scope
-from bot.models import PersistenceRow
+from bot.db.models import PersistenceRow
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from bot.keys import user_key
-from bot.models import CheckLog, Feedback, Outbox, Submission, User, utcnow
+from bot.db.models import CheckLog, Feedback, Outbox, Submission, User, utcnow
+from bot.services.keys import user_key
 
 __all__ = ["erase_old_texts", "forget_user", "retention_cutoff", "user_key"]
 

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bot.checks import ForwardOrigin
+from bot.services.checks import ForwardOrigin
 from knowledge.schema import Claim
 
 _TME = re.compile(r"^https?://(?:www\.)?(?:t\.me|telegram\.me)/(?:s/)?([A-Za-z0-9_]{4,})", re.I)

@@ -43,7 +43,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from bot.errors import KnowledgeBaseInvalid
-from bot.i18n import LANGUAGES, t
+from bot.rendering.i18n import LANGUAGES, t
 from knowledge.loader import claim_to_dict, validate_entry
 from knowledge.normalize import transliterate
 from knowledge.schema import ID_RE, LANG_RE, ORIGIN_KINDS, VERDICTS, Claim

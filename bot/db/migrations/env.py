@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine
 
-from bot.models import Base
+from bot.db.models import Base
 
 target_metadata = Base.metadata
 

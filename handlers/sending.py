@@ -8,7 +8,7 @@ import datetime as dt
 from telegram import LinkPreviewOptions
 from telegram.error import BadRequest
 
-from bot.render import TELEGRAM_LIMIT, shorten, to_plain
+from bot.rendering.render import TELEGRAM_LIMIT, shorten, to_plain
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 

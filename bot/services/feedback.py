@@ -6,7 +6,7 @@ from sqlalchemy import Connection, Table, bindparam, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot.models import CheckLog, Feedback, utcnow
+from bot.db.models import CheckLog, Feedback, utcnow
 
 VALUES = ("up", "down")
 REASONS = ("wrong_claim", "outdated", "other")

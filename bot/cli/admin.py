@@ -1,4 +1,4 @@
-"""Admin commands of the `factbot` CLI: stats, logs export, eval, retention (registered by bot.cli)."""
+"""Admin commands of the `factbot` CLI: stats, logs export, eval, retention."""
 
 from __future__ import annotations
 
@@ -6,30 +6,14 @@ import argparse
 import datetime as dt
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy.orm import Session
-
-from bot.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError, _matcher_from, _open_db, _settings
-from bot.db import session_scope
-from bot.evaluation import EvalReport
-from bot.settings import Settings
+from bot.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError, db_session, matcher_from, settings_from_env
+from bot.services.evaluation import EvalReport
 
 MAX_DAYS = 3650
-
-
-@contextmanager
-def _session(settings: Settings | None = None) -> Iterator[Session]:
-    """A session on the configured database (migrated), committed on success."""
-    engine, sessions = _open_db(settings or _settings())
-    try:
-        with session_scope(sessions) as session:
-            yield session
-    finally:
-        engine.dispose()
 
 
 def _days(raw: str) -> int:
@@ -54,7 +38,7 @@ def _threshold(raw: str) -> float:
 
 def parse_date(raw: str, option: str) -> dt.datetime:
     """YYYY-MM-DD as UTC midnight, or a one-line CliError (exit 2)."""
-    from bot.stats import parse_day
+    from bot.services.stats import parse_day
 
     day = parse_day(raw)
     if day is None:
@@ -71,7 +55,7 @@ def _print_json(data: Any, out: TextIO | None = None) -> None:
 
 def stats_table(stats_by_period: dict[str, Any]) -> str:
     """A plain-text table: one column per period, then the top lists of the longest period."""
-    from bot.stats import Stats, period_name
+    from bot.services.stats import Stats, period_name
 
     periods: list[tuple[str, Stats]] = list(stats_by_period.items())
 
@@ -117,9 +101,9 @@ def stats_table(stats_by_period: dict[str, Any]) -> str:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     """Usage figures for today, 7 and 30 days (or --days N); --json prints one period as JSON."""
-    from bot.stats import compute_stats, period_name, stats_for_periods
+    from bot.services.stats import compute_stats, period_name, stats_for_periods
 
-    with _session() as session:
+    with db_session() as session:
         if args.json:
             stats = compute_stats(session, days=args.days or 30)
             _print_json(stats.as_json())
@@ -137,14 +121,14 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_logs_export(args: argparse.Namespace) -> int:
     """Write the check log (every column) as CSV or JSON Lines, to --out FILE or stdout."""
-    from bot.stats import export_rows, write_csv, write_jsonl
+    from bot.services.stats import export_rows, write_csv, write_jsonl
 
     since = parse_date(args.since, "--since") if args.since else None
     until = parse_date(args.until, "--until") + dt.timedelta(days=1) if args.until else None
     if since is not None and until is not None and until <= since:
         raise CliError("--until must not be before --since", EXIT_USAGE)
     writer = write_csv if args.format == "csv" else write_jsonl
-    with _session() as session:
+    with db_session() as session:
         rows = export_rows(session, since=since, until=until)
         if args.out:
             out_path = Path(args.out)
@@ -228,12 +212,12 @@ def _report_lines(title: str, report: EvalReport) -> list[str]:
 
 
 def _matcher(args: argparse.Namespace) -> tuple[Any, Callable[[], None]]:
-    return _matcher_from(argparse.Namespace(kb=args.kb))
+    return matcher_from(args.kb)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
     """Measure matching quality (MAP@5, P@1, wrong strong matches) from a labelled file and/or feedback."""
-    from bot.evaluation import evaluate_feedback, evaluate_labelled
+    from bot.services.evaluation import evaluate_feedback, evaluate_labelled
 
     if not args.labelled and not args.feedback:
         raise CliError("nothing to evaluate: pass --labelled FILE and/or --feedback", EXIT_USAGE)
@@ -265,7 +249,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             close()
         baseline["thresholds"] = current
     if args.feedback:
-        with _session() as session:
+        with db_session() as session:
             if what_if:
                 before = evaluate_feedback(session)
                 baseline["feedback"] = before.as_json()
@@ -288,11 +272,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_retention_run(args: argparse.Namespace) -> int:
     """Erase log texts older than FACTBOT_RETENTION_DAYS now (hashes, lengths and counts stay)."""
-    from bot.retention import erase_old_texts
+    from bot.services.retention import erase_old_texts
 
-    settings = _settings()
+    settings = settings_from_env()
     days = settings.retention_days
-    with _session(settings) as session:
+    with db_session(settings) as session:
         erased = erase_old_texts(session, retention_days=days)
     print(f"erased {erased} log text(s) older than {days} days")
     return EXIT_OK

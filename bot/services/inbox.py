@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.models import InboxUpdate, utcnow
+from bot.db.models import InboxUpdate, utcnow
 
 KEEP_HANDLED = dt.timedelta(days=1)  # Telegram keeps an unacknowledged update for 24 hours
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.models import AuditLog, ClaimRow, ExactKey, Meta, OriginRow, SourceRow, VariantRow, utcnow
+from bot.db.models import AuditLog, ClaimRow, ExactKey, Meta, OriginRow, SourceRow, VariantRow, utcnow
 from bot.settings import Settings
 from knowledge.loader import bundled_dir, claim_to_dict
 from knowledge.schema import Claim, Origin, Source, Variant

@@ -1,0 +1,83 @@
+"""What every `factbot` command shares: exit codes, the one-line CliError, settings, the database, the matcher."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.db import session_scope
+from bot.settings import Settings, configure_logging, load_settings
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """A clear, expected failure: printed as one line, with an exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILED) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def settings_from_env() -> Settings:
+    """The settings, with logging configured from them."""
+    settings = load_settings()
+    configure_logging(settings)
+    return settings
+
+
+def default_kb_dirs() -> list[Path]:
+    from bot.services.kb_store import kb_dirs
+
+    return kb_dirs(settings_from_env())
+
+
+def open_db(settings: Settings) -> Any:
+    """(engine, sessionmaker) on the configured database, migrated."""
+    from bot.db import make_engine, make_sessionmaker, upgrade
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    return engine, make_sessionmaker(engine)
+
+
+@contextmanager
+def db_session(settings: Settings | None = None) -> Iterator[Session]:
+    """A session on the configured database (migrated), committed on success."""
+    engine, sessions = open_db(settings or settings_from_env())
+    try:
+        with session_scope(sessions) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def matcher_from(kb: list[str] | None) -> tuple[Any, Callable[[], None]]:
+    """The matcher: in memory from --kb directories, or the live KB in the database."""
+    from knowledge.loader import load
+    from knowledge.matcher import Matcher
+
+    if kb:
+        result = load([Path(d) for d in kb])
+        if result.errors:
+            for error in result.errors:
+                print(error, file=sys.stderr)
+            raise CliError(f"the knowledge base in {', '.join(kb)} has {len(result.errors)} error(s)")
+        kwargs: dict[str, float] = {}
+        settings = load_settings()
+        if settings.match_strong is not None:
+            kwargs["strong"] = settings.match_strong
+        if settings.match_possible is not None:
+            kwargs["possible"] = settings.match_possible
+        return Matcher(result.claims, **kwargs), lambda: None
+    from bot.services.runtime import Runtime
+
+    runtime = Runtime.start(settings_from_env())
+    return runtime.index.matcher, runtime.close

@@ -1,0 +1,170 @@
+"""Telegram delivery of the outbox's follow-ups (bot.services.outbox holds the rows and their states).
+
+See bot.services.outbox for the guarantees: each row is taken by one worker, sent at most once, and
+transient failures go back to 'pending' with backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application, ContextTypes
+
+from bot.db.models import utcnow
+from bot.services import outbox
+from handlers.sending import NO_PREVIEW, is_markup_problem, plain_fallback, retry_seconds
+
+log = logging.getLogger(__name__)
+
+DELIVERY_INTERVAL_SECONDS = 10.0
+CONCURRENCY = 8  # sends in flight per run
+JOB_NAME = "outbox-deliver"
+
+
+@dataclass
+class DeliveryReport:
+    """What one delivery run did."""
+
+    sent: int = 0
+    skipped: int = 0
+    retried: int = 0
+    failed: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.sent + self.skipped + self.retried + self.failed
+
+
+async def _send(bot: Bot, user_id: int, html_text: str) -> None:
+    try:
+        await bot.send_message(user_id, html_text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
+    except BadRequest as exc:
+        if not is_markup_problem(exc):
+            raise
+        log.warning("outbox: Telegram refused the HTML (%s); sending plain text", exc.message)
+        await bot.send_message(user_id, plain_fallback(html_text), link_preview_options=NO_PREVIEW)
+
+
+async def _deliver_one(
+    bot: Bot, sessions: sessionmaker[Session], row_id: int, now: dt.datetime, report: DeliveryReport
+) -> bool:
+    """Claim, send and record one row; True when the run should stop claiming (flood wait, network down)."""
+    taken = outbox.take_row(sessions, row_id, now)
+    if taken is None:
+        return False  # another worker has it
+    if isinstance(taken, str):
+        report.skipped += taken == "skipped"
+        report.failed += taken == "failed"
+        return False
+    user_id, html_text, card_of = taken
+    try:
+        await _send(bot, user_id, html_text)
+    except Forbidden as exc:
+        log.info("outbox: user has blocked the bot; follow-ups skipped")
+        report.skipped += outbox.mark_blocked(sessions, row_id, user_id, f"Forbidden: {exc.message}")
+        return False
+    except RetryAfter as exc:
+        wait = retry_seconds(exc.retry_after)
+        status = outbox.retry(sessions, row_id, now, f"RetryAfter: {wait:g}s", at_least=wait)
+        report.retried += status == "pending"
+        report.failed += status == "failed"
+        return True  # flood control: the rest waits for the next run
+    except BadRequest as exc:  # permanent (chat not found, ...): keep the row, do not retry
+        log.warning("outbox: follow-up %d refused by Telegram: %s", row_id, exc.message)
+        outbox.finish(sessions, row_id, status="failed", last_error=f"BadRequest: {exc.message}"[:1000])
+        report.failed += 1
+        return False
+    except NetworkError as exc:  # TimedOut included
+        status = outbox.retry(sessions, row_id, now, f"{exc.__class__.__name__}: {exc.message}")
+        report.retried += status == "pending"
+        report.failed += status == "failed"
+        return True  # the network is down: do not burn the other rows' attempts
+    except TelegramError as exc:
+        status = outbox.retry(sessions, row_id, now, f"{exc.__class__.__name__}: {exc.message}")
+        report.retried += status == "pending"
+        report.failed += status == "failed"
+        return False
+    except Exception as exc:  # outcome unknown: at-most-once, keep it for an operator
+        log.exception("outbox: unexpected error sending follow-up %d", row_id)
+        outbox.finish(sessions, row_id, status="failed", last_error=f"unexpected: {exc!r}"[:1000])
+        report.failed += 1
+        return False
+    outbox.finish(sessions, row_id, status="sent", last_error=None)
+    report.sent += 1
+    if card_of is not None:
+        outbox.remember_card(sessions, user_id, card_of)
+    return False
+
+
+async def deliver_pending(
+    bot: Bot, sessions: sessionmaker[Session], *, limit: int = 50, now: dt.datetime | None = None
+) -> DeliveryReport:
+    """Send up to `limit` due follow-ups, each at most once; see the module docstring for the guarantees.
+
+    CONCURRENCY sends are in flight at a time (the bot's AIORateLimiter keeps Telegram's limits). A flood
+    wait or a network failure stops claiming further rows: the rest stay due for the next run."""
+    now = now or utcnow()
+    report = DeliveryReport()
+    report.failed += outbox.fail_interrupted(sessions, now)
+    due = outbox.due_ids(sessions, now, limit)
+    queue = iter(due)
+    stop = False
+
+    async def worker() -> None:
+        nonlocal stop
+        for row_id in queue:  # shared iterator: each id goes to one worker
+            if stop:
+                return
+            if await _deliver_one(bot, sessions, row_id, now, report):
+                stop = True
+
+    await asyncio.gather(*(worker() for _ in range(max(1, min(CONCURRENCY, len(due))))))
+    if report.total:
+        log.info("outbox: %s", report)
+    return report
+
+
+# --- scheduling ---------------------------------------------------------------------------------
+
+
+async def _deliver_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The delivery job: errors are logged, never raised into the job queue."""
+    runtime = context.application.bot_data["runtime"]
+    try:
+        await deliver_pending(context.bot, runtime.sessions)
+    except Exception:
+        log.exception("outbox: delivery run failed")
+
+
+async def kick(app: Application) -> None:
+    """Deliver now: as a one-off job when the job queue runs (the caller is not delayed), else inline."""
+    job_queue = app.job_queue
+    if job_queue is not None and job_queue.scheduler.running:
+        job_queue.run_once(_deliver_job, 0, name=f"{JOB_NAME}-kick")
+        return
+    runtime = app.bot_data["runtime"]
+    try:
+        await deliver_pending(app.bot, runtime.sessions)
+    except Exception:
+        log.exception("outbox: delivery run failed")
+
+
+def schedule(app: Application) -> None:
+    """Register the repeating delivery job (every DELIVERY_INTERVAL_SECONDS)."""
+    if app.job_queue is None:
+        log.warning("outbox: no job queue (install python-telegram-bot[job-queue]); follow-ups only on kick()")
+        return
+    app.job_queue.run_repeating(
+        _deliver_job,
+        interval=DELIVERY_INTERVAL_SECONDS,
+        first=DELIVERY_INTERVAL_SECONDS,
+        name=JOB_NAME,
+        job_kwargs={"max_instances": 1, "coalesce": True},
+    )
