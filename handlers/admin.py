@@ -8,20 +8,17 @@ import html
 import io
 import logging
 
-from sqlalchemy import select
 from telegram import InputFile, Update
-from telegram.constants import ParseMode
-from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot.db import session_scope
-from bot.db.models import CheckLog
 from bot.rendering.charts import checks_chart_png
 from bot.rendering.render import shorten
 from bot.services import stats
 from bot.services.retention import erase_old_texts
 from handlers.args import parse_count
-from handlers.common import command_args, reply_html, runtime_of
-from handlers.privileged import require
+from handlers.common import command_args, reply_html
+from handlers.context import BotApplication, BotContext
+from handlers.privileged import requires
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +27,10 @@ LOGS_MAX = 50
 RETENTION_TIME = dt.time(3, 15, tzinfo=dt.UTC)
 
 
-async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@requires("admin")
+async def stats_command(update: Update, context: BotContext) -> None:
     """Usage statistics for today, 7 and 30 days, and a chart of checks per day."""
-    if not await require(update, context, "admin", action="stats"):
-        return
-    runtime = runtime_of(context)
+    runtime = context.runtime
     chat = update.effective_chat
     if chat is None:
         return
@@ -48,8 +44,8 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     )
 
 
-def _log_line(row: CheckLog) -> str:
-    top = row.matches[0] if row.matches else None
+def _log_line(row: stats.RecentCheck) -> str:
+    top = row.top_match
     matched = f"{top['claim_id']} ({top['score']}, {top['strength']})" if top else "no match"
     text = shorten(row.text, 80) if row.text else f"[{row.text_len} chars, text not kept]"
     when = row.created_at.strftime("%Y-%m-%d %H:%M")
@@ -57,20 +53,19 @@ def _log_line(row: CheckLog) -> str:
     return f"{head}\n  {html.escape(text)}"
 
 
-async def logs_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@requires("admin")
+async def logs_command(update: Update, context: BotContext) -> None:
     """/logs [N]: the latest checks, texts shortened."""
-    if not await require(update, context, "admin", action="logs"):
-        return
     args = command_args(context)
     asked = parse_count(args[0], minimum=1, maximum=LOGS_MAX) if len(args) == 1 else None
     if len(args) > 1 or (args and asked is None):
         await reply_html(update, context, f"Usage: /logs [N] (N from 1 to {LOGS_MAX})")
         return
     count = asked if asked is not None else LOGS_DEFAULT
-    runtime = runtime_of(context)
+    runtime = context.runtime
     with session_scope(runtime.sessions) as session:
-        rows = session.scalars(select(CheckLog).order_by(CheckLog.id.desc()).limit(count)).all()
-        lines = [_log_line(r) for r in rows]
+        rows = stats.recent_checks(session, count)
+    lines = [_log_line(r) for r in rows]
     text = "\n".join(lines) if lines else "No checks logged yet."
     while len(text) > 4000 and len(lines) > 1:
         lines.pop()
@@ -78,10 +73,9 @@ async def logs_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await reply_html(update, context, f"<b>Latest {len(lines)} checks</b>\n" + text)
 
 
-async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@requires("admin")
+async def export_command(update: Update, context: BotContext) -> None:
     """/export [from] [to]: the check log as a CSV document (dates YYYY-MM-DD, 'to' inclusive)."""
-    if not await require(update, context, "admin", action="export"):
-        return
     chat = update.effective_chat
     if chat is None:
         return
@@ -92,7 +86,7 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     since = days[0] if days else None
     until = days[1] + dt.timedelta(days=1) if len(days) == 2 and days[1] else None
-    runtime = runtime_of(context)
+    runtime = context.runtime
     buffer = io.StringIO()
     with session_scope(runtime.sessions) as session:
         count = stats.write_csv(stats.export_rows(session, since=since, until=until), buffer)
@@ -101,13 +95,12 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         chat.id,
         InputFile(buffer.getvalue().encode("utf-8"), filename=name),
         caption=f"{count} checks",
-        parse_mode=ParseMode.HTML,
     )
 
 
-async def retention_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def retention_job(context: BotContext) -> None:
     """Daily: erase check texts older than FACTBOT_RETENTION_DAYS, keeping the counts."""
-    runtime = runtime_of(context)
+    runtime = context.runtime
     try:
         with session_scope(runtime.sessions) as session:
             erased = erase_old_texts(session, retention_days=runtime.settings.retention_days)
@@ -116,14 +109,7 @@ async def retention_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         log.exception("the retention job failed; it will run again tomorrow")
 
 
-def schedule_retention(app: Application) -> None:
+def schedule_retention(app: BotApplication) -> None:
+    """The daily retention job."""
     if app.job_queue is not None:
         app.job_queue.run_daily(retention_job, time=RETENTION_TIME, name="retention")
-
-
-def register(app: Application) -> None:
-    """Admin commands, and the retention job at start."""
-    app.add_handler(CommandHandler("stats", stats_command))
-    app.add_handler(CommandHandler("logs", logs_command))
-    app.add_handler(CommandHandler("export", export_command))
-    app.bot_data.setdefault("schedules", []).append(schedule_retention)

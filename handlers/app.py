@@ -9,17 +9,16 @@ from typing import Any
 
 from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BasePersistence, ContextTypes
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BasePersistence
 from telegram.request import BaseRequest
 
 from bot.errors import TelegramUnavailable
 from bot.rendering.i18n import LANGUAGES, t
 from bot.services.runtime import Runtime
 from bot.settings import Settings
-from handlers import delivery
-from handlers.common import runtime_of
+from handlers.context import CONTEXT_TYPES, DEFAULTS, BotContext
 from handlers.moderation import make_persistence
-from handlers.registry import register
+from handlers.registry import JOBS, register
 from handlers.serving import serve
 
 log = logging.getLogger(__name__)
@@ -44,9 +43,9 @@ async def set_commands(app: Application) -> None:
         await app.bot.set_my_commands(group_commands, scope=BotCommandScopeAllGroupChats(), language_code=code)
 
 
-async def refresh_index(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def refresh_index(context: BotContext) -> None:
     """Pick up KB changes made by other processes sharing the database."""
-    runtime = runtime_of(context)
+    runtime = context.runtime
     try:
         if runtime.refresh_index():
             log.info("knowledge base reloaded (version %d)", runtime.index.version)
@@ -62,7 +61,7 @@ async def post_init(app: Application) -> None:
         log.warning("could not set the command menu: %s", exc)
     if app.job_queue is not None:
         app.job_queue.run_repeating(refresh_index, interval=INDEX_REFRESH_SECONDS, first=INDEX_REFRESH_SECONDS)
-        for schedule in app.bot_data.get("schedules", []):
+        for schedule in JOBS:
             schedule(app)
     # The index over a large KB leaves ~380k long-lived tracked objects (14k claims): a full collection
     # walks them all and stalls the event loop for 150-190 ms, while every update in flight waits.
@@ -93,6 +92,8 @@ def build_application(
         .token(settings.telegram_bot_token or "0:unset")
         .base_url(settings.telegram_api_base_url)
         .base_file_url(file_base_url(settings.telegram_api_base_url))
+        .context_types(CONTEXT_TYPES)
+        .defaults(DEFAULTS)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .concurrent_updates(concurrent_updates)
@@ -108,8 +109,7 @@ def build_application(
     if persistence is not None:  # conversations and drafts that survive a restart (handlers.persistence)
         builder = builder.persistence(persistence)
     app = builder.build()
-    app.bot_data["runtime"] = runtime
-    app.bot_data.setdefault("schedules", []).append(delivery.schedule)
+    app.bot_data.runtime = runtime
     register(app)
     return app
 

@@ -12,7 +12,6 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 from telegram import CallbackQuery, Update
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
 from bot.db import in_session, in_transaction, session_scope
 from bot.rendering import render
@@ -27,7 +26,8 @@ from bot.services.submissions import submit
 from handlers import keyboards
 from handlers.args import parse_count
 from handlers.check import extract
-from handlers.common import answer_callback, drop_keyboard, expired, language_for, runtime_of, send_html, verified_parts
+from handlers.common import answer_callback, drop_keyboard, expired, language_for, send_html, verified_parts
+from handlers.context import BotContext
 from knowledge.schema import Claim
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ class Press(NamedTuple):
     lang: str
 
 
-async def verified_payload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Press | None:
+async def verified_payload(update: Update, context: BotContext) -> Press | None:
     """The verified press, or None after telling the user the button has expired."""
     query = update.callback_query
     if query is None:
@@ -53,14 +53,14 @@ async def verified_payload(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if parts is None:
         await expired(update, context)
         return None
-    return Press(query, parts, runtime_of(context), language_for(context, query.from_user))
+    return Press(query, parts, context.runtime, language_for(context, query.from_user))
 
 
 def _int(value: str) -> int | None:
     return parse_count(value, minimum=0, maximum=2**62)
 
 
-async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_feedback(update: Update, context: BotContext) -> None:
     """👍 / 👎 under a card; 👎 asks one follow-up question."""
     press = await verified_payload(update, context)
     if press is None:
@@ -100,7 +100,7 @@ async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await drop_keyboard(update)
 
 
-async def on_pick_possible(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_pick_possible(update: Update, context: BotContext) -> None:
     """The user picked one of the 'may be related' claims: show its card."""
     press = await verified_payload(update, context)
     if press is None:
@@ -129,7 +129,7 @@ async def on_pick_possible(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await send_html(context, query.message.chat.id, render.card(claim, lang), markup=markup, user_id=query.from_user.id)
 
 
-async def on_none_of_these(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_none_of_these(update: Update, context: BotContext) -> None:
     """None of the suggestions fit: offer the moderators' queue."""
     press = await verified_payload(update, context)
     if press is None:
@@ -148,7 +148,7 @@ async def on_none_of_these(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     )
 
 
-async def on_submit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_submit(update: Update, context: BotContext) -> None:
     """Send the post to moderators: the text and origin come from the message our reply quoted."""
     press = await verified_payload(update, context)
     if press is None:
@@ -198,7 +198,7 @@ async def on_submit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
 
 
-async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_language(update: Update, context: BotContext) -> None:
     """Remember the chosen language."""
     press = await verified_payload(update, context)
     if press is None:
@@ -224,7 +224,7 @@ async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         log.debug("could not edit the language message: %s", exc)
 
 
-async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_forget(update: Update, context: BotContext) -> None:
     """/forget_me confirmed or cancelled."""
     press = await verified_payload(update, context)
     if press is None:
@@ -249,6 +249,6 @@ async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.debug("could not edit the confirmation: %s", exc)
 
 
-async def on_unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_unknown_button(update: Update, context: BotContext) -> None:
     """Anything else (forged, from an old version, or garbage) has expired."""
     await expired(update, context)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 
@@ -14,14 +15,14 @@ from telegram import (
     MessageOriginUser,
     Update,
 )
-from telegram.ext import ContextTypes
 
 from bot.rendering import render
 from bot.rendering.i18n import t
 from bot.services.checks import CheckOutcome, CheckRequest, ForwardOrigin, run_check
 from bot.services.runtime import Runtime
 from handlers import keyboards
-from handlers.common import chat_type, language_for, reply_html, runtime_of
+from handlers.common import chat_type, language_for, reply_html
+from handlers.context import BotContext
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ class Extracted:
     origin: ForwardOrigin | None
     urls: tuple[str, ...]
     file_unique_id: str | None
+    posted: dt.date | None = None  # a forwarded post's original date
 
 
 def forward_origin(message: Message) -> ForwardOrigin | None:
@@ -92,7 +94,15 @@ def extract(message: Message, *, group: bool = False) -> Extracted:
         kind = "caption"
     else:
         kind = "text"
-    return Extracted(text=text, input_kind=kind, origin=origin, urls=tuple(urls), file_unique_id=media_file_id(message))
+    posted = message.forward_origin.date.date() if message.forward_origin is not None else None
+    return Extracted(
+        text=text,
+        input_kind=kind,
+        origin=origin,
+        urls=tuple(urls),
+        file_unique_id=media_file_id(message),
+        posted=posted,
+    )
 
 
 def perform_check(runtime: Runtime, extracted: Extracted, *, user_id: int, chat: str, lang: str) -> CheckOutcome:
@@ -110,6 +120,7 @@ def perform_check(runtime: Runtime, extracted: Extracted, *, user_id: int, chat:
         origin=origin if origin is not None and origin.kind in ("channel", "chat") else None,
         urls=extracted.urls,
         exact_keys=tuple(keys),
+        posted=extracted.posted,
     )
     return run_check(
         runtime.matcher(),
@@ -126,10 +137,10 @@ def reputation_html(runtime: Runtime, origin: ForwardOrigin | None, lang: str) -
 
 
 async def send_outcome(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: CheckOutcome, extracted: Extracted, lang: str
+    update: Update, context: BotContext, outcome: CheckOutcome, extracted: Extracted, lang: str
 ) -> None:
     """The three replies: verdict cards, 'this may be related to', or an honest 'nothing yet'."""
-    runtime = runtime_of(context)
+    runtime = context.runtime
     user = update.effective_user
     user_id = user.id if user else 0
     note = reputation_html(runtime, extracted.origin, lang)
@@ -153,7 +164,7 @@ async def send_outcome(
     )
 
 
-async def check_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def check_private(update: Update, context: BotContext) -> None:
     """Check anything sent in a private chat: text, forwards, captions, media, edits."""
     message = update.effective_message
     user = update.effective_user
@@ -169,13 +180,13 @@ async def check_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 async def answer_check(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, extracted: Extracted, lang: str, *, tell_limited: bool = True
+    update: Update, context: BotContext, extracted: Extracted, lang: str, *, tell_limited: bool = True
 ) -> None:
     """Rate-limit, check and reply: the path every asked-for check takes (private, /check, mention)."""
     user = update.effective_user
     if user is None:
         return
-    runtime = runtime_of(context)
+    runtime = context.runtime
     if not runtime.limiter.allow(user.id):
         if tell_limited:
             await reply_html(update, context, render.esc(t(lang, "rate_limited")))

@@ -3,29 +3,29 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.db import session_scope
 from bot.rendering import render
 from bot.rendering.i18n import t
 from bot.services import kb_store, users
 from handlers import keyboards
-from handlers.common import chat_type, command_args, language_for, reply_html, runtime_of
+from handlers.common import chat_type, command_args, language_for, reply_html
+from handlers.context import BotContext
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: BotContext) -> None:
     """What the bot does, how to forward, one line on privacy."""
     lang = language_for(context, update.effective_user)
     await reply_html(update, context, render.esc(t(lang, "start")), quote=False)
 
 
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def help_command(update: Update, context: BotContext) -> None:
     """How to use the bot; in private, moderators and admins also get their own commands."""
     user = update.effective_user
     lang = language_for(context, user)
     parts = [t(lang, "help")]
     if user is not None and chat_type(update) == "private":
-        runtime = runtime_of(context)
+        runtime = context.runtime
         with session_scope(runtime.sessions) as session:
             role = users.role_of(session, user.id, runtime.settings.admin_ids)
         if role in ("moderator", "admin"):
@@ -35,20 +35,20 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await reply_html(update, context, render.esc("\n\n".join(parts)), quote=False)
 
 
-async def language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def language(update: Update, context: BotContext) -> None:
     """Offer the three languages as buttons."""
     user = update.effective_user
     if user is None:
         return
     lang = language_for(context, user)
-    markup = keyboards.languages(runtime_of(context).secret, user.id)
+    markup = keyboards.languages(context.runtime.secret, user.id)
     await reply_html(update, context, render.esc(t(lang, "language.choose")), markup, quote=False)
 
 
-async def about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def about(update: Update, context: BotContext) -> None:
     """Knowledge-base size, last update, and how verdicts are decided."""
     lang = language_for(context, update.effective_user)
-    runtime = runtime_of(context)
+    runtime = context.runtime
     with session_scope(runtime.sessions) as session:
         count = kb_store.count_claims(session)
         updated = kb_store.last_modified(session)
@@ -56,14 +56,14 @@ async def about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await reply_html(update, context, render.esc(t(lang, "about", count=count, updated=when)), quote=False)
 
 
-async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def privacy(update: Update, context: BotContext) -> None:
     """What is stored, for how long, and /forget_me."""
     lang = language_for(context, update.effective_user)
-    days = runtime_of(context).settings.retention_days
+    days = context.runtime.settings.retention_days
     await reply_html(update, context, render.esc(t(lang, "privacy", days=days)), quote=False)
 
 
-async def notifications(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def notifications(update: Update, context: BotContext) -> None:
     """/notifications on|off: follow-ups when moderators answer or correct a verdict."""
     user = update.effective_user
     if user is None:
@@ -73,24 +73,24 @@ async def notifications(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if args not in (["on"], ["off"]):
         await reply_html(update, context, render.esc(t(lang, "notifications.usage")))
         return
-    runtime = runtime_of(context)
+    runtime = context.runtime
     with session_scope(runtime.sessions) as session:
         row = users.ensure_user(session, user.id, admin_ids=runtime.settings.admin_ids)
         row.notifications = args == ["on"]
     await reply_html(update, context, render.esc(t(lang, f"notifications.{args[0]}")))
 
 
-async def forget_me(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def forget_me(update: Update, context: BotContext) -> None:
     """Ask for confirmation before erasing the user's data."""
     user = update.effective_user
     if user is None:
         return
     lang = language_for(context, user)
-    markup = keyboards.forget_confirm(runtime_of(context).secret, user.id, lang)
+    markup = keyboards.forget_confirm(context.runtime.secret, user.id, lang)
     await reply_html(update, context, render.esc(t(lang, "forget.confirm")), markup)
 
 
-async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unknown_command(update: Update, context: BotContext) -> None:
     """A command we don't know: point to /help instead of checking it as a claim."""
     lang = language_for(context, update.effective_user)
     await reply_html(update, context, render.esc(t(lang, "help")))

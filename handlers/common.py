@@ -8,16 +8,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from telegram import InlineKeyboardMarkup, Message, ReplyParameters, Update, User
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
-from telegram.ext import ContextTypes
+from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 
 from bot.db import session_scope
 from bot.rendering.i18n import t
 from bot.services import users
 from bot.services.keys import verify
-from bot.services.runtime import Runtime
-from handlers.sending import NO_PREVIEW, is_markup_problem, plain_fallback, retry_seconds
+from handlers.context import BotContext
+from handlers.sending import is_markup_problem, plain_fallback
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -25,19 +23,14 @@ T = TypeVar("T")
 NETWORK_RETRIES = 3
 
 
-def runtime_of(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
-    runtime: Runtime = context.application.bot_data["runtime"]
-    return runtime
-
-
-def language_for(context: ContextTypes.DEFAULT_TYPE, user: User | None) -> str:
+def language_for(context: BotContext, user: User | None) -> str:
     """The user's language: remembered, else from Telegram's language_code (cached per process)."""
     if user is None:
         return "en"
     cached = context.user_data.get("lang") if context.user_data is not None else None
     if isinstance(cached, str):
         return cached
-    runtime = runtime_of(context)
+    runtime = context.runtime
     with session_scope(runtime.sessions) as session:
         row = users.ensure_user(session, user.id, admin_ids=runtime.settings.admin_ids)
         lang = users.language_of(row, user.language_code)
@@ -46,8 +39,8 @@ def language_for(context: ContextTypes.DEFAULT_TYPE, user: User | None) -> str:
     return lang
 
 
-def mark_blocked(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> None:
-    runtime = runtime_of(context)
+def mark_blocked(context: BotContext, user_id: int) -> None:
+    runtime = context.runtime
     try:
         with session_scope(runtime.sessions) as session:
             users.mark_blocked(session, user_id)
@@ -56,17 +49,14 @@ def mark_blocked(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> None:
 
 
 async def with_retries(call: Callable[[], Awaitable[T]], *, what: str) -> T:
-    """Retry timeouts and network errors with backoff; RetryAfter waits as Telegram asks."""
+    """Retry timeouts and network errors with backoff. Flood waits (RetryAfter) are AIORateLimiter's to
+    retry; BadRequest is a NetworkError in PTB but a refusal, so it is raised at once."""
     delay = 0.5
     for attempt in range(1, NETWORK_RETRIES + 1):
         try:
             return await call()
-        except RetryAfter as exc:
-            if attempt == NETWORK_RETRIES:
-                raise
-            await asyncio.sleep(min(retry_seconds(exc.retry_after), 30.0))
         except (TimedOut, NetworkError) as exc:
-            if isinstance(exc, BadRequest | Forbidden) or attempt == NETWORK_RETRIES:
+            if isinstance(exc, BadRequest) or attempt == NETWORK_RETRIES:
                 raise
             log.warning("%s failed (%s), retrying in %.1fs", what, exc.__class__.__name__, delay)
             await asyncio.sleep(delay)
@@ -75,7 +65,7 @@ async def with_retries(call: Callable[[], Awaitable[T]], *, what: str) -> T:
 
 
 async def send_html(
-    context: ContextTypes.DEFAULT_TYPE,
+    context: BotContext,
     chat_id: int,
     html_text: str,
     *,
@@ -87,24 +77,21 @@ async def send_html(
     A user who blocked the bot is marked and skipped (None)."""
     reply = ReplyParameters(message_id=reply_to, allow_sending_without_reply=True) if reply_to else None
 
-    async def send(text: str, parse_mode: str | None) -> Message:
-        return await context.bot.send_message(
-            chat_id,
-            text,
-            parse_mode=parse_mode,
-            reply_markup=markup,
-            reply_parameters=reply,
-            link_preview_options=NO_PREVIEW,
-        )
+    async def send(text: str, *, plain: bool = False) -> Message:
+        if plain:  # None overrides the application's default parse mode (HTML)
+            return await context.bot.send_message(
+                chat_id, text, parse_mode=None, reply_markup=markup, reply_parameters=reply
+            )
+        return await context.bot.send_message(chat_id, text, reply_markup=markup, reply_parameters=reply)
 
     try:
         try:
-            return await with_retries(lambda: send(html_text, ParseMode.HTML), what="sendMessage")
+            return await with_retries(lambda: send(html_text), what="sendMessage")
         except BadRequest as exc:
             if not is_markup_problem(exc):
                 raise
             log.warning("Telegram refused a reply (%s); sending plain text instead", exc.message)
-            return await with_retries(lambda: send(plain_fallback(html_text), None), what="sendMessage")
+            return await with_retries(lambda: send(plain_fallback(html_text), plain=True), what="sendMessage")
     except Forbidden:
         if user_id is not None:
             mark_blocked(context, user_id)
@@ -114,7 +101,7 @@ async def send_html(
 
 async def reply_html(
     update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: BotContext,
     html_text: str,
     markup: InlineKeyboardMarkup | None = None,
     *,
@@ -141,16 +128,16 @@ async def answer_callback(update: Update, text: str | None = None, *, alert: boo
         log.info("answerCallbackQuery failed: %s", exc)
 
 
-def verified_parts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> list[str] | None:
+def verified_parts(update: Update, context: BotContext) -> list[str] | None:
     """A button's payload split at ":", if its signature holds for the user who pressed it."""
     query = update.callback_query
     if query is None:
         return None
-    payload = verify(runtime_of(context).secret, query.from_user.id, query.data)
+    payload = verify(context.runtime.secret, query.from_user.id, query.data)
     return payload.split(":") if payload else None
 
 
-async def expired(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def expired(update: Update, context: BotContext) -> None:
     """Forged, foreign or stale buttons: tell the presser, change nothing."""
     await answer_callback(update, t(language_for(context, update.effective_user), "button.expired"), alert=True)
 
@@ -166,7 +153,7 @@ async def drop_keyboard(update: Update) -> None:
         log.debug("could not remove a keyboard: %s", exc)
 
 
-def command_args(context: ContextTypes.DEFAULT_TYPE) -> list[str]:
+def command_args(context: BotContext) -> list[str]:
     return list(context.args or [])
 
 
@@ -175,6 +162,6 @@ def chat_type(update: Update) -> str:
     return chat.type if chat is not None else "private"
 
 
-def data_of(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any]:
+def data_of(context: BotContext) -> dict[str, Any]:
     data = context.user_data
     return data if data is not None else {}

@@ -10,16 +10,17 @@ import asyncio
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import Bot
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
 from bot.db.models import utcnow
 from bot.services import outbox
-from handlers.sending import NO_PREVIEW, is_markup_problem, plain_fallback, retry_seconds
+from handlers.context import BotApplication, BotContext, BotData
+from handlers.sending import is_markup_problem, plain_fallback, retry_seconds
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +45,12 @@ class DeliveryReport:
 
 async def _send(bot: Bot, user_id: int, html_text: str) -> None:
     try:
-        await bot.send_message(user_id, html_text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
+        await bot.send_message(user_id, html_text)  # HTML, no preview: the application's Defaults
     except BadRequest as exc:
         if not is_markup_problem(exc):
             raise
         log.warning("outbox: Telegram refused the HTML (%s); sending plain text", exc.message)
-        await bot.send_message(user_id, plain_fallback(html_text), link_preview_options=NO_PREVIEW)
+        await bot.send_message(user_id, plain_fallback(html_text), parse_mode=None)
 
 
 async def _deliver_one(
@@ -134,29 +135,30 @@ async def deliver_pending(
 # --- scheduling ---------------------------------------------------------------------------------
 
 
-async def _deliver_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _deliver_job(context: BotContext) -> None:
     """The delivery job: errors are logged, never raised into the job queue."""
-    runtime = context.application.bot_data["runtime"]
     try:
-        await deliver_pending(context.bot, runtime.sessions)
+        await deliver_pending(context.bot, context.runtime.sessions)
     except Exception:
         log.exception("outbox: delivery run failed")
 
 
-async def kick(app: Application) -> None:
+async def kick(app: Application[Any, Any, Any, Any, BotData, Any]) -> None:
     """Deliver now: as a one-off job when the job queue runs (the caller is not delayed), else inline."""
     job_queue = app.job_queue
     if job_queue is not None and job_queue.scheduler.running:
         job_queue.run_once(_deliver_job, 0, name=f"{JOB_NAME}-kick")
         return
-    runtime = app.bot_data["runtime"]
+    runtime = app.bot_data.runtime
+    if runtime is None:
+        return
     try:
         await deliver_pending(app.bot, runtime.sessions)
     except Exception:
         log.exception("outbox: delivery run failed")
 
 
-def schedule(app: Application) -> None:
+def schedule(app: BotApplication) -> None:
     """Register the repeating delivery job (every DELIVERY_INTERVAL_SECONDS)."""
     if app.job_queue is None:
         log.warning("outbox: no job queue (install python-telegram-bot[job-queue]); follow-ups only on kick()")

@@ -9,10 +9,10 @@ import time
 
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import ContextTypes
 
 from bot.rendering.i18n import t
-from handlers.common import language_for, runtime_of
+from handlers.common import language_for
+from handlers.context import BotContext
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def _describe(update: object) -> str:
     return f"{type(update).__name__}"
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: BotContext) -> None:
     """Log the error with its context, apologise to the user, and alert admins (rate-limited)."""
     error = context.error
     kind = type(error).__name__ if error else "Unknown"
@@ -48,7 +48,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             except Exception:
                 lang = "en"
             try:
-                await context.bot.send_message(update.effective_chat.id, t(lang, "error.generic"))
+                await context.bot.send_message(update.effective_chat.id, html.escape(t(lang, "error.generic")))
             except TelegramError:
                 pass
         if update.callback_query is not None:
@@ -59,12 +59,12 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _alert_admins(context, kind, where)
 
 
-async def _alert_admins(context: ContextTypes.DEFAULT_TYPE, kind: str, where: str) -> None:
+async def _alert_admins(context: BotContext, kind: str, where: str) -> None:
     try:
-        runtime = runtime_of(context)
-    except KeyError:
+        runtime = context.runtime
+    except RuntimeError:  # an Application built without a runtime has no admins to tell
         return
-    last: dict[str, float] = context.application.bot_data.setdefault("error_alerts", {})
+    last = context.bot_data.error_alerts
     now = time.monotonic()
     if now - last.get(kind, -ADMIN_ALERT_INTERVAL) < ADMIN_ALERT_INTERVAL:
         return
@@ -72,6 +72,6 @@ async def _alert_admins(context: ContextTypes.DEFAULT_TYPE, kind: str, where: st
     text = f"⚠️ factbot error: <b>{html.escape(kind)}</b> while handling {html.escape(where)}. See the logs."
     for admin_id in runtime.settings.admin_ids:
         try:
-            await context.bot.send_message(admin_id, text, parse_mode="HTML")
+            await context.bot.send_message(admin_id, text)
         except TelegramError as exc:
             log.warning("could not alert an admin: %s", exc)

@@ -8,23 +8,23 @@ from dataclasses import replace
 
 from telegram import ChatMember, Message, MessageEntity, Update
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
 from bot.db import session_scope
-from bot.db.models import ChatSetting
 from bot.rendering import render
 from bot.rendering.i18n import t
+from bot.services import chats
 from bot.services.checks import CheckRequest, log_check, match_request
 from handlers import keyboards
 from handlers.check import answer_check, extract
-from handlers.common import chat_type, command_args, language_for, reply_html, runtime_of
+from handlers.common import chat_type, command_args, language_for, reply_html
+from handlers.context import BotContext
 
 log = logging.getLogger(__name__)
 
 AUTOCHECK_VERDICTS = ("false", "misleading")
 
 
-async def check_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def check_command(update: Update, context: BotContext) -> None:
     """/check as a reply to a message (groups), or /check TEXT (anywhere)."""
     message = update.effective_message
     user = update.effective_user
@@ -37,7 +37,11 @@ async def check_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         extracted = extract(target, group=is_group)
     elif command_args(context):
         extracted = replace(
-            extract(message, group=is_group), text=" ".join(command_args(context)), origin=None, file_unique_id=None
+            extract(message, group=is_group),
+            text=" ".join(command_args(context)),
+            origin=None,
+            file_unique_id=None,
+            posted=None,
         )
     else:
         await reply_html(update, context, render.esc(t(lang, "group.reply_to_check")))
@@ -54,31 +58,30 @@ def _without_mention(text: str, username: str) -> str:
     return " ".join(w for w in text.split() if w.casefold() != "@" + username.casefold())
 
 
-def autocheck_enabled(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> bool:
+def autocheck_enabled(context: BotContext, chat_id: int) -> bool:
     """The group's auto-check setting, cached in chat_data."""
     data = context.chat_data if context.chat_data is not None else {}
     if "autocheck" not in data:
-        runtime = runtime_of(context)
+        runtime = context.runtime
         with session_scope(runtime.sessions) as session:
-            row = session.get(ChatSetting, chat_id)
-            data["autocheck"] = bool(row and row.autocheck)
+            data["autocheck"] = chats.autocheck_enabled(session, chat_id)
     return bool(data["autocheck"])
 
 
-async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def group_message(update: Update, context: BotContext) -> None:
     """A group message: answered when it mentions the bot, or by auto-check; otherwise silence."""
     message = update.effective_message
     user = update.effective_user
     chat = update.effective_chat
     if message is None or user is None or chat is None:
         return
-    runtime = runtime_of(context)
+    runtime = context.runtime
     username = context.bot.username
     if message.text and _mentions_bot(message, username):
         lang = language_for(context, user)
         rest = _without_mention(message.text, username)
         if rest.strip():
-            extracted = replace(extract(message, group=True), text=rest, origin=None, file_unique_id=None)
+            extracted = replace(extract(message, group=True), text=rest, origin=None, file_unique_id=None, posted=None)
         elif message.reply_to_message is not None:
             extracted = extract(message.reply_to_message, group=True)
         else:
@@ -99,6 +102,7 @@ async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         input_kind="group",
         origin=extracted.origin if extracted.origin and extracted.origin.kind in ("channel", "chat") else None,
         urls=extracted.urls,
+        posted=extracted.posted,
     )
     outcome = match_request(runtime.matcher(), request)
     hits = [m for m in outcome.strong if m.claim.verdict in AUTOCHECK_VERDICTS]
@@ -122,7 +126,7 @@ async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     )
 
 
-async def _is_group_admin(context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id: int) -> bool:
+async def _is_group_admin(context: BotContext, chat_id: int, user_id: int) -> bool:
     try:
         member = await context.bot.get_chat_member(chat_id, user_id)
     except TelegramError as exc:
@@ -131,7 +135,7 @@ async def _is_group_admin(context: ContextTypes.DEFAULT_TYPE, chat_id: int, user
     return member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 
 
-async def autocheck(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def autocheck(update: Update, context: BotContext) -> None:
     """/autocheck on|off, for group admins."""
     chat = update.effective_chat
     user = update.effective_user
@@ -146,13 +150,9 @@ async def autocheck(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply_html(update, context, render.esc(t(lang, "group.admins_only")))
         return
     enabled = args == ["on"]
-    runtime = runtime_of(context)
+    runtime = context.runtime
     with session_scope(runtime.sessions) as session:
-        row = session.get(ChatSetting, chat.id)
-        if row is None:
-            row = ChatSetting(chat_id=chat.id, autocheck=enabled)
-            session.add(row)
-        row.autocheck = enabled
+        chats.set_autocheck(session, chat.id, enabled)
     if context.chat_data is not None:
         context.chat_data["autocheck"] = enabled
     await reply_html(update, context, render.esc(t(lang, "group.autocheck_on" if enabled else "group.autocheck_off")))

@@ -16,6 +16,7 @@ import logging
 import time
 from typing import Any
 
+from sqlalchemy import Engine
 from telegram import Update
 from telegram.ext import Application
 
@@ -38,9 +39,9 @@ def update_id_of(raw: object) -> int | None:
 class Inbox:
     """Stores, dispatches and marks the updates of one Application."""
 
-    def __init__(self, app: Application) -> None:
+    def __init__(self, app: Application, engine: Engine) -> None:
         self.app = app
-        self.engine = app.bot_data["runtime"].engine
+        self.engine = engine
         self.active: set[int] = set()  # handling now: a redelivery meanwhile is not started twice
         self._last_prune = 0.0
 

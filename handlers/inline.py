@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
-from telegram.constants import ParseMode
-from telegram.ext import ContextTypes
 
 from bot.rendering import render
 from bot.rendering.i18n import t
 from bot.services.checks import CheckRequest, run_check
-from handlers.common import language_for, runtime_of
+from handlers.common import language_for
+from handlers.context import BotContext
 
 MIN_QUERY_CHARS = 3
 
 
-async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def inline_query(update: Update, context: BotContext) -> None:
     """Answer an inline query with verdict + claim results."""
     query = update.inline_query
     if query is None:
@@ -23,7 +22,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if len(text) < MIN_QUERY_CHARS:
         await query.answer([], cache_time=5, is_personal=True)
         return
-    runtime = runtime_of(context)
+    runtime = context.runtime
     lang = language_for(context, query.from_user)
     if not runtime.limiter.allow(query.from_user.id):
         await query.answer([], cache_time=5, is_personal=True)
@@ -43,9 +42,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             id=f"{i}",
             title=f"{render.BADGES.get(m.claim.verdict, '')} {t(lang, 'verdict.' + m.claim.verdict)}",
             description=render.shorten(m.claim.claim, 120),
-            input_message_content=InputTextMessageContent(
-                render.card(m.claim, lang, compact=True), parse_mode=ParseMode.HTML
-            ),
+            input_message_content=InputTextMessageContent(render.card(m.claim, lang, compact=True)),
         )
         for i, m in enumerate(outcome.matches[:5])
     ]

@@ -4,7 +4,7 @@ Every step and button checks the role on the server (handlers.privileged.require
 told "not allowed", nothing changes, and the attempt is logged under a pseudonymous key. The plain
 team commands (/grant, /queue, /variant...) are in handlers.team.
 
-/add, /edit and the queue's buttons run in one ConversationHandler whose state and draft (a plain
+/add, /edit and the queue's buttons run in one ConversationHandler whose state and draft (a Draft: a typed
 dict in user_data) are kept by the application's persistence, so a half-written claim survives a
 restart; an idle conversation ends after CONVERSATION_TIMEOUT, also when the restart came in between.
 """
@@ -17,16 +17,14 @@ import logging
 import time
 import warnings
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     ConversationHandler,
     MessageHandler,
     TypeHandler,
@@ -37,16 +35,17 @@ from bot.db import session_scope
 from bot.rendering import render
 from bot.rendering.i18n import LANGUAGE_NAMES, t
 from bot.services import kb_store, moderation
+from handlers.buttons import MODERATION, Button, data, is_, pattern
 from handlers.common import (
     answer_callback,
     command_args,
     data_of,
     drop_keyboard,
     expired,
-    runtime_of,
     send_html,
     verified_parts,
 )
+from handlers.context import BotContext
 from handlers.persistence import DatabasePersistence
 from handlers.privileged import (
     kick_outbox,
@@ -66,7 +65,6 @@ CONVERSATION = "moderation"
 CONVERSATION_TIMEOUT = dt.timedelta(minutes=15)
 DRAFT = "mod_draft"  # the user_data key kept across restarts (see handlers.persistence user_keys)
 PERSISTED_USER_KEYS = (DRAFT,)
-PERSIST_NOW = "moderation.persist_now"  # bot_data: users whose conversation changed in this update
 AFTER_GROUP = 100  # the handler group that writes the persistence after everything else ran
 
 END = ConversationHandler.END
@@ -86,19 +84,38 @@ FIELDS = {"c": "claim", "v": "verdict", "s": "summary", "r": "sources", "w": "va
 FIELD_STATES = {"c": CLAIM, "v": VERDICT, "s": SUMMARY, "r": SOURCES, "w": VARIANTS, "l": LANGUAGE}
 EXCERPT_CHARS = 300
 
-Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, object]]
-Step = Callable[[Update, ContextTypes.DEFAULT_TYPE, dict[str, Any]], Coroutine[Any, Any, object]]
+
+class Draft(TypedDict, total=False):
+    """A moderator's task in progress, kept in user_data[DRAFT]; a plain dict, so the persistence stores it
+    as JSON and it survives a restart."""
+
+    mode: str  # "add", "edit", "link" (a queued post to an existing claim) or "reason" (not checkable)
+    claim: dict[str, Any]  # the claim being written, in moderation.new_draft()'s shape
+    claim_id: str  # edit: the claim's id
+    orig: dict[str, Any]  # edit: the claim as it was, so a concurrent change is not overwritten
+    sub: int  # queue: the submission being answered
+    count: int  # queue: how many people sent that post
+    prefill: str  # queue: the post's text, offered as the claim
+    step: str  # the conversation state the draft is in
+    touched: float  # time.time() of the last step, for the idle timeout across restarts
+    back: bool  # one field is being edited from the preview
+    prev: list[Any]  # that field's value before the edit (sources or variants)
+    choices: list[str]  # link: the claim ids offered, by button index
 
 
-def _mark_for_persistence(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> None:
-    context.application.bot_data.setdefault(PERSIST_NOW, set()).add(user_id)
+Callback = Callable[[Update, BotContext], Coroutine[Any, Any, object]]
+Step = Callable[[Update, BotContext, Draft], Coroutine[Any, Any, object]]
 
 
-async def persist_now(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+def _mark_for_persistence(context: BotContext, user_id: int) -> None:
+    context.bot_data.persist_now.add(user_id)
+
+
+async def persist_now(update: object, context: BotContext) -> None:
     """After a moderator's step, write the conversation and draft at once (not at the next interval)."""
     if not isinstance(update, Update) or update.effective_user is None:
         return
-    pending: set[int] = context.application.bot_data.get(PERSIST_NOW, set())
+    pending = context.bot_data.persist_now
     user_id = update.effective_user.id
     if user_id not in pending:
         return
@@ -116,7 +133,7 @@ def _expired_draft(draft: Any) -> bool:
     return not isinstance(touched, int | float) or time.time() - touched > CONVERSATION_TIMEOUT.total_seconds()
 
 
-def _store(context: ContextTypes.DEFAULT_TYPE, user_id: int, draft: dict[str, Any] | None) -> None:
+def _store(context: BotContext, user_id: int, draft: Draft | None) -> None:
     data = data_of(context)
     if draft is None:
         data.pop(DRAFT, None)
@@ -132,7 +149,7 @@ def entry(role: str = "moderator") -> Callable[[Callback], Callback]:
 
     def wrap(fn: Callback) -> Callback:
         @functools.wraps(fn)
-        async def run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
+        async def run(update: Update, context: BotContext) -> object:
             if update.callback_query is not None and verified_parts(update, context) is None:
                 await expired(update, context)  # forged, or signed for someone else
                 return None
@@ -150,17 +167,18 @@ def step(fn: Step) -> Callback:
     the draft is gone or idle too long (also after a restart, when no timeout job survived)."""
 
     @functools.wraps(fn)
-    async def run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
+    async def run(update: Update, context: BotContext) -> object:
         user_id = user_id_of(update)
         if not await require(update, context, "moderator", action=fn.__name__):
             _store(context, user_id, None)
             return END
-        draft = data_of(context).get(DRAFT)
-        if not isinstance(draft, dict) or _expired_draft(draft):
+        stored = data_of(context).get(DRAFT)
+        if not isinstance(stored, dict) or _expired_draft(stored):
             _store(context, user_id, None)
             await answer_callback(update)
             await say_key(update, context, "mod.timeout", minutes=int(CONVERSATION_TIMEOUT.total_seconds() // 60))
             return END
+        draft = cast(Draft, stored)  # written only by _store, from a Draft
         state = await fn(update, context, draft)
         if state == END:
             _store(context, user_id, None)
@@ -176,39 +194,44 @@ def step(fn: Step) -> Callback:
 # --- prompts ------------------------------------------------------------------------------------------
 
 
-def _verdict_keyboard(context: ContextTypes.DEFAULT_TYPE, user_id: int, lang: str) -> InlineKeyboardMarkup:
+def _verdict_keyboard(context: BotContext, user_id: int, lang: str) -> InlineKeyboardMarkup:
     buttons = [
-        signed_button(context, user_id, f"{render.BADGES[v]} {t(lang, 'verdict.' + v)}", f"mv:{v}") for v in VERDICTS
+        signed_button(context, user_id, f"{render.BADGES[v]} {t(lang, 'verdict.' + v)}", data(Button.VERDICT, v))
+        for v in VERDICTS
     ]
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
-def _language_keyboard(context: ContextTypes.DEFAULT_TYPE, user_id: int, lang: str) -> InlineKeyboardMarkup:
-    row = [signed_button(context, user_id, name, f"mg:{code}") for code, name in LANGUAGE_NAMES.items()]
-    return InlineKeyboardMarkup([row, [signed_button(context, user_id, t(lang, "mod.button.other_language"), "mg:x")]])
+def _language_keyboard(context: BotContext, user_id: int, lang: str) -> InlineKeyboardMarkup:
+    row = [
+        signed_button(context, user_id, name, data(Button.CLAIM_LANGUAGE, code))
+        for code, name in LANGUAGE_NAMES.items()
+    ]
+    return InlineKeyboardMarkup(
+        [row, [signed_button(context, user_id, t(lang, "mod.button.other_language"), data(Button.CLAIM_LANGUAGE, "x"))]]
+    )
 
 
-def _list_keyboard(
-    context: ContextTypes.DEFAULT_TYPE, user_id: int, lang: str, draft: dict[str, Any], *, skip: bool
-) -> InlineKeyboardMarkup:
-    row = [signed_button(context, user_id, t(lang, "mod.button.done"), "ms:d")]
+def _list_keyboard(context: BotContext, user_id: int, lang: str, draft: Draft, *, skip: bool) -> InlineKeyboardMarkup:
+    row = [signed_button(context, user_id, t(lang, "mod.button.done"), data(Button.LIST, "d"))]
     if draft.get("back"):
-        row.append(signed_button(context, user_id, t(lang, "mod.button.keep"), "ms:s"))
+        row.append(signed_button(context, user_id, t(lang, "mod.button.keep"), data(Button.LIST, "s")))
     elif skip:
-        row.append(signed_button(context, user_id, t(lang, "mod.button.skip"), "ms:s"))
+        row.append(signed_button(context, user_id, t(lang, "mod.button.skip"), data(Button.LIST, "s")))
     return InlineKeyboardMarkup([row])
 
 
-def _field_keyboard(context: ContextTypes.DEFAULT_TYPE, user_id: int, lang: str) -> InlineKeyboardMarkup:
+def _field_keyboard(context: BotContext, user_id: int, lang: str) -> InlineKeyboardMarkup:
     buttons = [
-        signed_button(context, user_id, t(lang, f"mod.field.{name}"), f"mf:{code}") for code, name in FIELDS.items()
+        signed_button(context, user_id, t(lang, f"mod.field.{name}"), data(Button.FIELD, code))
+        for code, name in FIELDS.items()
     ]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
-    rows.append([signed_button(context, user_id, t(lang, "mod.button.cancel"), "mp:c")])
+    rows.append([signed_button(context, user_id, t(lang, "mod.button.cancel"), data(Button.PREVIEW, "c"))])
     return InlineKeyboardMarkup(rows)
 
 
-def _current_value(draft: dict[str, Any], field: str) -> str:
+def _current_value(draft: Draft, field: str) -> str:
     claim = draft.get("claim") or {}
     if field == "sources":
         sources = draft.get("prev", claim.get("sources")) or []
@@ -218,7 +241,7 @@ def _current_value(draft: dict[str, Any], field: str) -> str:
     return str(claim.get(field) or "")
 
 
-async def prompt(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any], state: str) -> str:
+async def prompt(update: Update, context: BotContext, draft: Draft, state: str) -> str:
     """Ask for what `state` expects (also used to repeat the question after unexpected input)."""
     lang = lang_of(update, context)
     user_id = user_id_of(update)
@@ -233,7 +256,9 @@ async def prompt(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict
         if draft.get("prefill") and not draft.get("back"):
             excerpt = render.shorten(draft["prefill"], EXCERPT_CHARS)
             text = t(lang, "mod.add.claim_prefilled", text=excerpt)
-            markup = InlineKeyboardMarkup([[signed_button(context, user_id, t(lang, "mod.button.use_text"), "mu:y")]])
+            markup = InlineKeyboardMarkup(
+                [[signed_button(context, user_id, t(lang, "mod.button.use_text"), data(Button.USE_TEXT, "y"))]]
+            )
     elif state == VERDICT:
         text, markup = t(lang, "mod.add.verdict"), _verdict_keyboard(context, user_id, lang)
     elif state == SUMMARY:
@@ -264,7 +289,7 @@ def _field_code(state: str) -> str:
     return next(code for code, s in FIELD_STATES.items() if s == state)
 
 
-async def _after_field(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any], nxt: str) -> str:
+async def _after_field(update: Update, context: BotContext, draft: Draft, nxt: str) -> str:
     """The next step of /add, or the preview again when a single field was being changed."""
     if draft.get("back"):
         draft.pop("prev", None)
@@ -272,7 +297,7 @@ async def _after_field(update: Update, context: ContextTypes.DEFAULT_TYPE, draft
     return await prompt(update, context, draft, nxt)
 
 
-def _preview_claim(draft: dict[str, Any]) -> tuple[Claim | None, list[str]]:
+def _preview_claim(draft: Draft) -> tuple[Claim | None, list[str]]:
     data = dict(draft["claim"])
     if draft.get("mode") == "add":
         data["published"] = moderation.today().isoformat()
@@ -281,7 +306,7 @@ def _preview_claim(draft: dict[str, Any]) -> tuple[Claim | None, list[str]]:
     return moderation.draft_to_claim(data)
 
 
-async def _preview(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> str:
+async def _preview(update: Update, context: BotContext, draft: Draft) -> str:
     """The card exactly as users will see it, then Publish (or Save) / Edit a field / Cancel."""
     lang = lang_of(update, context)
     user_id = user_id_of(update)
@@ -293,7 +318,7 @@ async def _preview(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: di
     header = t(lang, "mod.preview")
     similar = [
         m.claim.id
-        for m in runtime_of(context).index.matcher.match(claim.claim, limit=3)
+        for m in context.runtime.index.matcher.match(claim.claim, limit=3)
         if m.strength == "strong" and m.claim.id != draft.get("claim_id")
     ]
     if similar:
@@ -303,9 +328,9 @@ async def _preview(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: di
     markup = InlineKeyboardMarkup(
         [
             [
-                signed_button(context, user_id, t(lang, action), "mp:p"),
-                signed_button(context, user_id, t(lang, "mod.button.edit_field"), "mp:e"),
-                signed_button(context, user_id, t(lang, "mod.button.cancel"), "mp:c"),
+                signed_button(context, user_id, t(lang, action), data(Button.PREVIEW, "p")),
+                signed_button(context, user_id, t(lang, "mod.button.edit_field"), data(Button.PREVIEW, "e")),
+                signed_button(context, user_id, t(lang, "mod.button.cancel"), data(Button.PREVIEW, "c")),
             ]
         ]
     )
@@ -319,38 +344,38 @@ async def _preview(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: di
 
 
 @entry()
-async def add_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
+async def add_start(update: Update, context: BotContext) -> object:
     """/add: start a new claim."""
-    draft = {"mode": "add", "claim": moderation.new_draft()}
+    draft: Draft = {"mode": "add", "claim": moderation.new_draft()}
     return await _enter(update, context, draft, CLAIM)
 
 
-async def _enter(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any], state: str) -> str:
+async def _enter(update: Update, context: BotContext, draft: Draft, state: str) -> str:
     draft["step"] = state
     _store(context, user_id_of(update), draft)
     return await prompt(update, context, draft, state)
 
 
 @entry()
-async def edit_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
+async def edit_start(update: Update, context: BotContext) -> object:
     """/edit <id>: pick a field of an existing claim."""
     args = command_args(context)
     if len(args) != 1:
         await say_key(update, context, "mod.usage.edit")
         return None
     claim_id = args[0].strip().lower()
-    with session_scope(runtime_of(context).sessions) as session:
+    with session_scope(context.runtime.sessions) as session:
         claim = kb_store.get_claim(session, claim_id)
     if claim is None:
         await say_key(update, context, "mod.unknown_claim", id=claim_id)
         return None
     snapshot = kb_store.claim_json(claim)
-    draft = {"mode": "edit", "claim_id": claim_id, "claim": dict(snapshot), "orig": snapshot}
+    draft: Draft = {"mode": "edit", "claim_id": claim_id, "claim": dict(snapshot), "orig": snapshot}
     await say_key(update, context, "mod.edit.start", id=claim_id)
     return await _enter(update, context, draft, FIELD)
 
 
-async def _queue_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[int, int, str] | None:
+async def _queue_group(update: Update, context: BotContext) -> tuple[int, int, str] | None:
     """(submission id, pending count, text) of a queue button, or None after saying why not."""
     parts = verified_parts(update, context)
     sub_id = int(parts[2]) if parts and len(parts) == 3 and parts[2].isdigit() else None
@@ -358,7 +383,7 @@ async def _queue_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tu
         await expired(update, context)
         return None
     try:
-        with session_scope(runtime_of(context).sessions) as session:
+        with session_scope(context.runtime.sessions) as session:
             _key, subs = moderation.group_of(session, sub_id)
             text = next((s.text for s in subs if s.text.strip()), "")
     except moderation.AlreadyResolved:
@@ -369,18 +394,18 @@ async def _queue_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tu
 
 
 @entry()
-async def queue_new_claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
+async def queue_new_claim(update: Update, context: BotContext) -> object:
     """Queue item → New claim: /add prefilled with the post's text; publishing links the group."""
     group = await _queue_group(update, context)
     if group is None:
         return None
     sub_id, count, text = group
-    draft = {"mode": "add", "claim": moderation.new_draft(), "sub": sub_id, "count": count, "prefill": text}
+    draft: Draft = {"mode": "add", "claim": moderation.new_draft(), "sub": sub_id, "count": count, "prefill": text}
     return await _enter(update, context, draft, CLAIM)
 
 
 @entry()
-async def queue_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
+async def queue_link(update: Update, context: BotContext) -> object:
     """Queue item → Link to a claim: ask for a search text or a claim id."""
     group = await _queue_group(update, context)
     if group is None:
@@ -390,7 +415,7 @@ async def queue_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> obje
 
 
 @entry()
-async def queue_not_checkable(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
+async def queue_not_checkable(update: Update, context: BotContext) -> object:
     """Queue item → Not checkable: ask for the reason the users will be told."""
     group = await _queue_group(update, context)
     if group is None:
@@ -407,7 +432,7 @@ def _text_of(update: Update) -> str:
     return (message.text or "").strip() if message is not None else ""
 
 
-async def _too_long(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, limit: int) -> bool:
+async def _too_long(update: Update, context: BotContext, text: str, limit: int) -> bool:
     if len(text) > limit:
         await say_key(update, context, "mod.too_long", limit=limit)
         return True
@@ -415,7 +440,7 @@ async def _too_long(update: Update, context: ContextTypes.DEFAULT_TYPE, text: st
 
 
 @step
-async def on_claim_text(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def on_claim_text(update: Update, context: BotContext, draft: Draft) -> object:
     text = _text_of(update)
     if not text or await _too_long(update, context, text, moderation.CLAIM_CHARS):
         return None
@@ -424,10 +449,10 @@ async def on_claim_text(update: Update, context: ContextTypes.DEFAULT_TYPE, draf
 
 
 @step
-async def on_use_text(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def on_use_text(update: Update, context: BotContext, draft: Draft) -> object:
     """Use the queued post's text as the claim."""
     text = str(draft.get("prefill") or "").strip()
-    if verified_parts(update, context) != ["mu", "y"] or not text:
+    if not is_(verified_parts(update, context), Button.USE_TEXT, "y") or not text:
         await expired(update, context)
         return None
     await answer_callback(update)
@@ -437,7 +462,7 @@ async def on_use_text(update: Update, context: ContextTypes.DEFAULT_TYPE, draft:
 
 
 @step
-async def on_verdict(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def on_verdict(update: Update, context: BotContext, draft: Draft) -> object:
     parts = verified_parts(update, context)
     if not parts or len(parts) != 2 or parts[1] not in VERDICTS:
         await expired(update, context)
@@ -449,7 +474,7 @@ async def on_verdict(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: 
 
 
 @step
-async def on_summary(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def on_summary(update: Update, context: BotContext, draft: Draft) -> object:
     text = _text_of(update)
     if not text or await _too_long(update, context, text, moderation.SUMMARY_CHARS):
         return None
@@ -457,18 +482,18 @@ async def on_summary(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: 
     return await _after_field(update, context, draft, SOURCES)
 
 
-async def _finish_sources(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def _finish_sources(update: Update, context: BotContext, draft: Draft) -> object:
     if not draft["claim"].get("sources"):
         await say_key(update, context, "mod.add.sources_needed")
         return None
     return await _after_field(update, context, draft, VARIANTS)
 
 
-async def _finish_variants(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def _finish_variants(update: Update, context: BotContext, draft: Draft) -> object:
     return await _after_field(update, context, draft, LANGUAGE)
 
 
-async def _keep_previous(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def _keep_previous(update: Update, context: BotContext, draft: Draft) -> object:
     """Skip (no variants in /add) or keep the current list (when changing one field)."""
     field = "sources" if draft.get("step") == SOURCES else "variants"
     previous = draft.get("prev", [])
@@ -480,9 +505,7 @@ async def _keep_previous(update: Update, context: ContextTypes.DEFAULT_TYPE, dra
     return await _finish_variants(update, context, draft)
 
 
-async def _add_to_list(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any], field: str, item: Any, key: str
-) -> None:
+async def _add_to_list(update: Update, context: BotContext, draft: Draft, field: str, item: Any, key: str) -> None:
     """Append a source or a wording to the draft and ask for the next (Done / Skip under it)."""
     items = draft["claim"].setdefault(field, [])
     items.append(item)
@@ -492,7 +515,7 @@ async def _add_to_list(
 
 
 @step
-async def on_source(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def on_source(update: Update, context: BotContext, draft: Draft) -> object:
     text = _text_of(update)
     word = text.casefold()
     if word in moderation.DONE_WORDS:
@@ -509,7 +532,7 @@ async def on_source(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: d
 
 
 @step
-async def on_variant(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def on_variant(update: Update, context: BotContext, draft: Draft) -> object:
     text = _text_of(update)
     word = text.casefold()
     if word in moderation.DONE_WORDS:
@@ -523,15 +546,15 @@ async def on_variant(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: 
 
 
 @step
-async def on_list_button(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def on_list_button(update: Update, context: BotContext, draft: Draft) -> object:
     """Done / Skip / Keep current under the sources and variants prompts."""
     parts = verified_parts(update, context)
-    if parts not in (["ms", "d"], ["ms", "s"]):
+    if not (is_(parts, Button.LIST, "d") or is_(parts, Button.LIST, "s")):
         await expired(update, context)
         return None
     await answer_callback(update)
     await drop_keyboard(update)
-    if parts == ["ms", "s"]:
+    if is_(parts, Button.LIST, "s"):
         return await _keep_previous(update, context, draft)
     if draft.get("step") == SOURCES:
         return await _finish_sources(update, context, draft)
@@ -539,7 +562,7 @@ async def on_list_button(update: Update, context: ContextTypes.DEFAULT_TYPE, dra
 
 
 @step
-async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def on_language(update: Update, context: BotContext, draft: Draft) -> object:
     parts = verified_parts(update, context)
     if not parts or len(parts) != 2:
         await expired(update, context)
@@ -557,7 +580,7 @@ async def on_language(update: Update, context: ContextTypes.DEFAULT_TYPE, draft:
 
 
 @step
-async def on_language_text(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def on_language_text(update: Update, context: BotContext, draft: Draft) -> object:
     code = _text_of(update).lower()
     if not moderation.valid_lang(code):
         await say_key(update, context, "mod.add.language_invalid")
@@ -567,7 +590,7 @@ async def on_language_text(update: Update, context: ContextTypes.DEFAULT_TYPE, d
 
 
 @step
-async def on_pick_field(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def on_pick_field(update: Update, context: BotContext, draft: Draft) -> object:
     parts = verified_parts(update, context)
     if not parts or len(parts) != 2 or parts[1] not in FIELDS:
         await expired(update, context)
@@ -586,24 +609,24 @@ async def on_pick_field(update: Update, context: ContextTypes.DEFAULT_TYPE, draf
 
 
 @step
-async def on_preview_action(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def on_preview_action(update: Update, context: BotContext, draft: Draft) -> object:
     parts = verified_parts(update, context)
-    if parts not in (["mp", "p"], ["mp", "e"], ["mp", "c"]):
+    if not any(is_(parts, Button.PREVIEW, code) for code in "pec"):
         await expired(update, context)
         return None
     await answer_callback(update)
     await drop_keyboard(update)
-    if parts == ["mp", "c"]:
+    if is_(parts, Button.PREVIEW, "c"):
         await say_key(update, context, "mod.cancelled")
         return END
-    if parts == ["mp", "e"]:
+    if is_(parts, Button.PREVIEW, "e"):
         return await prompt(update, context, draft, FIELD)
     if draft.get("mode") == "edit":
         return await _save(update, context, draft)
     return await _publish(update, context, draft)
 
 
-async def _publish(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def _publish(update: Update, context: BotContext, draft: Draft) -> object:
     """Create the claim (and link the queue item it was made for), then make the matcher see it."""
     data_of(context).pop(DRAFT, None)  # a second press of Publish finds no draft
     claim, errors = moderation.draft_to_claim(draft["claim"])
@@ -613,7 +636,7 @@ async def _publish(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: di
     user_id = user_id_of(update)
     linked, missed = 0, False
     try:
-        with session_scope(runtime_of(context).sessions) as session:
+        with session_scope(context.runtime.sessions) as session:
             row = moderation.create_claim(session, claim, actor=moderation.actor_for(user_id))
             claim_id = row.id
             if draft.get("sub"):
@@ -637,14 +660,14 @@ async def _publish(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: di
     return END
 
 
-async def _save(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def _save(update: Update, context: BotContext, draft: Draft) -> object:
     claim, errors = moderation.draft_to_claim(draft["claim"])
     claim_id = str(draft.get("claim_id"))
     if claim is None:
         await say_key(update, context, "mod.invalid_draft", errors="; ".join(errors))
         return await prompt(update, context, draft, FIELD)
     try:
-        with session_scope(runtime_of(context).sessions) as session:
+        with session_scope(context.runtime.sessions) as session:
             result = moderation.update_claim(
                 session, claim_id, claim, actor=moderation.actor_for(user_id_of(update)), expected=draft.get("orig")
             )
@@ -668,11 +691,11 @@ async def _save(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[
 
 
 @step
-async def on_link_query(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def on_link_query(update: Update, context: BotContext, draft: Draft) -> object:
     """A search text or claim id: the best published claims as buttons."""
     text = _text_of(update)
     lang = lang_of(update, context)
-    found = moderation.search_claims(runtime_of(context).index.matcher, text) if text else []
+    found = moderation.search_claims(context.runtime.index.matcher, text) if text else []
     if not found:
         await say_key(update, context, "mod.link.none")
         return None
@@ -681,7 +704,10 @@ async def on_link_query(update: Update, context: ContextTypes.DEFAULT_TYPE, draf
     rows = [
         [
             signed_button(
-                context, user_id, f"{render.BADGES.get(c.verdict, '•')} {render.shorten(c.claim, 56)}", f"ml:{i}"
+                context,
+                user_id,
+                f"{render.BADGES.get(c.verdict, '•')} {render.shorten(c.claim, 56)}",
+                data(Button.LINK, i),
             )
         ]
         for i, c in enumerate(found)
@@ -692,7 +718,7 @@ async def on_link_query(update: Update, context: ContextTypes.DEFAULT_TYPE, draf
 
 
 @step
-async def on_link_choice(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def on_link_choice(update: Update, context: BotContext, draft: Draft) -> object:
     parts = verified_parts(update, context)
     choices = draft.get("choices") or []
     index = int(parts[1]) if parts and len(parts) == 2 and parts[1].isdigit() else -1
@@ -704,7 +730,7 @@ async def on_link_choice(update: Update, context: ContextTypes.DEFAULT_TYPE, dra
     claim_id = choices[index]
     user_id = user_id_of(update)
     try:
-        with session_scope(runtime_of(context).sessions) as session:
+        with session_scope(context.runtime.sessions) as session:
             key = moderation.group_key_of(session, int(draft["sub"]))
             result = moderation.link_group(session, key, claim_id, moderator_id=user_id)
     except moderation.AlreadyResolved:
@@ -720,12 +746,12 @@ async def on_link_choice(update: Update, context: ContextTypes.DEFAULT_TYPE, dra
 
 
 @step
-async def on_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def on_reason(update: Update, context: BotContext, draft: Draft) -> object:
     reason = _text_of(update)
     if not reason or await _too_long(update, context, reason, moderation.REASON_CHARS):
         return None
     try:
-        with session_scope(runtime_of(context).sessions) as session:
+        with session_scope(context.runtime.sessions) as session:
             key = moderation.group_key_of(session, int(draft["sub"]))
             count = moderation.close_group(session, key, reason, moderator_id=user_id_of(update))
     except moderation.AlreadyResolved:
@@ -739,7 +765,7 @@ async def on_reason(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: d
 # --- fallbacks ---------------------------------------------------------------------------------------------
 
 
-async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
+async def on_cancel(update: Update, context: BotContext) -> object:
     """/cancel at any step (and outside a conversation: nothing to cancel)."""
     had = DRAFT in data_of(context)
     _store(context, user_id_of(update), None)
@@ -748,20 +774,20 @@ async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> objec
 
 
 @step
-async def on_unexpected(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> object:
+async def on_unexpected(update: Update, context: BotContext, draft: Draft) -> object:
     """Something the current step does not expect: ask again."""
     state = str(draft.get("step") or CLAIM)
     await prompt(update, context, draft, state)
     return None
 
 
-async def on_stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> object:
+async def on_stale_button(update: Update, context: BotContext) -> object:
     """A moderation button from an earlier step."""
     await expired(update, context)
     return None
 
 
-async def on_timeout(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_timeout(update: object, context: BotContext) -> None:
     """The conversation was idle for CONVERSATION_TIMEOUT: drop the draft and say so."""
     if not isinstance(update, Update):
         return
@@ -791,30 +817,45 @@ def _conversation(
         entry_points=[
             CommandHandler("add", add_start, filters=private),
             CommandHandler("edit", edit_start, filters=private),
-            CallbackQueryHandler(queue_link, pattern=r"^mq:l:"),
-            CallbackQueryHandler(queue_new_claim, pattern=r"^mq:n:"),
-            CallbackQueryHandler(queue_not_checkable, pattern=r"^mq:x:"),
+            CallbackQueryHandler(queue_link, pattern=pattern(Button.QUEUE_LINK)),
+            CallbackQueryHandler(queue_new_claim, pattern=pattern(Button.QUEUE_NEW_CLAIM)),
+            CallbackQueryHandler(queue_not_checkable, pattern=pattern(Button.QUEUE_NOT_CHECKABLE)),
         ],
         states={
-            CLAIM: [MessageHandler(text, on_claim_text), CallbackQueryHandler(on_use_text, pattern=r"^mu:")],
-            VERDICT: [CallbackQueryHandler(on_verdict, pattern=r"^mv:")],
-            SUMMARY: [MessageHandler(text, on_summary)],
-            SOURCES: [MessageHandler(text, on_source), CallbackQueryHandler(on_list_button, pattern=r"^ms:")],
-            VARIANTS: [MessageHandler(text, on_variant), CallbackQueryHandler(on_list_button, pattern=r"^ms:")],
-            LANGUAGE: [CallbackQueryHandler(on_language, pattern=r"^mg:"), MessageHandler(text, on_language_text)],
-            PREVIEW: [CallbackQueryHandler(on_preview_action, pattern=r"^mp:")],
-            FIELD: [
-                CallbackQueryHandler(on_pick_field, pattern=r"^mf:"),
-                CallbackQueryHandler(on_preview_action, pattern=r"^mp:c"),
+            CLAIM: [
+                MessageHandler(text, on_claim_text),
+                CallbackQueryHandler(on_use_text, pattern=pattern(Button.USE_TEXT)),
             ],
-            LINK: [MessageHandler(text, on_link_query), CallbackQueryHandler(on_link_choice, pattern=r"^ml:")],
+            VERDICT: [CallbackQueryHandler(on_verdict, pattern=pattern(Button.VERDICT))],
+            SUMMARY: [MessageHandler(text, on_summary)],
+            SOURCES: [
+                MessageHandler(text, on_source),
+                CallbackQueryHandler(on_list_button, pattern=pattern(Button.LIST)),
+            ],
+            VARIANTS: [
+                MessageHandler(text, on_variant),
+                CallbackQueryHandler(on_list_button, pattern=pattern(Button.LIST)),
+            ],
+            LANGUAGE: [
+                CallbackQueryHandler(on_language, pattern=pattern(Button.CLAIM_LANGUAGE)),
+                MessageHandler(text, on_language_text),
+            ],
+            PREVIEW: [CallbackQueryHandler(on_preview_action, pattern=pattern(Button.PREVIEW))],
+            FIELD: [
+                CallbackQueryHandler(on_pick_field, pattern=pattern(Button.FIELD)),
+                CallbackQueryHandler(on_preview_action, pattern=pattern(Button.PREVIEW) + "c"),
+            ],
+            LINK: [
+                MessageHandler(text, on_link_query),
+                CallbackQueryHandler(on_link_choice, pattern=pattern(Button.LINK)),
+            ],
             REASON: [MessageHandler(text, on_reason)],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, on_timeout)],
         },
         fallbacks=[
             CommandHandler("cancel", on_cancel),
             MessageHandler(filters.UpdateType.MESSAGE & ~filters.COMMAND, on_unexpected),
-            CallbackQueryHandler(on_stale_button, pattern=r"^m[a-z]:"),
+            CallbackQueryHandler(on_stale_button, pattern=pattern(*MODERATION)),
         ],
         allow_reentry=True,
         conversation_timeout=CONVERSATION_TIMEOUT,
@@ -826,11 +867,3 @@ def _conversation(
 def make_persistence(sessions: sessionmaker[Session]) -> DatabasePersistence:
     """The persistence `factbot run` needs: conversations plus the moderator's draft (nothing else)."""
     return DatabasePersistence(sessions, user_keys=PERSISTED_USER_KEYS)
-
-
-def register(app: Application) -> None:
-    """Moderator and admin handlers (called from handlers.registry before the public handlers)."""
-    private = filters.ChatType.PRIVATE
-    app.add_handler(conversation(persistent=app.persistence is not None))
-    app.add_handler(CommandHandler("cancel", on_cancel, filters=private))
-    app.add_handler(TypeHandler(Update, persist_now), group=AFTER_GROUP)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import ContextTypes
 
 from bot.db import session_scope
 from bot.rendering import render
@@ -13,12 +15,15 @@ from bot.rendering.i18n import t
 from bot.services import users
 from bot.services.keys import sign, user_key
 from handlers import delivery
-from handlers.common import answer_callback, language_for, reply_html, runtime_of, send_html
+from handlers.common import answer_callback, language_for, reply_html, send_html
+from handlers.context import BotContext
 
 log = logging.getLogger(__name__)
 
+Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
-def lang_of(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+
+def lang_of(update: Update, context: BotContext) -> str:
     return language_for(context, update.effective_user)
 
 
@@ -27,35 +32,33 @@ def user_id_of(update: Update) -> int:
     return user.id if user is not None else 0
 
 
-async def say(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
+async def say(update: Update, context: BotContext, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
     """Send plain text (escaped) to the chat of the update."""
     chat = update.effective_chat
     if chat is not None:
         await send_html(context, chat.id, render.esc(text), markup=markup, user_id=user_id_of(update))
 
 
-async def say_key(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, **values: object) -> None:
+async def say_key(update: Update, context: BotContext, key: str, **values: object) -> None:
     await say(update, context, t(lang_of(update, context), key, **values))
 
 
-def signed_button(context: ContextTypes.DEFAULT_TYPE, user_id: int, label: str, payload: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=sign(runtime_of(context).secret, user_id, payload))
+def signed_button(context: BotContext, user_id: int, label: str, payload: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=sign(context.runtime.secret, user_id, payload))
 
 
-def has_role(context: ContextTypes.DEFAULT_TYPE, user_id: int, role: str) -> bool:
-    runtime = runtime_of(context)
+def has_role(context: BotContext, user_id: int, role: str) -> bool:
+    runtime = context.runtime
     with session_scope(runtime.sessions) as session:
         return users.has_role(session, user_id, role, runtime.settings.admin_ids)
 
 
-async def require(update: Update, context: ContextTypes.DEFAULT_TYPE, role: str, *, action: str) -> bool:
+async def require(update: Update, context: BotContext, role: str, *, action: str) -> bool:
     """The server-side role check: False after telling the user "not allowed" and logging the attempt."""
     user = update.effective_user
     if user is not None and has_role(context, user.id, role):
         return True
-    who = user_key(runtime_of(context).secret, user.id)[:12] if user is not None else "unknown"
+    who = user_key(context.runtime.secret, user.id)[:12] if user is not None else "unknown"
     log.warning("refused %s (needs %s) for user %s", action, role, who)
     text = t(lang_of(update, context), "not_allowed")
     if update.callback_query is not None:
@@ -65,7 +68,22 @@ async def require(update: Update, context: ContextTypes.DEFAULT_TYPE, role: str,
     return False
 
 
-async def kick_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
+def requires(role: str) -> Callable[[Handler], Handler]:
+    """A handler only `role` may run: the role is checked on the server at every call; anyone else is told
+    "not allowed" and the attempt is logged (see `require`)."""
+
+    def wrap(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def run(update: Update, context: BotContext) -> None:
+            if await require(update, context, role, action=handler.__name__):
+                await handler(update, context)
+
+        return run
+
+    return wrap
+
+
+async def kick_outbox(context: BotContext) -> None:
     """Deliver queued follow-ups now (the outbox also retries later on its own)."""
     try:
         await delivery.kick(context.application)
@@ -73,8 +91,8 @@ async def kick_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
         log.exception("could not start delivering follow-ups")
 
 
-def refresh_index_now(context: ContextTypes.DEFAULT_TYPE) -> None:
+def refresh_index_now(context: BotContext) -> None:
     try:
-        runtime_of(context).refresh_index()
+        context.runtime.refresh_index()
     except Exception:
         log.exception("could not refresh the index after a moderator change")

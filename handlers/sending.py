@@ -1,16 +1,13 @@
-"""What every message sent to Telegram shares: no link previews, which refusals mean "send it again as
-plain text", that plain text, and how long a flood wait asks to pause."""
+"""What every message sent to Telegram shares (parse mode and previews are the application's Defaults):
+which refusals mean "send it again as plain text", that plain text, and how long a flood wait asks to pause."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from telegram import LinkPreviewOptions
 from telegram.error import BadRequest
 
 from bot.rendering.render import TELEGRAM_LIMIT, shorten, to_plain
-
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 def is_markup_problem(exc: BadRequest) -> bool:

@@ -27,7 +27,7 @@ async def serve(app: Application, runtime: Runtime) -> None:
         if app.post_init is not None:
             await app.post_init(app)
         await app.start()
-        inbox = Inbox(app)
+        inbox = Inbox(app, runtime.engine)
         await inbox.replay()
         if runtime.settings.webhook_url:
             server = await start_webhook(app, inbox, runtime)

@@ -1,22 +1,22 @@
 """Moderator and admin commands outside the /add and /edit conversation: roles (/grant, /revoke,
 /team), claims (/variant, /retire, /claim, /history) and the queue listing (/queue).
 
-Each checks the role on the server first (handlers.privileged.require)."""
+Each checks the role on the server first (handlers.privileged.requires)."""
 
 from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, MessageOriginUser, Update
-from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot.db import session_scope
-from bot.db.models import AuditLog
 from bot.rendering import render
 from bot.rendering.i18n import t
 from bot.services import kb_store, moderation, users
 from handlers.args import parse_count, parse_user_id
-from handlers.common import command_args, reply_html, runtime_of, send_html
+from handlers.buttons import Button, data
+from handlers.common import command_args, reply_html, send_html
+from handlers.context import BotContext
 from handlers.moderation import EXCERPT_CHARS
-from handlers.privileged import lang_of, refresh_index_now, require, say, say_key, signed_button, user_id_of
+from handlers.privileged import lang_of, refresh_index_now, requires, say, say_key, signed_button, user_id_of
 
 QUEUE_LIMIT = 5
 QUEUE_MAX = 20
@@ -31,31 +31,29 @@ def _message_args(update: Update, parts: int) -> list[str]:
     return [p.strip() for p in pieces[1:]]
 
 
-async def grant(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@requires("admin")
+async def grant(update: Update, context: BotContext) -> None:
     """/grant <user id> moderator|admin, or as a reply to the person's message."""
-    if not await require(update, context, "admin", action="grant"):
-        return
     target, args = _target(update, context)
     if target is None or len(args) != 1 or args[0].lower() not in ("moderator", "admin"):
         await say_key(update, context, "mod.usage.grant")
         return
     role = args[0].lower()
-    runtime = runtime_of(context)
+    runtime = context.runtime
     with session_scope(runtime.sessions) as session:
         users.set_role(session, target, role)
     lang = lang_of(update, context)
     await say(update, context, t(lang, "mod.granted", user=target, role=t(lang, f"mod.role.{role}")))
 
 
-async def revoke(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@requires("admin")
+async def revoke(update: Update, context: BotContext) -> None:
     """/revoke <user id> (or as a reply): back to a regular user."""
-    if not await require(update, context, "admin", action="revoke"):
-        return
     target, args = _target(update, context)
     if target is None or args:
         await say_key(update, context, "mod.usage.revoke")
         return
-    runtime = runtime_of(context)
+    runtime = context.runtime
     if target in runtime.settings.admin_ids:
         await say_key(update, context, "mod.revoke_env_admin", user=target)
         return
@@ -65,7 +63,7 @@ async def revoke(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await say_key(update, context, "mod.revoked", user=target)
 
 
-def _target(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[int | None, list[str]]:
+def _target(update: Update, context: BotContext) -> tuple[int | None, list[str]]:
     """The person a /grant or /revoke is about and the remaining arguments: the author of the message
     replied to (in a group), the sender of a forwarded message replied to, else the first argument."""
     args = command_args(context)
@@ -84,11 +82,10 @@ def _target(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[int | N
     return None, args
 
 
-async def team(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@requires("admin")
+async def team(update: Update, context: BotContext) -> None:
     """/team: admins and moderators."""
-    if not await require(update, context, "admin", action="team"):
-        return
-    runtime = runtime_of(context)
+    runtime = context.runtime
     lang = lang_of(update, context)
     with session_scope(runtime.sessions) as session:
         members = {u.telegram_id: u.role for u in users.team(session)}
@@ -102,10 +99,8 @@ async def team(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await say(update, context, "\n".join(lines))
 
 
-async def _claim_id_argument(update: Update, context: ContextTypes.DEFAULT_TYPE, *, action: str) -> str | None:
-    """The role check and the one <claim id> argument of /retire, /claim and /history (None: answered)."""
-    if not await require(update, context, "moderator", action=action):
-        return None
+async def _claim_id_argument(update: Update, context: BotContext, *, action: str) -> str | None:
+    """The one <claim id> argument of /retire, /claim and /history (None: the usage was answered)."""
     args = command_args(context)
     if len(args) != 1:
         await say_key(update, context, f"mod.usage.{action}")
@@ -113,10 +108,9 @@ async def _claim_id_argument(update: Update, context: ContextTypes.DEFAULT_TYPE,
     return args[0].lower()
 
 
-async def variant(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@requires("moderator")
+async def variant(update: Update, context: BotContext) -> None:
     """/variant <id> <text>: add a wording to a claim."""
-    if not await require(update, context, "moderator", action="variant"):
-        return
     args = _message_args(update, 2)
     if len(args) != 2 or not args[1]:
         await say_key(update, context, "mod.usage.variant")
@@ -126,7 +120,7 @@ async def variant(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await say_key(update, context, "mod.too_long", limit=moderation.VARIANT_CHARS)
         return
     try:
-        with session_scope(runtime_of(context).sessions) as session:
+        with session_scope(context.runtime.sessions) as session:
             added = moderation.add_variant(session, claim_id, text, actor=moderation.actor_for(user_id_of(update)))
     except moderation.UnknownClaim:
         await say_key(update, context, "mod.unknown_claim", id=claim_id)
@@ -136,13 +130,14 @@ async def variant(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await say_key(update, context, "mod.variant.added" if added else "mod.variant.exists", id=claim_id)
 
 
-async def retire(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@requires("moderator")
+async def retire(update: Update, context: BotContext) -> None:
     """/retire <id>: no longer matched, kept for history."""
     claim_id = await _claim_id_argument(update, context, action="retire")
     if claim_id is None:
         return
     try:
-        with session_scope(runtime_of(context).sessions) as session:
+        with session_scope(context.runtime.sessions) as session:
             done = moderation.retire_claim(session, claim_id, actor=moderation.actor_for(user_id_of(update)))
     except moderation.UnknownClaim:
         await say_key(update, context, "mod.unknown_claim", id=claim_id)
@@ -152,22 +147,23 @@ async def retire(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await say_key(update, context, "mod.retired" if done else "mod.already_retired", id=claim_id)
 
 
-def _history_lines(rows: list[AuditLog], lang: str) -> list[str]:
+def _history_lines(rows: list[moderation.HistoryEntry], lang: str) -> list[str]:
     lines = []
     for row in rows:
         when = row.created_at.strftime("%Y-%m-%d %H:%M")
-        fields = ", ".join(row.fields or []) or "—"
+        fields = ", ".join(row.fields) or "—"
         lines.append(t(lang, "mod.history.row", when=when, who=row.actor, action=row.action, fields=fields))
     return lines
 
 
-async def show_claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@requires("moderator")
+async def show_claim(update: Update, context: BotContext) -> None:
     """/claim <id>: the card as users see it, its status and its latest changes."""
     claim_id = await _claim_id_argument(update, context, action="claim")
     if claim_id is None:
         return
     lang = lang_of(update, context)
-    with session_scope(runtime_of(context).sessions) as session:
+    with session_scope(context.runtime.sessions) as session:
         row = kb_store.get_claim_row(session, claim_id)
         claim = kb_store.row_to_claim(row) if row else None
         status = row.status if row else ""
@@ -183,13 +179,14 @@ async def show_claim(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await say(update, context, "\n".join(info))
 
 
-async def history(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@requires("moderator")
+async def history(update: Update, context: BotContext) -> None:
     """/history <id>: who changed what, and when."""
     claim_id = await _claim_id_argument(update, context, action="history")
     if claim_id is None:
         return
     lang = lang_of(update, context)
-    with session_scope(runtime_of(context).sessions) as session:
+    with session_scope(context.runtime.sessions) as session:
         rows = moderation.claim_history(session, claim_id, limit=HISTORY_ROWS)
         exists = kb_store.get_claim_row(session, claim_id) is not None
     if not rows:
@@ -207,10 +204,9 @@ def _origin_label(item: moderation.QueueItem) -> str | None:
     return title
 
 
-async def queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+@requires("moderator")
+async def queue(update: Update, context: BotContext) -> None:
     """/queue [n]: pending posts, the same post sent by many people as one item, most requested first."""
-    if not await require(update, context, "moderator", action="queue"):
-        return
     args = command_args(context)
     asked = parse_count(args[0], minimum=1, maximum=QUEUE_MAX) if len(args) == 1 else None
     if len(args) > 1 or (args and asked is None):
@@ -219,7 +215,7 @@ async def queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     limit = asked if asked is not None else QUEUE_LIMIT
     lang = lang_of(update, context)
     user_id = user_id_of(update)
-    with session_scope(runtime_of(context).sessions) as session:
+    with session_scope(context.runtime.sessions) as session:
         pending = moderation.pending_queue(session, limit=max(limit, 1))
     if not pending.items:
         await say_key(update, context, "mod.queue.empty")
@@ -238,10 +234,12 @@ async def queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         ref = item.submission_id
         markup = InlineKeyboardMarkup(
             [
-                [signed_button(context, user_id, t(lang, "mod.button.link"), f"mq:l:{ref}")],
+                [signed_button(context, user_id, t(lang, "mod.button.link"), data(Button.QUEUE_LINK, ref))],
                 [
-                    signed_button(context, user_id, t(lang, "mod.button.new_claim"), f"mq:n:{ref}"),
-                    signed_button(context, user_id, t(lang, "mod.button.not_checkable"), f"mq:x:{ref}"),
+                    signed_button(context, user_id, t(lang, "mod.button.new_claim"), data(Button.QUEUE_NEW_CLAIM, ref)),
+                    signed_button(
+                        context, user_id, t(lang, "mod.button.not_checkable"), data(Button.QUEUE_NOT_CHECKABLE, ref)
+                    ),
                 ],
             ]
         )
@@ -251,16 +249,3 @@ async def queue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     hidden = pending.groups - len(pending.items)
     if hidden > 0:
         await say_key(update, context, "mod.queue.more", count=hidden)
-
-
-def register(app: Application) -> None:
-    """The commands, after the conversation (handlers.moderation.register) so an open task sees them first."""
-    private = filters.ChatType.PRIVATE
-    app.add_handler(CommandHandler("grant", grant))  # also in a team group, replying to the person
-    app.add_handler(CommandHandler("revoke", revoke))
-    app.add_handler(CommandHandler("team", team, filters=private))
-    app.add_handler(CommandHandler("variant", variant, filters=private))
-    app.add_handler(CommandHandler("retire", retire, filters=private))
-    app.add_handler(CommandHandler("claim", show_claim, filters=private))
-    app.add_handler(CommandHandler("history", history, filters=private))
-    app.add_handler(CommandHandler("queue", queue, filters=private))

@@ -72,11 +72,12 @@ def settings_for(db_url: str, **extra: str) -> Any:
     return load_settings(env, dotenv=None)
 
 
-def make_harness(db_url: str, **extra: str) -> Harness:
+def make_harness(db_url: str, *, rate_limiter: bool = False, **extra: str) -> Harness:
+    """An Application on the fake Bot API; without AIORateLimiter unless a test is about it."""
     runtime = Runtime.start(settings_for(db_url, **extra))
     fake = FakeTelegram()
     app = build_application(
-        runtime, request=fake, get_updates_request=FakeTelegram(), updater=False, rate_limiter=False
+        runtime, request=fake, get_updates_request=FakeTelegram(), updater=False, rate_limiter=rate_limiter
     )
     harness = Harness(app=app, fake=fake, runtime=runtime)
     harness.errors = collect_errors(app)

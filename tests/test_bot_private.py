@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.db import session_scope
@@ -94,6 +97,25 @@ async def test_strong_match_gets_a_verdict_card_with_sources_and_feedback(tg: Ha
     assert len(log) == 1 and log[0].result == "strong" and log[0].input_kind == "text"
     assert log[0].matches[0]["claim_id"] == "kursk-no-foreign-help"
     assert log[0].user_key != str(USER_ID) and len(log[0].user_key) == 64
+
+
+async def test_a_forwarded_posts_original_date_is_matched_as_the_posts_date(
+    tg: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    matcher = tg.runtime.matcher()
+    real_match = matcher.match
+    posted: list[object] = []
+
+    def recording_match(text: str, **kwargs: Any) -> Any:
+        posted.append(kwargs.get("posted"))
+        return real_match(text, **kwargs)
+
+    monkeypatch.setattr(matcher, "match", recording_match)
+    published = int(dt.datetime(2024, 8, 20, 9, 30, tzinfo=dt.UTC).timestamp())
+    text = "Суджа освобождена, ВСУ отступили из Курской области"
+    await tg.send(tgf.forwarded_from_channel(USER_ID, text, forward_origin=tgf.channel_origin(date=published)))
+    await tg.send(tgf.private_text(USER_ID, text))
+    assert posted == [dt.date(2024, 8, 20), None]  # a typed text has no publication date
 
 
 async def test_forwarded_channel_post_gets_card_and_channel_reputation(tg: Harness) -> None:

@@ -31,10 +31,12 @@ def count(h: Harness, model: Any) -> int:
 # --- Telegram faults ---------------------------------------------------------------------------
 
 
-async def test_retry_after_is_waited_out_and_retried(tg: Harness) -> None:
-    tg.fake.fail_next("sendMessage", tgf.retry_after(0.05))
-    calls = await tg.send(tgf.private_text(USER_ID, FALSE_CLAIM_RU))
-    assert len(sent(calls, ok=False)) == 1
+async def test_retry_after_is_waited_out_and_retried_once_by_the_rate_limiter(db_url: str) -> None:
+    h = make_harness(db_url, rate_limiter=True)
+    async with h.app:
+        h.fake.fail_next("sendMessage", tgf.retry_after(0.05))
+        calls = await h.send(tgf.private_text(USER_ID, FALSE_CLAIM_RU))
+    assert len(sent(calls, ok=False)) == 1  # AIORateLimiter waited and retried; nothing stacked on top
     (card,) = sent(calls)
     assert card.params["text"].startswith("❌")
 

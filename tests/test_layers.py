@@ -111,3 +111,17 @@ def test_no_import_cycle() -> None:
 def test_the_cycle_finder_finds_a_cycle() -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert find_cycles(graph) == [["a", "b", "c", "a"]]
+
+
+def test_handlers_use_services_not_orm_models() -> None:
+    """Telegram handlers call bot.services; only the PTB persistence adapter maps its own table."""
+    offenders = {}
+    for name, path in MODULES.items():
+        if top(name) != "handlers" or name == "handlers.persistence":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "bot.db.models":
+                models = [a.name for a in node.names if a.name != "utcnow"]
+                if models:
+                    offenders[name] = models
+    assert offenders == {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ class CheckRequest:
     origin: ForwardOrigin | None = None
     urls: tuple[str, ...] = ()
     exact_keys: tuple[str, ...] = ()
+    posted: dt.date | None = None  # when the post was first published (a forward's original date)
 
 
 @dataclass
@@ -67,7 +69,9 @@ class CheckOutcome:
 def match_request(matcher: Matcher, request: CheckRequest, *, limit: int = 5) -> CheckOutcome:
     """Run the matcher for a request (no I/O)."""
     started = time.perf_counter()
-    matches = matcher.match(request.text, urls=request.urls, exact_keys=request.exact_keys, limit=limit)
+    matches = matcher.match(
+        request.text, urls=request.urls, exact_keys=request.exact_keys, limit=limit, posted=request.posted
+    )
     latency = (time.perf_counter() - started) * 1000
     return CheckOutcome(matches=matches, latency_ms=latency, strong=[m for m in matches if m.strength == "strong"])
 

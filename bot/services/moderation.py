@@ -265,7 +265,17 @@ def retire_claim(session: Session, claim_id: str, *, actor: str) -> bool:
     return True
 
 
-def claim_history(session: Session, claim_id: str, *, limit: int = 20) -> list[AuditLog]:
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One audited change of a claim."""
+
+    created_at: dt.datetime
+    actor: str
+    action: str
+    fields: list[str]
+
+
+def claim_history(session: Session, claim_id: str, *, limit: int = 20) -> list[HistoryEntry]:
     """Audit rows of a claim, newest first."""
     query = (
         select(AuditLog)
@@ -273,7 +283,10 @@ def claim_history(session: Session, claim_id: str, *, limit: int = 20) -> list[A
         .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
         .limit(limit)
     )
-    return list(session.scalars(query))
+    return [
+        HistoryEntry(created_at=row.created_at, actor=row.actor, action=row.action, fields=list(row.fields or []))
+        for row in session.scalars(query)
+    ]
 
 
 def search_claims(matcher: Matcher, text: str, *, limit: int = 5) -> list[Claim]:

@@ -106,7 +106,7 @@ class LiveIndex:
             published = {
                 c.id: c for c in kb_store.published_claims(session, [i for i in changed if stamps[i][1] == "published"])
             }
-            for claim_id in changed:  # in stamp order, as before
+            for claim_id in changed:
                 claim = published.get(claim_id)
                 if claim is not None:
                     self.matcher.upsert(claim)

@@ -404,3 +404,33 @@ def write_jsonl(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
         out.write(json.dumps(row, ensure_ascii=False) + "\n")
         n += 1
     return n
+
+
+@dataclass(frozen=True)
+class RecentCheck:
+    """One line of /logs: when, what kind, how fast, the best match, and the text if it is kept."""
+
+    created_at: dt.datetime
+    input_kind: str
+    language: str | None
+    latency_ms: float
+    top_match: dict[str, Any] | None
+    text: str | None
+    text_len: int
+
+
+def recent_checks(session: Session, count: int) -> list[RecentCheck]:
+    """The latest `count` checks, newest first."""
+    rows = session.scalars(select(CheckLog).order_by(CheckLog.id.desc()).limit(count))
+    return [
+        RecentCheck(
+            created_at=row.created_at,
+            input_kind=row.input_kind,
+            language=row.language,
+            latency_ms=row.latency_ms,
+            top_match=row.matches[0] if row.matches else None,
+            text=row.text,
+            text_len=row.text_len,
+        )
+        for row in rows
+    ]
