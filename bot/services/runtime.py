@@ -16,13 +16,16 @@ from bot.db import make_engine, make_sessionmaker, session_scope, upgrade
 from bot.db.models import ClaimRow, Meta
 from bot.errors import KnowledgeBaseInvalid
 from bot.services import kb_store
-from bot.services.ratelimit import RateLimiter
+from bot.services.ratelimit import Once, RateLimiter, Throttle
 from bot.services.reputation import ReputationIndex
 from bot.settings import Settings
 from knowledge.loader import load
 from knowledge.matcher import Matcher
 
 log = logging.getLogger(__name__)
+
+AUTOCHECKS_PER_MEMBER = 10  # a group member's messages auto-check looks at per minute
+REPEAT_WINDOW = 600.0  # seconds: auto-check answers the same post in the same group once in this window
 
 
 def seed_if_empty(factory: sessionmaker[Session], settings: Settings) -> int:
@@ -133,6 +136,13 @@ class Runtime:
     index: LiveIndex
     secret: str
     limiter: RateLimiter
+    # Commands and button presses per user; auto-checks per group member, answers per group and
+    # identical posts per group (answered once a window); users known to be reachable (block_marks).
+    actions: Throttle = field(default_factory=lambda: Throttle(30, 60.0))
+    member_autochecks: RateLimiter = field(default_factory=lambda: RateLimiter(AUTOCHECKS_PER_MEMBER, 60.0))
+    group_answers: RateLimiter = field(default_factory=lambda: RateLimiter(20, 60.0))
+    repeated_posts: Once = field(default_factory=lambda: Once(REPEAT_WINDOW))
+    reachable: dict[int, int] = field(default_factory=dict)
     _last_refresh: float = field(default_factory=time.monotonic, repr=False)
 
     @classmethod
@@ -153,6 +163,8 @@ class Runtime:
             index=index,
             secret=secret,
             limiter=RateLimiter(settings.rate_limit_per_minute, 60.0),
+            group_answers=RateLimiter(settings.group_rate_limit_per_minute, 60.0),
+            actions=Throttle(settings.action_limit_per_minute, 60.0),
         )
 
     def refresh_index(self) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.db.models import User
@@ -72,8 +72,31 @@ def team(session: Session) -> list[User]:
     return list(session.scalars(select(User).where(User.role != "user").order_by(User.role, User.telegram_id)))
 
 
+_block_marks = 0  # users marked blocked by this process: a cache of who is reachable is stale when it moves
+
+
+def block_marks() -> int:
+    return _block_marks
+
+
+def note_block_mark() -> None:
+    global _block_marks
+    _block_marks += 1
+
+
 def mark_blocked(session: Session, telegram_id: int) -> None:
     """The user blocked the bot: stop sending them follow-ups."""
+    note_block_mark()
     user = session.get(User, telegram_id)
     if user is not None:
         user.blocked = True
+
+
+def mark_reachable(session: Session, telegram_id: int) -> None:
+    """The user wrote to the bot or let it back in: follow-ups reach them again."""
+    session.execute(
+        update(User)
+        .where(User.telegram_id == telegram_id, User.blocked.is_(True))
+        .values(blocked=False)
+        .execution_options(synchronize_session=False)
+    )
