@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import Application
 
 from bot.services import inbox
@@ -25,6 +26,9 @@ from bot.services import inbox
 log = logging.getLogger(__name__)
 
 PRUNE_EVERY = 600.0  # seconds
+# Of the Application's concurrent updates, at most this many from groups and channels: replies there wait
+# on Telegram's per-group limit, and a busy group must not hold every slot while private chats wait.
+SHARED_CHAT_SLOTS = 2
 
 
 def update_id_of(raw: object) -> int | None:
@@ -43,6 +47,7 @@ class Inbox:
         self.app = app
         self.engine = engine
         self.active: set[int] = set()  # handling now: a redelivery meanwhile is not started twice
+        self.shared_chat_slots = asyncio.Semaphore(SHARED_CHAT_SLOTS)
         self._last_prune = 0.0
 
     def parse(self, update_id: int, raw: dict[str, Any]) -> Update | None:
@@ -81,7 +86,12 @@ class Inbox:
 
     async def _handle(self, update_id: int, update: Update) -> None:
         try:
-            await self.app.update_processor.process_update(update, self.app.process_update(update))
+            chat = update.effective_chat
+            if chat is not None and chat.type != ChatType.PRIVATE:
+                async with self.shared_chat_slots:  # taken before a processor slot, so waiting holds none
+                    await self.app.update_processor.process_update(update, self.app.process_update(update))
+            else:
+                await self.app.update_processor.process_update(update, self.app.process_update(update))
         finally:
             try:
                 await asyncio.to_thread(inbox.mark_handled, self.engine, update_id)

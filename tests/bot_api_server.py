@@ -32,7 +32,8 @@ class BotApiServer:
     """Start with `with BotApiServer() as api:`; `api.base_url` is the TELEGRAM_API_BASE_URL to use."""
 
     def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.calls: list[tuple[str, dict[str, Any]]] = []  # in the order they were answered
+        self.delays: dict[int, float] = {}  # chat id -> seconds to hold each sendMessage (a slow, busy chat)
         self._updates: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._next_message_id = 1000
@@ -108,6 +109,8 @@ class BotApiServer:
         return params
 
     def _answer(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "sendMessage":
+            time.sleep(self.delays.get(int(params.get("chat_id") or 0), 0.0))
         with self._lock:
             self.calls.append((method, params))
             if method == "getMe":

@@ -98,3 +98,24 @@ def test_an_update_the_library_cannot_read_is_skipped_once(tmp_path: Path) -> No
     assert "Traceback" not in output
     fetches = len(api.sent("getUpdates"))
     assert fetches < 30, f"{fetches} getUpdates calls"
+
+
+def test_a_slow_group_does_not_hold_up_private_chats(tmp_path: Path) -> None:
+    """Telegram makes the bot wait before each reply in a busy group (here 1 s per message): the group's
+    updates may take only a few of the concurrent handling slots, so a private check sent after ten
+    group requests is answered before most of the group's replies, not behind them."""
+    group = -100555
+    asked = [tgf.group_text(group, 3100 + n, FORWARDED, mention_bot=True) for n in range(10)]
+    with BotApiServer() as api:
+        api.delays[group] = 1.0
+        api.push(*asked, tgf.private_text(2001, UNKNOWN))
+        process = start_factbot(api, tmp_path / "fair.sqlite3")
+        try:
+            api.wait_for("sendMessage", len(asked) + 1, timeout=120)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            output, _ = process.communicate(timeout=60)
+        assert process.returncode == 0, output
+    order = [int(p["chat_id"]) for p in api.sent()]
+    assert sorted(order) == sorted([group] * len(asked) + [2001])
+    assert order.index(2001) <= 2, order
