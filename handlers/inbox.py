@@ -25,7 +25,7 @@ from bot.services import inbox
 
 log = logging.getLogger(__name__)
 
-PRUNE_EVERY = 600.0  # seconds
+PRUNE_EVERY = 60.0  # seconds
 # Of the Application's concurrent updates, at most this many from groups and channels: replies there wait
 # on Telegram's per-group limit, and a busy group must not hold every slot while private chats wait.
 SHARED_CHAT_SLOTS = 2

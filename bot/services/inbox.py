@@ -13,7 +13,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.db.models import InboxUpdate, utcnow
 
-KEEP_HANDLED = dt.timedelta(days=1)  # Telegram keeps an unacknowledged update for 24 hours
+# Telegram sends an update again only if it was not acknowledged (polling: the last batch; webhook: a
+# request that got no answer), so a handled update's id is needed for a short while only.
+KEEP_HANDLED = dt.timedelta(hours=1)
 
 
 def store(engine: Engine, updates: Sequence[tuple[int, str]]) -> set[int]:
@@ -36,7 +38,9 @@ def store(engine: Engine, updates: Sequence[tuple[int, str]]) -> set[int]:
 
 def mark_handled(engine: Engine, update_id: int) -> None:
     with engine.begin() as connection:
-        connection.execute(update(InboxUpdate).where(InboxUpdate.update_id == update_id).values(handled_at=utcnow()))
+        connection.execute(
+            update(InboxUpdate).where(InboxUpdate.update_id == update_id).values(handled_at=utcnow(), payload="")
+        )
 
 
 def unhandled(engine: Engine) -> list[tuple[int, str]]:
@@ -47,7 +51,7 @@ def unhandled(engine: Engine) -> list[tuple[int, str]]:
 
 
 def prune(engine: Engine, *, now: dt.datetime | None = None) -> int:
-    """Forget handled updates older than Telegram would redeliver them."""
+    """Forget handled updates older than KEEP_HANDLED."""
     cutoff = (now or utcnow()) - KEEP_HANDLED
     with engine.begin() as connection:
         result = connection.execute(delete(InboxUpdate).where(InboxUpdate.handled_at < cutoff))
