@@ -115,5 +115,6 @@ def test_kill_in_the_middle_loses_nothing_that_was_confirmed(tmp_path: Path) -> 
     assert set(answers) >= press_ids
     twice = {i for i, n in answers.items() if n > 1}
     assert twice <= set(answered_before_kill), twice
-    assert len(twice) <= 8, f"{len(twice)} presses answered twice"  # at most the updates in flight
+    # At most those being handled at the kill (8 at a time) and those whose "handled" mark was being written.
+    assert len(twice) <= 12, f"{len(twice)} presses answered twice"
 
