@@ -13,6 +13,7 @@ import hmac
 import json
 import logging
 import secrets
+import time
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlparse
@@ -42,6 +43,30 @@ def webhook_secret(runtime: Runtime) -> str:
         return stored_secret(session, "webhook_secret", lambda: secrets.token_urlsafe(48))
 
 
+class RefusedRequests:
+    """Counts requests refused for their secret token; logs at most once a minute, so a flood of
+    forged requests cannot flood the log."""
+
+    def __init__(self, interval: float = 60.0) -> None:
+        self.interval = interval
+        self.count = 0
+        self._last = -interval
+
+    def note(self) -> None:
+        self.count += 1
+        now = time.monotonic()
+        if now - self._last >= self.interval:
+            self._last = now
+            log.warning("webhook: refused requests without the right secret token (%d so far)", self.count)
+
+
+refused = RefusedRequests()
+
+
+def _no_access_log(handler: tornado.web.RequestHandler) -> None:
+    """Tornado logs every request; refused ones are counted in RefusedRequests instead."""
+
+
 @tornado.web.stream_request_body
 class UpdateHandler(tornado.web.RequestHandler):
     """POST of one update; headers are checked in `prepare`, before any of the body is read."""
@@ -57,7 +82,7 @@ class UpdateHandler(tornado.web.RequestHandler):
             return  # tornado answers 405
         token = self.request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(token.encode("utf-8", "replace"), self.secret.encode("ascii")):
-            log.warning("webhook: refused a request without the right secret token")
+            refused.note()
             self.reject(HTTPStatus.FORBIDDEN)
             return
         length = self.request.headers.get("Content-Length", "")
@@ -113,7 +138,9 @@ async def start_webhook(app: Application, inbox: Inbox, runtime: Runtime) -> HTT
     assert settings.webhook_url is not None
     secret = webhook_secret(runtime)
     routes = [(url_path(settings.webhook_url), UpdateHandler, {"inbox": inbox, "secret": secret})]
-    server = HTTPServer(tornado.web.Application(routes), max_body_size=MAX_BODY + 1, xheaders=True)
+    server = HTTPServer(
+        tornado.web.Application(routes, log_function=_no_access_log), max_body_size=MAX_BODY + 1, xheaders=True
+    )
     server.listen(settings.port, address="0.0.0.0")
     log.info("webhook listening on port %d", settings.port)
     await app.bot.set_webhook(

@@ -97,6 +97,7 @@ def test_webhook_without_a_configured_secret_refuses_unauthenticated_updates(tmp
             output = stop(process)
         assert "Traceback" not in output
         assert "/grant 1666" not in output
+        assert output.count("refused requests without the right secret token") == 1  # not one line each
 
         engine = create_engine(f"sqlite:///{db.as_posix()}")
         with engine.connect() as conn:
