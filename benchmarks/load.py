@@ -109,10 +109,7 @@ from bot.services.keys import text_hash, user_key
 from bot.services.runtime import Runtime
 from bot.services.submissions import group_key
 from bot.settings import load_settings
-from handlers.app import build_application
-from knowledge.loader import bundled_dir, load
-from knowledge.schema import Claim
-from tests.fake_telegram import (
+from factbot_testing.fake_telegram import (
     FakeTelegram,
     callback,
     collect_errors,
@@ -123,6 +120,9 @@ from tests.fake_telegram import (
     photo,
     private_text,
 )
+from handlers.app import build_application
+from knowledge.loader import bundled_dir, load
+from knowledge.schema import Claim
 
 PRODUCTION_CONCURRENT_UPDATES = 8  # handlers/app.py run_bot
 TARGET_RATE = 300.0  # updates/s in one process (issue 7)
@@ -912,11 +912,13 @@ def prepare_postgres(pg_url: str) -> tuple[str, str]:
 
 def install_match_cache(runtime: Runtime, size: int = 4096) -> None:
     """Experiment: memoise match_request per (index version, text, urls, exact keys), as a proposed
-    change to bot/checks.py would; a viral post forwarded by many users is then matched once."""
+    change to bot/services/checks.py would; a viral post forwarded by many users is then matched once."""
     from collections import OrderedDict
 
     import bot.services.checks as checks_module
+    import handlers.check as check_module
     import handlers.group as group_module
+    import handlers.inline as inline_module
 
     original = checks_module.match_request
     cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
@@ -933,8 +935,8 @@ def install_match_cache(runtime: Runtime, size: int = 4096) -> None:
             cache.popitem(last=False)
         return checks_module.CheckOutcome(matches=outcome.matches, latency_ms=outcome.latency_ms, strong=outcome.strong)
 
-    checks_module.match_request = cached  # type: ignore[assignment]
-    group_module.match_request = cached  # type: ignore[assignment]
+    for module in (checks_module, check_module, group_module, inline_module):  # each calls it by its own name
+        module.match_request = cached  # type: ignore[attr-defined]
 
 
 def import_kb(db_url: str, claims: list[Claim]) -> float:

@@ -56,7 +56,7 @@ def post_set(name: str, data: Path, n_load: int) -> tuple[list[Claim], list[str]
     if name == "checkthat":
         return load_kb(data), _queries(data, ("dev", "test"))
     if name == "quality":
-        from tests.test_quality_set import CASES
+        from factbot_testing.quality_set import CASES
 
         return list(load([bundled_dir()]).claims), [post for _cid, post in CASES]
     if name == "load":

@@ -200,7 +200,11 @@ class _OneLineRetryErrors(logging.Filter):
 
 
 def configure_logging(settings: Settings) -> None:
-    """Log to stderr at the configured level; keep HTTP client chatter (which shows the token) quiet."""
+    """Log to stderr at the configured level; keep HTTP client chatter (which shows the token) quiet, and
+    redact ids and texts from exception text (bot.redact)."""
+    from bot import redact
+
+    redact.install()
     logging.basicConfig(
         level=getattr(logging, settings.log_level),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

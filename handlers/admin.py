@@ -10,13 +10,12 @@ import logging
 
 from telegram import InputFile, Update
 
-from bot.db import session_scope
 from bot.rendering.charts import checks_chart_png
 from bot.rendering.render import shorten
 from bot.services import stats
 from bot.services.retention import erase_old_texts
 from handlers.args import parse_count
-from handlers.common import command_args, reply_html
+from handlers.common import command_args, in_db, reply_html
 from handlers.context import BotApplication, BotContext
 from handlers.privileged import requires
 
@@ -30,13 +29,13 @@ RETENTION_TIME = dt.time(3, 15, tzinfo=dt.UTC)
 @requires("admin")
 async def stats_command(update: Update, context: BotContext) -> None:
     """Usage statistics for today, 7 and 30 days, and a chart of checks per day."""
-    runtime = context.runtime
     chat = update.effective_chat
     if chat is None:
         return
-    with session_scope(runtime.sessions) as session:
-        text = stats.render_stats_text(stats.stats_for_periods(session))
-        rows = stats.checks_per_day(session, 30)
+    text, rows = await in_db(
+        context,
+        lambda session: (stats.render_stats_text(stats.stats_for_periods(session)), stats.checks_per_day(session, 30)),
+    )
     await reply_html(update, context, text)
     png = await asyncio.to_thread(checks_chart_png, rows)
     await context.bot.send_photo(
@@ -62,9 +61,7 @@ async def logs_command(update: Update, context: BotContext) -> None:
         await reply_html(update, context, f"Usage: /logs [N] (N from 1 to {LOGS_MAX})")
         return
     count = asked if asked is not None else LOGS_DEFAULT
-    runtime = context.runtime
-    with session_scope(runtime.sessions) as session:
-        rows = stats.recent_checks(session, count)
+    rows = await in_db(context, lambda session: stats.recent_checks(session, count))
     lines = [_log_line(r) for r in rows]
     text = "\n".join(lines) if lines else "No checks logged yet."
     while len(text) > 4000 and len(lines) > 1:
@@ -86,10 +83,10 @@ async def export_command(update: Update, context: BotContext) -> None:
         return
     since = days[0] if days else None
     until = days[1] + dt.timedelta(days=1) if len(days) == 2 and days[1] else None
-    runtime = context.runtime
     buffer = io.StringIO()
-    with session_scope(runtime.sessions) as session:
-        count = stats.write_csv(stats.export_rows(session, since=since, until=until), buffer)
+    count = await in_db(
+        context, lambda session: stats.write_csv(stats.export_rows(session, since=since, until=until), buffer)
+    )
     name = f"factbot-checks-{args[0] if args else 'all'}{'-' + args[1] if len(args) == 2 else ''}.csv"
     await context.bot.send_document(
         chat.id,
@@ -102,8 +99,8 @@ async def retention_job(context: BotContext) -> None:
     """Daily: erase check texts older than FACTBOT_RETENTION_DAYS, keeping the counts."""
     runtime = context.runtime
     try:
-        with session_scope(runtime.sessions) as session:
-            erased = erase_old_texts(session, retention_days=runtime.settings.retention_days)
+        days = runtime.settings.retention_days
+        erased = await in_db(context, lambda session: erase_old_texts(session, retention_days=days))
         log.info("retention: erased %d old check texts", erased)
     except Exception:
         log.exception("the retention job failed; it will run again tomorrow")

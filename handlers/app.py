@@ -12,6 +12,7 @@ from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BasePersistence
 from telegram.request import BaseRequest
 
+from bot import redact
 from bot.errors import TelegramUnavailable
 from bot.rendering.i18n import LANGUAGES, t
 from bot.services.runtime import Runtime
@@ -86,6 +87,7 @@ def build_application(
     persistence: BasePersistence[Any, Any, Any] | None = None,
 ) -> Application:
     """The Application with every handler; tests pass an in-process fake transport as `request`."""
+    redact.install()
     settings = runtime.settings
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         Application.builder()

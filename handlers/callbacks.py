@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from telegram import CallbackQuery, Update
 from telegram.error import BadRequest
 
-from bot.db import in_session, in_transaction, session_scope
+from bot.db import in_session, in_transaction, run_db
 from bot.rendering import render
 from bot.rendering.i18n import LANGUAGES, t
 from bot.services import users
@@ -26,7 +26,7 @@ from bot.services.submissions import submit
 from handlers import keyboards
 from handlers.args import parse_count
 from handlers.check import extract
-from handlers.common import answer_callback, drop_keyboard, expired, language_for, send_html, verified_parts
+from handlers.common import answer_callback, drop_keyboard, expired, in_db, language_for, send_html, verified_parts
 from handlers.context import BotContext
 from knowledge.schema import Claim
 
@@ -53,7 +53,7 @@ async def verified_payload(update: Update, context: BotContext) -> Press | None:
     if parts is None:
         await expired(update, context)
         return None
-    return Press(query, parts, context.runtime, language_for(context, query.from_user))
+    return Press(query, parts, context.runtime, await language_for(context, query.from_user))
 
 
 def _int(value: str) -> int | None:
@@ -79,7 +79,7 @@ async def on_feedback(update: Update, context: BotContext) -> None:
         return record_vote(connection, check_id, owner, value=value, reason=reason)
 
     try:
-        found = in_transaction(runtime.engine, store)
+        found = await run_db(in_transaction, runtime.engine, store)
     except Exception:
         log.exception("could not store feedback")
         await answer_callback(update, t(lang, "feedback.failed"), alert=True)
@@ -120,7 +120,7 @@ async def on_pick_possible(update: Update, context: BotContext) -> None:
             record_deliveries(connection, query.from_user.id, [claim.id])
         return claim
 
-    claim = in_transaction(runtime.engine, pick)
+    claim = await run_db(in_transaction, runtime.engine, pick)
     if claim is None or query.message is None:
         await expired(update, context)
         return
@@ -179,7 +179,7 @@ async def on_submit(update: Update, context: BotContext) -> None:
         return True, created
 
     try:
-        stored, created = in_session(runtime.sessions, store)
+        stored, created = await run_db(in_session, runtime.sessions, store)
     except Exception:
         log.exception("could not store a submission")
         await answer_callback(update, t(lang, "submit.failed"), alert=True)
@@ -208,13 +208,11 @@ async def on_language(update: Update, context: BotContext) -> None:
     if code not in LANGUAGES:
         await expired(update, context)
         return
-    with session_scope(runtime.sessions) as session:
-        user = users.ensure_user(
-            session,
-            query.from_user.id,
-            admin_ids=runtime.settings.admin_ids,
-        )
-        user.language = code
+
+    def remember(session: Session) -> None:
+        users.ensure_user(session, query.from_user.id, admin_ids=runtime.settings.admin_ids).language = code
+
+    await in_db(context, remember)
     if context.user_data is not None:
         context.user_data["lang"] = code
     await answer_callback(update, t(code, "language.set"))
@@ -234,8 +232,8 @@ async def on_forget(update: Update, context: BotContext) -> None:
         await answer_callback(update)
         text = t(lang, "forget.cancelled")
     elif parts[1:] == ["y"]:
-        with session_scope(runtime.sessions) as session:
-            forget_user(session, user_id=query.from_user.id, user_key=user_key(runtime.secret, query.from_user.id))
+        key = user_key(runtime.secret, query.from_user.id)
+        await in_db(context, lambda session: forget_user(session, user_id=query.from_user.id, user_key=key))
         if context.user_data is not None:
             context.user_data.clear()
         await answer_callback(update)

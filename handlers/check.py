@@ -16,9 +16,10 @@ from telegram import (
     Update,
 )
 
+from bot.db import run_db
 from bot.rendering import render
 from bot.rendering.i18n import t
-from bot.services.checks import CheckOutcome, CheckRequest, ForwardOrigin, run_check
+from bot.services.checks import CheckOutcome, CheckRequest, ForwardOrigin, match_request, record_check
 from bot.services.runtime import Runtime
 from handlers import keyboards
 from handlers.common import chat_type, language_for, reply_html
@@ -105,7 +106,8 @@ def extract(message: Message, *, group: bool = False) -> Extracted:
     )
 
 
-def perform_check(runtime: Runtime, extracted: Extracted, *, user_id: int, chat: str, lang: str) -> CheckOutcome:
+async def perform_check(runtime: Runtime, extracted: Extracted, *, user_id: int, chat: str, lang: str) -> CheckOutcome:
+    """Match on the event loop (CPU only), then log the check in a database thread."""
     keys = [f"file:{extracted.file_unique_id}"] if extracted.file_unique_id else []
     origin = extracted.origin
     if origin is not None and origin.post_key:
@@ -122,13 +124,10 @@ def perform_check(runtime: Runtime, extracted: Extracted, *, user_id: int, chat:
         exact_keys=tuple(keys),
         posted=extracted.posted,
     )
-    return run_check(
-        runtime.matcher(),
-        runtime.engine,
-        request,
-        secret=runtime.secret,
-        store_text=runtime.settings.log_text == "full",
-    )
+    outcome = match_request(runtime.matcher(), request)
+    store_text = runtime.settings.log_text == "full"
+    await run_db(record_check, runtime.engine, request, outcome, secret=runtime.secret, store_text=store_text)
+    return outcome
 
 
 def reputation_html(runtime: Runtime, origin: ForwardOrigin | None, lang: str) -> str | None:
@@ -170,7 +169,7 @@ async def check_private(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if message is None or user is None:
         return
-    lang = language_for(context, user)
+    lang = await language_for(context, user)
     extracted = extract(message)
     if not extracted.text.strip() and extracted.file_unique_id is None and extracted.origin is None:
         if message.poll is None:
@@ -191,5 +190,5 @@ async def answer_check(
         if tell_limited:
             await reply_html(update, context, render.esc(t(lang, "rate_limited")))
         return
-    outcome = perform_check(runtime, extracted, user_id=user.id, chat=chat_type(update), lang=lang)
+    outcome = await perform_check(runtime, extracted, user_id=user.id, chat=chat_type(update), lang=lang)
     await send_outcome(update, context, outcome, extracted, lang)

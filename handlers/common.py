@@ -7,10 +7,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 from telegram import InlineKeyboardMarkup, Message, ReplyParameters, Update, User
 from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 
-from bot.db import session_scope
+from bot.db import in_session_thread
 from bot.rendering.i18n import t
 from bot.services import users
 from bot.services.keys import verify
@@ -21,29 +23,42 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 NETWORK_RETRIES = 3
+LANGUAGE_WAIT_SECONDS = 0.5  # a reply in Telegram's language beats a reply that waits on a lock
 
 
-def language_for(context: BotContext, user: User | None) -> str:
-    """The user's language: remembered, else from Telegram's language_code (cached per process)."""
+async def in_db(context: BotContext, work: Callable[[Session], T]) -> T:
+    """One unit of work in a database thread: other updates keep being answered while it waits on a lock."""
+    return await in_session_thread(context.runtime.sessions, work)
+
+
+async def language_for(context: BotContext, user: User | None) -> str:
+    """The user's language: remembered, else from Telegram's language_code (cached per process).
+
+    First contact records the user; when the database does not answer within LANGUAGE_WAIT_SECONDS
+    (locked, slow) the reply goes out in Telegram's language and the record is made when it can be."""
     if user is None:
         return "en"
     cached = context.user_data.get("lang") if context.user_data is not None else None
     if isinstance(cached, str):
         return cached
-    runtime = context.runtime
-    with session_scope(runtime.sessions) as session:
-        row = users.ensure_user(session, user.id, admin_ids=runtime.settings.admin_ids)
-        lang = users.language_of(row, user.language_code)
+    admin_ids = context.runtime.settings.admin_ids
+
+    def remember(session: Session) -> str:
+        return users.language_of(users.ensure_user(session, user.id, admin_ids=admin_ids), user.language_code)
+
+    try:
+        lang = await asyncio.wait_for(in_db(context, remember), LANGUAGE_WAIT_SECONDS)
+    except (TimeoutError, SQLAlchemyError) as exc:
+        log.warning("no language from the database (%s); using Telegram's", type(exc).__name__)
+        return users.language_of(None, user.language_code)
     if context.user_data is not None:
         context.user_data["lang"] = lang
     return lang
 
 
-def mark_blocked(context: BotContext, user_id: int) -> None:
-    runtime = context.runtime
+async def mark_blocked(context: BotContext, user_id: int) -> None:
     try:
-        with session_scope(runtime.sessions) as session:
-            users.mark_blocked(session, user_id)
+        await in_db(context, lambda session: users.mark_blocked(session, user_id))
     except Exception:
         log.exception("could not mark a user as having blocked the bot")
 
@@ -94,7 +109,7 @@ async def send_html(
             return await with_retries(lambda: send(plain_fallback(html_text), plain=True), what="sendMessage")
     except Forbidden:
         if user_id is not None:
-            mark_blocked(context, user_id)
+            await mark_blocked(context, user_id)
         log.info("a user has blocked the bot; reply skipped")
         return None
 
@@ -139,7 +154,7 @@ def verified_parts(update: Update, context: BotContext) -> list[str] | None:
 
 async def expired(update: Update, context: BotContext) -> None:
     """Forged, foreign or stale buttons: tell the presser, change nothing."""
-    await answer_callback(update, t(language_for(context, update.effective_user), "button.expired"), alert=True)
+    await answer_callback(update, t(await language_for(context, update.effective_user), "button.expired"), alert=True)
 
 
 async def drop_keyboard(update: Update) -> None:

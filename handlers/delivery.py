@@ -17,6 +17,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
+from bot.db import run_db
 from bot.db.models import utcnow
 from bot.services import outbox
 from handlers.context import BotApplication, BotContext, BotData
@@ -57,7 +58,7 @@ async def _deliver_one(
     bot: Bot, sessions: sessionmaker[Session], row_id: int, now: dt.datetime, report: DeliveryReport
 ) -> bool:
     """Claim, send and record one row; True when the run should stop claiming (flood wait, network down)."""
-    taken = outbox.take_row(sessions, row_id, now)
+    taken = await run_db(outbox.take_row, sessions, row_id, now)
     if taken is None:
         return False  # another worker has it
     if isinstance(taken, str):
@@ -69,38 +70,38 @@ async def _deliver_one(
         await _send(bot, user_id, html_text)
     except Forbidden as exc:
         log.info("outbox: user has blocked the bot; follow-ups skipped")
-        report.skipped += outbox.mark_blocked(sessions, row_id, user_id, f"Forbidden: {exc.message}")
+        report.skipped += await run_db(outbox.mark_blocked, sessions, row_id, user_id, f"Forbidden: {exc.message}")
         return False
     except RetryAfter as exc:
         wait = retry_seconds(exc.retry_after)
-        status = outbox.retry(sessions, row_id, now, f"RetryAfter: {wait:g}s", at_least=wait)
+        status = await run_db(outbox.retry, sessions, row_id, now, f"RetryAfter: {wait:g}s", at_least=wait)
         report.retried += status == "pending"
         report.failed += status == "failed"
         return True  # flood control: the rest waits for the next run
     except BadRequest as exc:  # permanent (chat not found, ...): keep the row, do not retry
         log.warning("outbox: follow-up %d refused by Telegram: %s", row_id, exc.message)
-        outbox.finish(sessions, row_id, status="failed", last_error=f"BadRequest: {exc.message}"[:1000])
+        await run_db(outbox.finish, sessions, row_id, status="failed", last_error=f"BadRequest: {exc.message}"[:1000])
         report.failed += 1
         return False
     except NetworkError as exc:  # TimedOut included
-        status = outbox.retry(sessions, row_id, now, f"{exc.__class__.__name__}: {exc.message}")
+        status = await run_db(outbox.retry, sessions, row_id, now, f"{exc.__class__.__name__}: {exc.message}")
         report.retried += status == "pending"
         report.failed += status == "failed"
         return True  # the network is down: do not burn the other rows' attempts
     except TelegramError as exc:
-        status = outbox.retry(sessions, row_id, now, f"{exc.__class__.__name__}: {exc.message}")
+        status = await run_db(outbox.retry, sessions, row_id, now, f"{exc.__class__.__name__}: {exc.message}")
         report.retried += status == "pending"
         report.failed += status == "failed"
         return False
     except Exception as exc:  # outcome unknown: at-most-once, keep it for an operator
         log.exception("outbox: unexpected error sending follow-up %d", row_id)
-        outbox.finish(sessions, row_id, status="failed", last_error=f"unexpected: {exc!r}"[:1000])
+        await run_db(outbox.finish, sessions, row_id, status="failed", last_error=f"unexpected: {exc!r}"[:1000])
         report.failed += 1
         return False
-    outbox.finish(sessions, row_id, status="sent", last_error=None)
+    await run_db(outbox.finish, sessions, row_id, status="sent", last_error=None)
     report.sent += 1
     if card_of is not None:
-        outbox.remember_card(sessions, user_id, card_of)
+        await run_db(outbox.remember_card, sessions, user_id, card_of)
     return False
 
 
@@ -113,8 +114,8 @@ async def deliver_pending(
     wait or a network failure stops claiming further rows: the rest stay due for the next run."""
     now = now or utcnow()
     report = DeliveryReport()
-    report.failed += outbox.fail_interrupted(sessions, now)
-    due = outbox.due_ids(sessions, now, limit)
+    report.failed += await run_db(outbox.fail_interrupted, sessions, now)
+    due = await run_db(outbox.due_ids, sessions, now, limit)
     queue = iter(due)
     stop = False
 

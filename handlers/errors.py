@@ -7,6 +7,7 @@ import html
 import logging
 import time
 
+from sqlalchemy.exc import OperationalError
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
 
@@ -44,11 +45,14 @@ async def on_error(update: object, context: BotContext) -> None:
     if isinstance(update, Update) and update.effective_chat is not None and not isinstance(error, Forbidden):
         if update.effective_chat.type == "private":
             try:
-                lang = language_for(context, update.effective_user)
+                lang = await language_for(context, update.effective_user)
             except Exception:
                 lang = "en"
+            # The database was locked or too slow past its bounded wait: nothing was saved, and trying again
+            # shortly usually works; anything else is our fault.
+            key = "error.busy" if isinstance(error, OperationalError) else "error.generic"
             try:
-                await context.bot.send_message(update.effective_chat.id, html.escape(t(lang, "error.generic")))
+                await context.bot.send_message(update.effective_chat.id, html.escape(t(lang, key)))
             except TelegramError:
                 pass
         if update.callback_query is not None:

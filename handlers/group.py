@@ -9,14 +9,13 @@ from dataclasses import replace
 from telegram import ChatMember, Message, MessageEntity, Update
 from telegram.error import TelegramError
 
-from bot.db import session_scope
 from bot.rendering import render
 from bot.rendering.i18n import t
 from bot.services import chats
 from bot.services.checks import CheckRequest, log_check, match_request
 from handlers import keyboards
 from handlers.check import answer_check, extract
-from handlers.common import chat_type, command_args, language_for, reply_html
+from handlers.common import chat_type, command_args, in_db, language_for, reply_html
 from handlers.context import BotContext
 
 log = logging.getLogger(__name__)
@@ -33,7 +32,7 @@ async def check_command(update: Update, context: BotContext) -> None:
     is_group = chat_type(update) != "private"
     if is_group and not within_group_budget(update, context):
         return
-    lang = language_for(context, user)
+    lang = await language_for(context, user)
     target: Message | None = message.reply_to_message
     if target is not None:
         extracted = extract(target, group=is_group)
@@ -67,13 +66,11 @@ def _without_mention(text: str, username: str) -> str:
     return " ".join(w for w in text.split() if w.casefold() != "@" + username.casefold())
 
 
-def autocheck_enabled(context: BotContext, chat_id: int) -> bool:
+async def autocheck_enabled(context: BotContext, chat_id: int) -> bool:
     """The group's auto-check setting, cached in chat_data."""
     data = context.chat_data if context.chat_data is not None else {}
     if "autocheck" not in data:
-        runtime = context.runtime
-        with session_scope(runtime.sessions) as session:
-            data["autocheck"] = chats.autocheck_enabled(session, chat_id)
+        data["autocheck"] = await in_db(context, lambda session: chats.autocheck_enabled(session, chat_id))
     return bool(data["autocheck"])
 
 
@@ -89,7 +86,7 @@ async def group_message(update: Update, context: BotContext) -> None:
     if message.text and _mentions_bot(message, username):
         if not within_group_budget(update, context):
             return
-        lang = language_for(context, user)
+        lang = await language_for(context, user)
         rest = _without_mention(message.text, username)
         if rest.strip():
             extracted = replace(extract(message, group=True), text=rest, origin=None, file_unique_id=None, posted=None)
@@ -100,7 +97,7 @@ async def group_message(update: Update, context: BotContext) -> None:
             return
         await answer_check(update, context, extracted, lang, tell_limited=False)  # never flood a group
         return
-    if not autocheck_enabled(context, chat.id) or not runtime.member_autochecks.allow((chat.id, user.id)):
+    if not await autocheck_enabled(context, chat.id) or not runtime.member_autochecks.allow((chat.id, user.id)):
         return
     extracted = extract(message, group=True)
     if not extracted.text.strip():
@@ -122,13 +119,13 @@ async def group_message(update: Update, context: BotContext) -> None:
     # The same claim posted again (by anyone) within the window gets no second card.
     if not runtime.repeated_posts.first((chat.id, hits[0].claim.id)) or not runtime.group_answers.allow(chat.id):
         return
-    lang = language_for(context, user)
+    lang = await language_for(context, user)
     request = replace(request, language=lang)
     try:
-        with session_scope(runtime.sessions) as session:
-            outcome.check_id = log_check(
-                session, request, outcome, secret=runtime.secret, store_text=runtime.settings.log_text == "full"
-            )
+        store_text = runtime.settings.log_text == "full"
+        outcome.check_id = await in_db(
+            context, lambda session: log_check(session, request, outcome, secret=runtime.secret, store_text=store_text)
+        )
     except Exception:
         log.exception("could not write the check log; answering anyway")
     best = hits[0]
@@ -155,7 +152,7 @@ async def autocheck(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if chat is None or user is None:
         return
-    lang = language_for(context, user)
+    lang = await language_for(context, user)
     args = [a.lower() for a in command_args(context)]
     if args not in (["on"], ["off"]):
         await reply_html(update, context, render.esc(t(lang, "group.autocheck_usage")))
@@ -164,9 +161,7 @@ async def autocheck(update: Update, context: BotContext) -> None:
         await reply_html(update, context, render.esc(t(lang, "group.admins_only")))
         return
     enabled = args == ["on"]
-    runtime = context.runtime
-    with session_scope(runtime.sessions) as session:
-        chats.set_autocheck(session, chat.id, enabled)
+    await in_db(context, lambda session: chats.set_autocheck(session, chat.id, enabled))
     if context.chat_data is not None:
         context.chat_data["autocheck"] = enabled
     await reply_html(update, context, render.esc(t(lang, "group.autocheck_on" if enabled else "group.autocheck_off")))

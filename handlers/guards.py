@@ -3,17 +3,18 @@ budget of commands and button presses (a "slow down" once a minute, then silence
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import ChatMember, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
-from bot.db import session_scope
 from bot.rendering import render
 from bot.rendering.i18n import t
 from bot.services import users
-from handlers.common import answer_callback, language_for, reply_html
+from handlers import common
+from handlers.common import answer_callback, in_db, language_for, reply_html
 from handlers.context import BotApplication, BotContext
 
 log = logging.getLogger(__name__)
@@ -23,14 +24,10 @@ THROTTLE_GROUP = -1
 REACHABLE_CACHE = 100_000
 
 
-def _set_blocked(context: BotContext, user_id: int, blocked: bool) -> None:
-    runtime = context.runtime
-    with session_scope(runtime.sessions) as session:
-        if blocked:
-            users.mark_blocked(session, user_id)
-        else:
-            users.mark_reachable(session, user_id)
-    runtime.reachable.pop(user_id, None)
+async def _set_blocked(context: BotContext, user_id: int, blocked: bool) -> None:
+    mark = users.mark_blocked if blocked else users.mark_reachable
+    await in_db(context, lambda session: mark(session, user_id))
+    context.runtime.reachable.pop(user_id, None)
 
 
 async def note_presence(update: Update, context: BotContext) -> None:
@@ -43,7 +40,7 @@ async def note_presence(update: Update, context: BotContext) -> None:
             if member.chat.type == ChatType.PRIVATE:
                 status = member.new_chat_member.status
                 if status in (ChatMember.MEMBER, ChatMember.BANNED):
-                    _set_blocked(context, member.from_user.id, status == ChatMember.BANNED)
+                    await _set_blocked(context, member.from_user.id, status == ChatMember.BANNED)
             return
         chat, user = update.effective_chat, update.effective_user
         if chat is None or user is None or chat.type != ChatType.PRIVATE:
@@ -52,7 +49,10 @@ async def note_presence(update: Update, context: BotContext) -> None:
         marks = users.block_marks()
         if reachable.get(user.id) == marks:
             return
-        _set_blocked(context, user.id, False)
+        try:  # bounded like the language lookup: a locked database must not hold the reply up
+            await asyncio.wait_for(_set_blocked(context, user.id, False), common.LANGUAGE_WAIT_SECONDS)
+        except TimeoutError:
+            return  # the write still runs in its database thread; checked again at the next update
         if len(reachable) >= REACHABLE_CACHE:
             reachable.clear()
         reachable[user.id] = marks
@@ -74,7 +74,7 @@ async def throttle(update: Update, context: BotContext) -> None:
     if verdict == "allow":
         return
     if verdict == "warn":
-        text = t(language_for(context, user), "rate_limited")
+        text = t(await language_for(context, user), "rate_limited")
         if query is not None:
             await answer_callback(update, text, alert=True)
         else:

@@ -21,6 +21,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application
 
+from bot.db.threads import run_db
 from bot.services import inbox
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ class Inbox:
             update = self.parse(update_id, raw)
             if update is not None:
                 batch.append((update_id, json.dumps(raw, ensure_ascii=False), update))
-        fresh = await asyncio.to_thread(inbox.store, self.engine, [(i, payload) for i, payload, _ in batch])
+        fresh = await run_db(inbox.store, self.engine, [(i, payload) for i, payload, _ in batch])
         for update_id, _, update in batch:
             if update_id in fresh:
                 self.dispatch(update_id, update)
@@ -94,18 +95,18 @@ class Inbox:
                 await self.app.update_processor.process_update(update, self.app.process_update(update))
         finally:
             try:
-                await asyncio.to_thread(inbox.mark_handled, self.engine, update_id)
+                await run_db(inbox.mark_handled, self.engine, update_id)
             except Exception:
                 log.exception("could not mark update %d handled; it may be answered again after a restart", update_id)
             self.active.discard(update_id)
 
     async def replay(self) -> int:
         """Handle what was stored but never handled (the process died first); how many."""
-        pending = await asyncio.to_thread(inbox.unhandled, self.engine)
+        pending = await run_db(inbox.unhandled, self.engine)
         for update_id, payload in pending:
             update = self.parse(update_id, json.loads(payload))
             if update is None:
-                await asyncio.to_thread(inbox.mark_handled, self.engine, update_id)
+                await run_db(inbox.mark_handled, self.engine, update_id)
             else:
                 self.dispatch(update_id, update)
         if pending:
@@ -117,6 +118,6 @@ class Inbox:
         if now - self._last_prune >= PRUNE_EVERY:
             self._last_prune = now
             try:
-                await asyncio.to_thread(inbox.prune, self.engine)
+                await run_db(inbox.prune, self.engine)
             except Exception:
                 log.exception("could not prune the inbox")

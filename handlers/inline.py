@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 
+from bot.db import run_db
 from bot.rendering import render
 from bot.rendering.i18n import t
-from bot.services.checks import CheckRequest, run_check
+from bot.services.checks import CheckRequest, match_request, record_check
 from handlers.common import language_for
 from handlers.context import BotContext
 
@@ -23,20 +24,16 @@ async def inline_query(update: Update, context: BotContext) -> None:
         await query.answer([], cache_time=5, is_personal=True)
         return
     runtime = context.runtime
-    lang = language_for(context, query.from_user)
+    lang = await language_for(context, query.from_user)
     if not runtime.limiter.allow(query.from_user.id):
         await query.answer([], cache_time=5, is_personal=True)
         return
     request = CheckRequest(
         text=text, user_id=query.from_user.id, chat_type="inline", language=lang, input_kind="inline"
     )
-    outcome = run_check(
-        runtime.matcher(),
-        runtime.engine,
-        request,
-        secret=runtime.secret,
-        store_text=runtime.settings.log_text == "full",
-    )
+    outcome = match_request(runtime.matcher(), request)
+    store_text = runtime.settings.log_text == "full"
+    await run_db(record_check, runtime.engine, request, outcome, secret=runtime.secret, store_text=store_text)
     results = [
         InlineQueryResultArticle(
             id=f"{i}",

@@ -31,7 +31,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.db import session_scope
 from bot.rendering import render
 from bot.rendering.i18n import LANGUAGE_NAMES, t
 from bot.services import kb_store, moderation
@@ -42,6 +41,8 @@ from handlers.common import (
     data_of,
     drop_keyboard,
     expired,
+    in_db,
+    language_for,
     send_html,
     verified_parts,
 )
@@ -49,7 +50,6 @@ from handlers.context import BotContext
 from handlers.persistence import DatabasePersistence
 from handlers.privileged import (
     kick_outbox,
-    lang_of,
     refresh_index_now,
     require,
     say,
@@ -243,7 +243,7 @@ def _current_value(draft: Draft, field: str) -> str:
 
 async def prompt(update: Update, context: BotContext, draft: Draft, state: str) -> str:
     """Ask for what `state` expects (also used to repeat the question after unexpected input)."""
-    lang = lang_of(update, context)
+    lang = await language_for(context, update.effective_user)
     user_id = user_id_of(update)
     claim = draft.get("claim") or {}
     intro = ""
@@ -308,7 +308,7 @@ def _preview_claim(draft: Draft) -> tuple[Claim | None, list[str]]:
 
 async def _preview(update: Update, context: BotContext, draft: Draft) -> str:
     """The card exactly as users will see it, then Publish (or Save) / Edit a field / Cancel."""
-    lang = lang_of(update, context)
+    lang = await language_for(context, update.effective_user)
     user_id = user_id_of(update)
     draft.pop("back", None)
     claim, errors = _preview_claim(draft)
@@ -364,8 +364,7 @@ async def edit_start(update: Update, context: BotContext) -> object:
         await say_key(update, context, "mod.usage.edit")
         return None
     claim_id = args[0].strip().lower()
-    with session_scope(context.runtime.sessions) as session:
-        claim = kb_store.get_claim(session, claim_id)
+    claim = await in_db(context, lambda session: kb_store.get_claim(session, claim_id))
     if claim is None:
         await say_key(update, context, "mod.unknown_claim", id=claim_id)
         return None
@@ -383,11 +382,12 @@ async def _queue_group(update: Update, context: BotContext) -> tuple[int, int, s
         await expired(update, context)
         return None
     try:
-        with session_scope(context.runtime.sessions) as session:
-            _key, subs = moderation.group_of(session, sub_id)
-            text = next((s.text for s in subs if s.text.strip()), "")
+        _key, subs = await in_db(context, lambda session: moderation.group_of(session, sub_id))
+        text = next((s.text for s in subs if s.text.strip()), "")
     except moderation.AlreadyResolved:
-        await answer_callback(update, t(lang_of(update, context), "mod.resolved_already"), alert=True)
+        await answer_callback(
+            update, t(await language_for(context, update.effective_user), "mod.resolved_already"), alert=True
+        )
         return None
     await answer_callback(update)
     return sub_id, len(subs), text
@@ -509,7 +509,7 @@ async def _add_to_list(update: Update, context: BotContext, draft: Draft, field:
     """Append a source or a wording to the draft and ask for the next (Done / Skip under it)."""
     items = draft["claim"].setdefault(field, [])
     items.append(item)
-    lang = lang_of(update, context)
+    lang = await language_for(context, update.effective_user)
     markup = _list_keyboard(context, user_id_of(update), lang, draft, skip=False)
     await say(update, context, t(lang, key, n=len(items)), markup)
 
@@ -634,17 +634,21 @@ async def _publish(update: Update, context: BotContext, draft: Draft) -> object:
         await say_key(update, context, "mod.invalid_draft", errors="; ".join(errors))
         return await prompt(update, context, draft, FIELD)
     user_id = user_id_of(update)
-    linked, missed = 0, False
+    sub = draft.get("sub")
+
+    def publish(session: Session) -> tuple[str, int, bool]:
+        """(claim id, people told, whether the queued post was answered by someone else meanwhile)."""
+        claim_id = moderation.create_claim(session, claim, actor=moderation.actor_for(user_id)).id
+        if not sub:
+            return claim_id, 0, False
+        try:
+            key = moderation.group_key_of(session, int(sub))
+            return claim_id, moderation.link_group(session, key, claim_id, moderator_id=user_id).count, False
+        except moderation.AlreadyResolved:
+            return claim_id, 0, True
+
     try:
-        with session_scope(context.runtime.sessions) as session:
-            row = moderation.create_claim(session, claim, actor=moderation.actor_for(user_id))
-            claim_id = row.id
-            if draft.get("sub"):
-                try:
-                    key = moderation.group_key_of(session, int(draft["sub"]))
-                    linked = moderation.link_group(session, key, claim_id, moderator_id=user_id).count
-                except moderation.AlreadyResolved:
-                    missed = True
+        claim_id, linked, missed = await in_db(context, publish)
     except IntegrityError:
         log.warning("publishing a claim collided with a concurrent change", exc_info=True)
         await say_key(update, context, "mod.save_failed")
@@ -667,10 +671,11 @@ async def _save(update: Update, context: BotContext, draft: Draft) -> object:
         await say_key(update, context, "mod.invalid_draft", errors="; ".join(errors))
         return await prompt(update, context, draft, FIELD)
     try:
-        with session_scope(context.runtime.sessions) as session:
-            result = moderation.update_claim(
-                session, claim_id, claim, actor=moderation.actor_for(user_id_of(update)), expected=draft.get("orig")
-            )
+        actor, expected = moderation.actor_for(user_id_of(update)), draft.get("orig")
+        result = await in_db(
+            context,
+            lambda session: moderation.update_claim(session, claim_id, claim, actor=actor, expected=expected),
+        )
     except moderation.ClaimConflict:
         await say_key(update, context, "mod.edit.conflict", id=claim_id)
         return END
@@ -694,7 +699,7 @@ async def _save(update: Update, context: BotContext, draft: Draft) -> object:
 async def on_link_query(update: Update, context: BotContext, draft: Draft) -> object:
     """A search text or claim id: the best published claims as buttons."""
     text = _text_of(update)
-    lang = lang_of(update, context)
+    lang = await language_for(context, update.effective_user)
     found = moderation.search_claims(context.runtime.index.matcher, text) if text else []
     if not found:
         await say_key(update, context, "mod.link.none")
@@ -730,9 +735,13 @@ async def on_link_choice(update: Update, context: BotContext, draft: Draft) -> o
     claim_id = choices[index]
     user_id = user_id_of(update)
     try:
-        with session_scope(context.runtime.sessions) as session:
-            key = moderation.group_key_of(session, int(draft["sub"]))
-            result = moderation.link_group(session, key, claim_id, moderator_id=user_id)
+        sub_id = int(draft["sub"])
+        result = await in_db(
+            context,
+            lambda session: moderation.link_group(
+                session, moderation.group_key_of(session, sub_id), claim_id, moderator_id=user_id
+            ),
+        )
     except moderation.AlreadyResolved:
         await say_key(update, context, "mod.resolved_already")
         return END
@@ -751,9 +760,13 @@ async def on_reason(update: Update, context: BotContext, draft: Draft) -> object
     if not reason or await _too_long(update, context, reason, moderation.REASON_CHARS):
         return None
     try:
-        with session_scope(context.runtime.sessions) as session:
-            key = moderation.group_key_of(session, int(draft["sub"]))
-            count = moderation.close_group(session, key, reason, moderator_id=user_id_of(update))
+        sub_id, moderator_id = int(draft["sub"]), user_id_of(update)
+        count = await in_db(
+            context,
+            lambda session: moderation.close_group(
+                session, moderation.group_key_of(session, sub_id), reason, moderator_id=moderator_id
+            ),
+        )
     except moderation.AlreadyResolved:
         await say_key(update, context, "mod.resolved_already")
         return END

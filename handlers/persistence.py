@@ -11,6 +11,7 @@ draft), so the bot keeps no row at all for the people who only check posts.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Collection, MutableMapping
@@ -20,7 +21,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 from telegram.ext import BasePersistence, PersistenceInput
 
-from bot.db import session_scope
+from bot.db import in_session_thread
 from bot.db.models import PersistenceRow
 
 log = logging.getLogger(__name__)
@@ -68,36 +69,46 @@ class DatabasePersistence(BasePersistence[_Data, _Data, _Data]):
         self.sessions = sessions
         self.user_keys = frozenset(user_keys) if user_keys is not None else None
         self._written: dict[tuple[str, str], str] = {}  # what the database holds, as canonical JSON
+        self._writing = asyncio.Lock()
 
     # --- rows -------------------------------------------------------------------------------------
 
-    def _load(self, kind: str) -> dict[str, Any]:
-        with session_scope(self.sessions) as session:
-            rows = session.scalars(select(PersistenceRow).where(PersistenceRow.kind == kind)).all()
-            loaded = {row.key: row.data for row in rows}
+    @staticmethod
+    def _rows(session: Session, kind: str) -> dict[str, Any]:
+        rows = session.scalars(select(PersistenceRow).where(PersistenceRow.kind == kind)).all()
+        return {row.key: row.data for row in rows}
+
+    async def _load(self, kind: str) -> dict[str, Any]:
+        loaded = await in_session_thread(self.sessions, lambda session: self._rows(session, kind))
         for key, data in loaded.items():
             self._written[(kind, key)] = _dump(data)
         return loaded
 
-    def _write(self, kind: str, key: str, data: Any) -> None:
-        """Store `data` under (kind, key); None or an empty mapping deletes the row."""
+    @staticmethod
+    def _store(session: Session, kind: str, key: str, payload: str | None) -> None:
+        if payload is None:
+            session.execute(delete(PersistenceRow).where(PersistenceRow.kind == kind, PersistenceRow.key == key))
+            return
+        row = session.get(PersistenceRow, (kind, key))
+        if row is None:
+            session.add(PersistenceRow(kind=kind, key=key, data=json.loads(payload)))
+        else:
+            row.data = json.loads(payload)
+
+    async def _write(self, kind: str, key: str, data: Any) -> None:
+        """Store `data` under (kind, key); None or an empty mapping deletes the row. The JSON is taken on the
+        event loop (the data may change right after) and written in a database thread, one write at a time
+        so a later state is never overwritten by an earlier one."""
         empty = data is None or (isinstance(data, dict) and not data)
         payload = None if empty else _dump(data)
-        if self._written.get((kind, key)) == payload:
-            return
-        with session_scope(self.sessions) as session:
+        async with self._writing:
+            if self._written.get((kind, key)) == payload:
+                return
+            await in_session_thread(self.sessions, lambda session: self._store(session, kind, key, payload))
             if payload is None:
-                session.execute(delete(PersistenceRow).where(PersistenceRow.kind == kind, PersistenceRow.key == key))
+                self._written.pop((kind, key), None)
             else:
-                row = session.get(PersistenceRow, (kind, key))
-                if row is None:
-                    session.add(PersistenceRow(kind=kind, key=key, data=json.loads(payload)))
-                else:
-                    row.data = json.loads(payload)
-        if payload is None:
-            self._written.pop((kind, key), None)
-        else:
-            self._written[(kind, key)] = payload
+                self._written[(kind, key)] = payload
 
     def _user_view(self, data: _Data) -> _Data:
         if self.user_keys is None:
@@ -114,29 +125,29 @@ class DatabasePersistence(BasePersistence[_Data, _Data, _Data]):
     # --- user, chat and bot data --------------------------------------------------------------------
 
     async def get_user_data(self) -> dict[int, _Data]:
-        return {int(key): self._user_view(data) for key, data in self._load(USER_DATA).items()}
+        return {int(key): self._user_view(data) for key, data in (await self._load(USER_DATA)).items()}
 
     async def get_chat_data(self) -> dict[int, _Data]:
-        return {int(key): data for key, data in self._load(CHAT_DATA).items()}
+        return {int(key): data for key, data in (await self._load(CHAT_DATA)).items()}
 
     async def get_bot_data(self) -> _Data:
-        stored = self._load(BOT_DATA).get("")
+        stored = (await self._load(BOT_DATA)).get("")
         return dict(stored) if isinstance(stored, dict) else {}
 
     async def update_user_data(self, user_id: int, data: _Data) -> None:
-        self._write(USER_DATA, str(user_id), self._user_view(data))
+        await self._write(USER_DATA, str(user_id), self._user_view(data))
 
     async def update_chat_data(self, chat_id: int, data: _Data) -> None:
-        self._write(CHAT_DATA, str(chat_id), data)
+        await self._write(CHAT_DATA, str(chat_id), data)
 
     async def update_bot_data(self, data: _Data) -> None:
-        self._write(BOT_DATA, "", data)
+        await self._write(BOT_DATA, "", data)
 
     async def drop_user_data(self, user_id: int) -> None:
-        self._write(USER_DATA, str(user_id), None)
+        await self._write(USER_DATA, str(user_id), None)
 
     async def drop_chat_data(self, chat_id: int) -> None:
-        self._write(CHAT_DATA, str(chat_id), None)
+        await self._write(CHAT_DATA, str(chat_id), None)
 
     async def refresh_user_data(self, user_id: int, user_data: _Data) -> None:
         """Nothing to do: this process writes through and holds the current data."""
@@ -150,7 +161,7 @@ class DatabasePersistence(BasePersistence[_Data, _Data, _Data]):
     # --- callback data (only with arbitrary_callback_data and store_data.callback_data) ------------------
 
     async def get_callback_data(self) -> CDCData | None:
-        stored = self._load(CALLBACK_DATA).get("")
+        stored = (await self._load(CALLBACK_DATA)).get("")
         if not isinstance(stored, list) or len(stored) != 2:
             return None
         entries, mapping = stored
@@ -158,18 +169,18 @@ class DatabasePersistence(BasePersistence[_Data, _Data, _Data]):
 
     async def update_callback_data(self, data: CDCData) -> None:
         entries, mapping = data
-        self._write(CALLBACK_DATA, "", [[list(e) for e in entries], mapping])
+        await self._write(CALLBACK_DATA, "", [[list(e) for e in entries], mapping])
 
     # --- conversations ---------------------------------------------------------------------------------
 
     async def get_conversations(self, name: str) -> ConversationDict:
         out: ConversationDict = {}
-        for key, state in self._load(self._conversation_kind(name)).items():
+        for key, state in (await self._load(self._conversation_kind(name))).items():
             out[tuple(json.loads(key))] = state
         return out
 
     async def update_conversation(self, name: str, key: ConversationKey, new_state: object | None) -> None:
-        self._write(self._conversation_kind(name), json.dumps(list(key)), new_state)
+        await self._write(self._conversation_kind(name), json.dumps(list(key)), new_state)
 
     async def flush(self) -> None:
         """Nothing is buffered: every update was written when it was made."""

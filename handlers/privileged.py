@@ -9,22 +9,17 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.db import session_scope
 from bot.rendering import render
 from bot.rendering.i18n import t
 from bot.services import users
 from bot.services.keys import sign, user_key
 from handlers import delivery
-from handlers.common import answer_callback, language_for, reply_html, send_html
+from handlers.common import answer_callback, in_db, language_for, reply_html, send_html
 from handlers.context import BotContext
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
-
-
-def lang_of(update: Update, context: BotContext) -> str:
-    return language_for(context, update.effective_user)
 
 
 def user_id_of(update: Update) -> int:
@@ -40,27 +35,26 @@ async def say(update: Update, context: BotContext, text: str, markup: InlineKeyb
 
 
 async def say_key(update: Update, context: BotContext, key: str, **values: object) -> None:
-    await say(update, context, t(lang_of(update, context), key, **values))
+    await say(update, context, t(await language_for(context, update.effective_user), key, **values))
 
 
 def signed_button(context: BotContext, user_id: int, label: str, payload: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=sign(context.runtime.secret, user_id, payload))
 
 
-def has_role(context: BotContext, user_id: int, role: str) -> bool:
-    runtime = context.runtime
-    with session_scope(runtime.sessions) as session:
-        return users.has_role(session, user_id, role, runtime.settings.admin_ids)
+async def has_role(context: BotContext, user_id: int, role: str) -> bool:
+    admin_ids = context.runtime.settings.admin_ids
+    return await in_db(context, lambda session: users.has_role(session, user_id, role, admin_ids))
 
 
 async def require(update: Update, context: BotContext, role: str, *, action: str) -> bool:
     """The server-side role check: False after telling the user "not allowed" and logging the attempt."""
     user = update.effective_user
-    if user is not None and has_role(context, user.id, role):
+    if user is not None and await has_role(context, user.id, role):
         return True
     who = user_key(context.runtime.secret, user.id)[:12] if user is not None else "unknown"
     log.warning("refused %s (needs %s) for user %s", action, role, who)
-    text = t(lang_of(update, context), "not_allowed")
+    text = t(await language_for(context, update.effective_user), "not_allowed")
     if update.callback_query is not None:
         await answer_callback(update, text, alert=True)
     else:

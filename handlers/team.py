@@ -5,18 +5,19 @@ Each checks the role on the server first (handlers.privileged.requires)."""
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
 from telegram import InlineKeyboardMarkup, MessageOriginUser, Update
 
-from bot.db import session_scope
 from bot.rendering import render
 from bot.rendering.i18n import t
 from bot.services import kb_store, moderation, users
 from handlers.args import parse_count, parse_user_id
 from handlers.buttons import Button, data
-from handlers.common import command_args, reply_html, send_html
+from handlers.common import command_args, in_db, language_for, reply_html, send_html
 from handlers.context import BotContext
 from handlers.moderation import EXCERPT_CHARS
-from handlers.privileged import lang_of, refresh_index_now, requires, say, say_key, signed_button, user_id_of
+from handlers.privileged import refresh_index_now, requires, say, say_key, signed_button, user_id_of
+from knowledge.schema import Claim
 
 QUEUE_LIMIT = 5
 QUEUE_MAX = 20
@@ -39,10 +40,8 @@ async def grant(update: Update, context: BotContext) -> None:
         await say_key(update, context, "mod.usage.grant")
         return
     role = args[0].lower()
-    runtime = context.runtime
-    with session_scope(runtime.sessions) as session:
-        users.set_role(session, target, role)
-    lang = lang_of(update, context)
+    await in_db(context, lambda session: users.set_role(session, target, role))
+    lang = await language_for(context, update.effective_user)
     await say(update, context, t(lang, "mod.granted", user=target, role=t(lang, f"mod.role.{role}")))
 
 
@@ -57,9 +56,12 @@ async def revoke(update: Update, context: BotContext) -> None:
     if target in runtime.settings.admin_ids:
         await say_key(update, context, "mod.revoke_env_admin", user=target)
         return
-    with session_scope(runtime.sessions) as session:
+
+    def demote(session: Session) -> None:
         if users.get_user(session, target) is not None:
             users.set_role(session, target, "user")
+
+    await in_db(context, demote)
     await say_key(update, context, "mod.revoked", user=target)
 
 
@@ -86,9 +88,8 @@ def _target(update: Update, context: BotContext) -> tuple[int | None, list[str]]
 async def team(update: Update, context: BotContext) -> None:
     """/team: admins and moderators."""
     runtime = context.runtime
-    lang = lang_of(update, context)
-    with session_scope(runtime.sessions) as session:
-        members = {u.telegram_id: u.role for u in users.team(session)}
+    lang = await language_for(context, update.effective_user)
+    members = await in_db(context, lambda session: {u.telegram_id: u.role for u in users.team(session)})
     for admin_id in runtime.settings.admin_ids:
         members[admin_id] = "admin"
     order = sorted(members.items(), key=lambda item: (item[1] != "admin", item[0]))
@@ -120,8 +121,8 @@ async def variant(update: Update, context: BotContext) -> None:
         await say_key(update, context, "mod.too_long", limit=moderation.VARIANT_CHARS)
         return
     try:
-        with session_scope(context.runtime.sessions) as session:
-            added = moderation.add_variant(session, claim_id, text, actor=moderation.actor_for(user_id_of(update)))
+        actor = moderation.actor_for(user_id_of(update))
+        added = await in_db(context, lambda session: moderation.add_variant(session, claim_id, text, actor=actor))
     except moderation.UnknownClaim:
         await say_key(update, context, "mod.unknown_claim", id=claim_id)
         return
@@ -137,8 +138,8 @@ async def retire(update: Update, context: BotContext) -> None:
     if claim_id is None:
         return
     try:
-        with session_scope(context.runtime.sessions) as session:
-            done = moderation.retire_claim(session, claim_id, actor=moderation.actor_for(user_id_of(update)))
+        actor = moderation.actor_for(user_id_of(update))
+        done = await in_db(context, lambda session: moderation.retire_claim(session, claim_id, actor=actor))
     except moderation.UnknownClaim:
         await say_key(update, context, "mod.unknown_claim", id=claim_id)
         return
@@ -162,12 +163,15 @@ async def show_claim(update: Update, context: BotContext) -> None:
     claim_id = await _claim_id_argument(update, context, action="claim")
     if claim_id is None:
         return
-    lang = lang_of(update, context)
-    with session_scope(context.runtime.sessions) as session:
+    lang = await language_for(context, update.effective_user)
+
+    def read(session: Session) -> tuple[Claim | None, str, list[moderation.HistoryEntry]]:
         row = kb_store.get_claim_row(session, claim_id)
-        claim = kb_store.row_to_claim(row) if row else None
-        status = row.status if row else ""
-        rows = moderation.claim_history(session, claim_id, limit=5)
+        if row is None:
+            return None, "", []
+        return kb_store.row_to_claim(row), row.status, moderation.claim_history(session, claim_id, limit=5)
+
+    claim, status, rows = await in_db(context, read)
     if claim is None:
         await say_key(update, context, "mod.unknown_claim", id=claim_id)
         return
@@ -185,10 +189,14 @@ async def history(update: Update, context: BotContext) -> None:
     claim_id = await _claim_id_argument(update, context, action="history")
     if claim_id is None:
         return
-    lang = lang_of(update, context)
-    with session_scope(context.runtime.sessions) as session:
-        rows = moderation.claim_history(session, claim_id, limit=HISTORY_ROWS)
-        exists = kb_store.get_claim_row(session, claim_id) is not None
+    lang = await language_for(context, update.effective_user)
+    rows, exists = await in_db(
+        context,
+        lambda session: (
+            moderation.claim_history(session, claim_id, limit=HISTORY_ROWS),
+            kb_store.get_claim_row(session, claim_id) is not None,
+        ),
+    )
     if not rows:
         await say_key(update, context, "mod.history.empty" if exists else "mod.unknown_claim", id=claim_id)
         return
@@ -213,10 +221,9 @@ async def queue(update: Update, context: BotContext) -> None:
         await say_key(update, context, "mod.usage.queue")
         return
     limit = asked if asked is not None else QUEUE_LIMIT
-    lang = lang_of(update, context)
+    lang = await language_for(context, update.effective_user)
     user_id = user_id_of(update)
-    with session_scope(context.runtime.sessions) as session:
-        pending = moderation.pending_queue(session, limit=max(limit, 1))
+    pending = await in_db(context, lambda session: moderation.pending_queue(session, limit=max(limit, 1)))
     if not pending.items:
         await say_key(update, context, "mod.queue.empty")
         return

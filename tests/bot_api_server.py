@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,9 @@ class BotApiServer:
         self.calls: list[tuple[str, dict[str, Any]]] = []  # in the order they were answered
         self.delays: dict[int, float] = {}  # chat id -> seconds to hold each sendMessage (a slow, busy chat)
         self._updates: list[dict[str, Any]] = []
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # reentrant: wait_until conditions may call sent()
+        self._changed = threading.Condition(self._lock)  # every call and every push notifies the waiters
+        self._confirmed_below = 0  # getUpdates' offset: every update below it was fetched and confirmed
         self._next_message_id = 1000
         server = self
 
@@ -75,21 +78,32 @@ class BotApiServer:
         self._http.server_close()
 
     def push(self, *updates: dict[str, Any]) -> None:
-        with self._lock:
+        with self._changed:
             self._updates.extend(updates)
+            self._changed.notify_all()
 
     def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
         with self._lock:
             return [p for m, p in self.calls if m == method]
 
+    def wait_until(self, condition: Callable[[], bool], timeout: float = 90.0) -> None:
+        """Block until `condition()` holds, re-checked whenever the bot calls the API or an update is pushed."""
+        with self._changed:
+            if not self._changed.wait_for(condition, timeout):
+                raise TimeoutError(f"condition not reached in {timeout:g} s; calls so far: {self.calls!r}")
+
     def wait_for(self, method: str, count: int, timeout: float = 60.0) -> list[dict[str, Any]]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = self.sent(method)
-            if len(found) >= count:
-                return found
-            time.sleep(0.05)
-        raise TimeoutError(f"expected {count} {method} calls, got {len(self.sent(method))}: {self.calls!r}")
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._count(method) >= count, timeout):
+                raise TimeoutError(f"expected {count} {method} calls, got {self._count(method)}: {self.calls!r}")
+            return [p for m, p in self.calls if m == method]
+
+    def all_updates_confirmed(self, update_ids: Iterable[int]) -> bool:
+        """The bot asked for updates past all of these: it has taken every one of them."""
+        return all(update_id < self._confirmed_below for update_id in update_ids)
+
+    def _count(self, method: str) -> int:
+        return sum(1 for m, _ in self.calls if m == method)
 
     @staticmethod
     def _decode(body: str, content_type: str) -> dict[str, Any]:
@@ -111,13 +125,17 @@ class BotApiServer:
     def _answer(self, method: str, params: dict[str, Any]) -> Any:
         if method == "sendMessage":
             time.sleep(self.delays.get(int(params.get("chat_id") or 0), 0.0))
-        with self._lock:
+        with self._changed:
             self.calls.append((method, params))
+            self._changed.notify_all()
             if method == "getMe":
                 return BOT
             if method == "getUpdates":
                 offset = int(params.get("offset") or 0)
+                self._confirmed_below = max(self._confirmed_below, offset)
                 self._updates = [u for u in self._updates if u["update_id"] >= offset]
+                if not self._updates:  # a short long-poll: answer as soon as an update is pushed
+                    self._changed.wait_for(lambda: bool(self._updates), timeout=0.2)
                 pending = list(self._updates)
             elif method in ("sendMessage", "editMessageText"):
                 self._next_message_id += 1
@@ -134,8 +152,6 @@ class BotApiServer:
                 return message
             else:
                 return True
-        if not pending:
-            time.sleep(0.2)  # a short long-poll
         return pending
 
 

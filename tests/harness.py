@@ -11,12 +11,16 @@ from telegram.ext import Application
 
 from bot.services.runtime import Runtime
 from bot.settings import load_settings
+from factbot_testing.fake_telegram import Call, FakeTelegram, callback, collect_errors, command, private_text
 from handlers.app import build_application
-from tests.fake_telegram import Call, FakeTelegram, callback, collect_errors
+from handlers.moderation import make_persistence
 
 ADMIN_ID = 1000
 USER_ID = 2001
 OTHER_USER_ID = 2002
+# A claim the bundled KB does not have, as moderators add it in the moderation and persistence tests.
+NEW_CLAIM = "Зеленский купил две яхты за 75 миллионов долларов на деньги западной помощи"
+NEW_SUMMARY = "The story was planted on a fake news site; the yacht builder says both yachts are still for sale."
 
 
 @dataclass
@@ -72,13 +76,50 @@ def settings_for(db_url: str, **extra: str) -> Any:
     return load_settings(env, dotenv=None)
 
 
-def make_harness(db_url: str, *, rate_limiter: bool = False, **extra: str) -> Harness:
-    """An Application on the fake Bot API; without AIORateLimiter unless a test is about it."""
+def make_harness(db_url: str, *, rate_limiter: bool = False, persistent: bool = False, **extra: str) -> Harness:
+    """An Application on the fake Bot API; without AIORateLimiter unless a test is about it, and with the
+    database persistence (as `factbot run` builds it) when `persistent`."""
     runtime = Runtime.start(settings_for(db_url, **extra))
     fake = FakeTelegram()
     app = build_application(
-        runtime, request=fake, get_updates_request=FakeTelegram(), updater=False, rate_limiter=rate_limiter
+        runtime,
+        request=fake,
+        get_updates_request=FakeTelegram(),
+        updater=False,
+        rate_limiter=rate_limiter,
+        persistence=make_persistence(runtime.sessions) if persistent else None,
     )
     harness = Harness(app=app, fake=fake, runtime=runtime)
     harness.errors = collect_errors(app)
     return harness
+
+
+# --- reading what the bot sent -------------------------------------------------------------------------
+
+
+def sends(calls: list[Call]) -> list[Call]:
+    return [c for c in calls if c.method == "sendMessage"]
+
+
+def texts(calls: list[Call]) -> list[str]:
+    return [c.params["text"] for c in sends(calls)]
+
+
+def last_with_buttons(calls: list[Call]) -> Call:
+    return [c for c in sends(calls) if c.params.get("reply_markup")][-1]
+
+
+def labels(call: Call) -> list[str]:
+    return [b["text"] for row in call.params["reply_markup"]["inline_keyboard"] for b in row]
+
+
+def alerts(calls: list[Call]) -> list[str]:
+    return [c.params.get("text") or "" for c in calls if c.method == "answerCallbackQuery"]
+
+
+async def say(h: Harness, user_id: int, text: str) -> list[Call]:
+    return await h.send(private_text(user_id, text))
+
+
+async def cmd(h: Harness, user_id: int, name: str, args: str = "", **extra: Any) -> list[Call]:
+    return await h.send(command(user_id, name, args, **extra))

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.db import session_scope
 from bot.db.models import User
-from tests import fake_telegram as tgf
+from factbot_testing import fake_telegram as tgf
 from tests.harness import USER_ID, Harness
 from tests.test_bot_groups_inline import owner
 from tests.test_moderation import (  # noqa: F401  (bot is the moderators' fixture)

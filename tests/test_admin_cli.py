@@ -17,8 +17,7 @@ from bot.cli import main
 from bot.db import session_scope
 from bot.db.models import CheckLog, utcnow
 from bot.services.stats import EXPORT_COLUMNS
-from tests.test_evaluation import RECORDS, TABLE, FakeMatcher, seed_feedback
-from tests.test_stats import seed_log
+from tests.seeds import RECORDS, TABLE, FakeMatcher, seed_feedback, seed_log
 
 CONTRACT_KEYS = {
     "checks",

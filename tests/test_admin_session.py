@@ -11,7 +11,7 @@ import struct
 import pytest
 
 from bot.cli import main
-from tests import fake_telegram as tgf
+from factbot_testing import fake_telegram as tgf
 from tests.harness import ADMIN_ID, Harness
 
 USER_A, USER_B = 2101, 2102

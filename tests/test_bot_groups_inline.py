@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 
 from bot.db import session_scope
 from bot.db.models import CheckLog, User
+from factbot_testing import fake_telegram as tgf
 from handlers.app import post_init, post_shutdown, set_commands
-from tests import fake_telegram as tgf
 from tests.harness import USER_ID, Harness, make_harness
 
 GROUP = -100777

@@ -16,7 +16,7 @@ from bot.db.models import CheckLog, Feedback, Submission, User
 from bot.rendering.i18n import LANGUAGES, catalog
 from bot.services import users
 from bot.services.keys import sign
-from tests import fake_telegram as tgf
+from factbot_testing import fake_telegram as tgf
 from tests.harness import ADMIN_ID, OTHER_USER_ID, USER_ID, Harness, make_harness
 
 FALSE_CLAIM_RU = "Россия освобождает Курскую область собственными силами, без какой-либо иностранной помощи"

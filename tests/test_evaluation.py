@@ -2,57 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import session_scope
-from bot.db.models import CheckLog
 from bot.services.evaluation import average_precision, evaluate_feedback, evaluate_labelled
-
-
-@dataclass(frozen=True)
-class FakeMatch:
-    claim_id: str
-    score: float
-    strength: str
-
-
-class FakeMatcher:
-    """Scores per text are fixed; the strength follows the thresholds like the real matcher's."""
-
-    def __init__(self, table: dict[str, list[tuple[str, float]]], strong: float = 80.0, possible: float = 50.0):
-        self.table = table
-        self.strong = strong
-        self.possible = possible
-
-    def match(self, text: str, *, limit: int = 5) -> list[FakeMatch]:
-        found = [
-            FakeMatch(cid, score, "strong" if score >= self.strong else "possible")
-            for cid, score in self.table.get(text, [])
-            if score >= self.possible
-        ]
-        return sorted(found, key=lambda m: -m.score)[:limit]
-
-
-TABLE = {
-    "a": [("c1", 95.0)],
-    "b": [("c9", 70.0), ("c2", 65.0), ("c4", 60.0), ("c3", 55.0)],
-    "c": [],
-    "d": [("c1", 85.0)],
-    "e": [("c8", 40.0)],  # below `possible`: no match
-    "f": [("c7", 82.0), ("c6", 75.0)],
-}
-RECORDS: list[dict[str, Any]] = [
-    {"text": "a", "claim_ids": ["c1"]},  # AP 1, P@1 hit, strong right
-    {"text": "b", "claim_ids": ["c2", "c3"]},  # hits at ranks 2 and 4: AP (1/2 + 2/4) / 2 = 0.5
-    {"text": "c", "claim_ids": ["c5"]},  # nothing found: AP 0
-    {"text": "d", "claim_ids": []},  # a strong match where nothing should match: wrong
-    {"text": "e", "claim_ids": []},  # correctly nothing
-    {"text": "f", "claim_ids": ["c6"]},  # hit at rank 2: AP 0.5; strong top c7 wrong
-]
+from tests.seeds import RECORDS, TABLE, FakeMatcher, seed_feedback
 
 
 def test_average_precision() -> None:
@@ -83,26 +38,6 @@ def test_a_higher_strong_threshold_removes_wrong_strong_matches() -> None:
 def test_evaluate_labelled_with_nothing() -> None:
     report = evaluate_labelled(FakeMatcher({}), [])
     assert (report.records, report.map_at_5, report.p_at_1, report.strong_wrong_share) == (0, None, None, None)
-
-
-def _m(claim_id: str, strength: str, score: float) -> dict[str, Any]:
-    return {"claim_id": claim_id, "score": score, "strength": strength}
-
-
-def seed_feedback(session: Session) -> None:
-    rows = [
-        ("up", None, [_m("c1", "strong", 95.0), _m("c2", "possible", 60.0)]),  # right, strong
-        ("down", "wrong_claim", [_m("c2", "strong", 82.0)]),  # wrong, strong
-        ("down", "wrong_claim", [_m("c3", "possible", 60.0)]),  # wrong, possible
-        ("down", "outdated", [_m("c1", "strong", 95.0)]),  # not judged: not about the claim
-        ("up", None, []),  # not judged: nothing matched
-        (None, None, [_m("c1", "strong", 95.0)]),  # no vote
-    ]
-    for vote, reason, matches in rows:
-        session.add(
-            CheckLog(user_key="u", chat_type="private", input_kind="text", result="strong" if matches else "none",
-                     matches=matches, feedback=vote, feedback_reason=reason)
-        )  # fmt: skip
 
 
 def test_evaluate_feedback(sessions: sessionmaker[Session]) -> None:

@@ -36,8 +36,8 @@ from telegram.ext import (
     filters,
 )
 
-from tests import fake_telegram as ft
-from tests.fake_telegram import FakeTelegram, make_application, running
+from factbot_testing import fake_telegram as ft
+from factbot_testing.fake_telegram import FakeTelegram, make_application, running
 
 pytestmark = pytest.mark.asyncio
 

@@ -8,11 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from bot.db import make_engine, make_sessionmaker, session_scope, upgrade
+from bot.db.engine import SQLITE_BUSY_TIMEOUT_MS
 from bot.db.models import CheckLog, Feedback, Submission, User
-from tests import fake_telegram as tgf
+from bot.rendering import render
+from bot.rendering.i18n import t
+from factbot_testing import fake_telegram as tgf
 from tests.harness import ADMIN_ID, USER_ID, Harness, make_harness
 
 FALSE_CLAIM_RU = "Россия освобождает Курскую область собственными силами, без какой-либо иностранной помощи"
@@ -154,7 +157,9 @@ def test_sqlite_concurrent_writers_wait_instead_of_failing(tmp_path: Path) -> No
     sessions = make_sessionmaker(engine)
     with engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 10000
+        # Writers wait for each other, but boundedly: a few seconds, then an error the user is told about.
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == SQLITE_BUSY_TIMEOUT_MS
+        assert 1000 <= SQLITE_BUSY_TIMEOUT_MS <= 5000
     errors: list[BaseException] = []
 
     def writer(n: int) -> None:
@@ -176,13 +181,25 @@ def test_sqlite_concurrent_writers_wait_instead_of_failing(tmp_path: Path) -> No
         except BaseException as exc:
             errors.append(exc)
 
-    # One writer holds the write lock for a while; the others must wait for it, not fail.
+    # One connection holds the write lock until every writer has sent its first INSERT (and so is waiting
+    # on the lock); the writers must wait for it, not fail.
+    waiting: set[int] = set()
+    arrived = threading.Condition()
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _inserting(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.startswith("INSERT INTO checks"):
+            with arrived:
+                waiting.add(threading.get_ident())
+                arrived.notify_all()
+
     holder = engine.raw_connection()
     holder.execute("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
     for thread in threads:
         thread.start()
-    threading.Event().wait(0.5)
+    with arrived:
+        assert arrived.wait_for(lambda: len(waiting) == len(threads), timeout=60)
     holder.rollback()
     holder.close()
     for thread in threads:
@@ -229,14 +246,28 @@ HOSTILE = [
 
 
 async def test_hostile_texts_get_a_clear_answer(tg: Harness) -> None:
+    """Each gets one of the bot's ordinary answers (a card, "may be related", "nothing yet", or how to use
+    it), as valid HTML, and never the apology for an error."""
+    ordinary = (
+        *render.BADGES.values(),
+        render.esc(t("en", "possible.intro")),
+        render.esc(t("en", "none.intro")),
+        render.esc(t("en", "empty")),
+    )
     for payload in HOSTILE:
         calls = await tg.send(tgf.private_text(USER_ID, payload))
-        replies = sent(calls)
+        replies = [c for c in sent(calls) if c.params["chat_id"] == USER_ID]
         assert replies, repr(payload[:40])
+        first = replies[0].params["text"]
+        assert first.startswith(ordinary), (payload[:40], first[:80])
         for reply in replies:
+            assert reply.params.get("parse_mode") == "HTML"  # our HTML was accepted: no plain-text fallback
             assert len(reply.params["text"]) <= 4096
-            assert "Traceback" not in reply.params["text"]
+            assert t("en", "error.generic") not in reply.params["text"] and "Traceback" not in reply.params["text"]
     assert tg.errors == []
+    # The known claim behind the emoji wall is recognised as such.
+    wall = [c for c in sent(await tg.send(tgf.private_text(USER_ID, HOSTILE[6]))) if c.params["chat_id"] == USER_ID]
+    assert wall[0].params["text"].startswith(render.BADGES["false"])
 
 
 async def test_commands_with_missing_or_wrong_arguments(tg: Harness) -> None:

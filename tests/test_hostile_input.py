@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.db.models import User
-from tests import fake_telegram as tgf
+from factbot_testing import fake_telegram as tgf
 from tests.harness import ADMIN_ID, USER_ID, Harness
 
 FORMULAS = [

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -11,20 +10,12 @@ from typing import Any
 from sqlalchemy import create_engine, func, select
 
 from bot.db.models import Feedback, InboxUpdate, Submission
-from tests import fake_telegram as tgf
+from factbot_testing import fake_telegram as tgf
 from tests.bot_api_server import BotApiServer, start_factbot
 
 USERS = list(range(5001, 5041))
 UNKNOWN = "В Калуге открылся новый зоопарк номер {n}, вход для детей бесплатный"
 FALSE_CLAIM_RU = "Россия освобождает Курскую область собственными силами, без какой-либо иностранной помощи"
-
-
-def wait_until(predicate: Any, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not reached")
-        time.sleep(0.05)
 
 
 def button(message: dict[str, Any], text: str) -> str:
@@ -74,7 +65,7 @@ def test_kill_in_the_middle_loses_nothing_that_was_confirmed(tmp_path: Path) -> 
                 )
                 presses.append(tgf.callback(user, button(card, "👍"), message_id=2))
             api.push(*presses)
-            wait_until(lambda: len(api.sent("answerCallbackQuery")) >= 10)
+            api.wait_until(lambda: len(api.sent("answerCallbackQuery")) >= 10)
             process.send_signal(signal.SIGKILL)  # no chance to finish anything
             process.wait(timeout=30)
             told_before_kill = confirmed(api, "Sent to the moderators") | confirmed(api, "Thank you")
@@ -85,11 +76,15 @@ def test_kill_in_the_middle_loses_nothing_that_was_confirmed(tmp_path: Path) -> 
             process = start_factbot(api, db, FACTBOT_RATE_LIMIT="1000")
             # Every update fetched before the kill was stored before Telegram was told it arrived:
             # the restarted bot replays those it had not handled, then goes on with new ones.
-            api.push(tgf.private_text(USERS[0], "после перезапуска: " + FALSE_CLAIM_RU))
             press_ids = {str(p["callback_query"]["id"]) for p in presses}
-            wait_until(lambda: press_ids <= {str(p["callback_query_id"]) for p in api.sent("answerCallbackQuery")})
-            wait_until(lambda: any("после перезапуска" in m["text"] for m in api.sent("sendMessage")))
-            time.sleep(1.0)
+            api.wait_until(lambda: press_ids <= {str(p["callback_query_id"]) for p in api.sent("answerCallbackQuery")})
+            after = tgf.private_text(USERS[0], "после перезапуска: " + FALSE_CLAIM_RU)
+            api.push(after)
+            api.wait_until(lambda: any(m["chat_id"] == USERS[0] and m["text"].startswith("❌") for m in
+                                       api.sent("sendMessage")[2 * len(USERS):]))  # fmt: skip
+            # Everything pushed has been taken by the restarted bot; SIGTERM lets what it holds finish.
+            pushed = [int(u["update_id"]) for u in (*originals.values(), *presses, after)]
+            api.wait_until(lambda: api.all_updates_confirmed(pushed))
         finally:
             process.send_signal(signal.SIGTERM)
             output, _ = process.communicate(timeout=60)
@@ -98,17 +93,18 @@ def test_kill_in_the_middle_loses_nothing_that_was_confirmed(tmp_path: Path) -> 
 
     by_id = {p["callback_query"]["id"]: p["callback_query"] for p in presses}
     told_saved = {int(by_id[i]["from"]["id"]) for i in confirmed(api, "Sent to the moderators") if i in by_id}
-    told_thanks = confirmed(api, "Thank you")
+    # The 👍 button's data is "fb:<check id>:u" plus a signature: the check each "thank you" was for.
+    thanked_checks = {int(by_id[i]["data"].split(":")[1]) for i in confirmed(api, "Thank you") if i in by_id}
     engine = create_engine(f"sqlite:///{db.as_posix()}")
     with engine.connect() as conn:
         stored_users = list(conn.execute(select(Submission.user_id)).scalars())
-        feedback = conn.execute(select(func.count()).select_from(Feedback)).scalar() or 0
+        votes = {row.check_id: row.value for row in conn.execute(select(Feedback.check_id, Feedback.value))}
     engine.dispose()
-    assert told_saved and told_thanks
-    # Everyone told "saved" has their submission, stored once; every "thank you" has its vote.
+    assert told_saved and thanked_checks
+    # Everyone told "saved" has their submission, stored once; every "thank you" has its 👍 on that check.
     assert told_saved <= set(stored_users)
     assert len(stored_users) == len(set(stored_users))
-    assert feedback >= len(told_thanks)
+    assert {check_id: votes.get(check_id) for check_id in thanked_checks} == dict.fromkeys(thanked_checks, "up")
     # Every press is answered; one answered twice was already answered before the kill (its handler
     # had replied but not yet been marked handled): delivery is at least once, never lost.
     answers = Counter(str(p["callback_query_id"]) for p in api.sent("answerCallbackQuery"))
@@ -117,4 +113,3 @@ def test_kill_in_the_middle_loses_nothing_that_was_confirmed(tmp_path: Path) -> 
     assert twice <= set(answered_before_kill), twice
     # At most those being handled at the kill (8 at a time) and those whose "handled" mark was being written.
     assert len(twice) <= 12, f"{len(twice)} presses answered twice"
-

@@ -15,9 +15,9 @@ from bot.db.models import ExactKey, VariantRow, utcnow
 from bot.services import kb_store
 from bot.services.runtime import Runtime
 from bot.settings import load_settings
+from factbot_testing import fake_telegram as tgf
 from knowledge.matcher import Matcher
 from knowledge.schema import Claim, Source, Variant
-from tests import fake_telegram as tgf
 from tests.harness import USER_ID, make_harness
 
 MOON = Claim(

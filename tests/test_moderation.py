@@ -3,7 +3,6 @@ roles, the /add conversation, /edit, /variant, /retire, /claim, /history and the
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import time
@@ -18,42 +17,35 @@ from bot.db.models import AuditLog, CheckLog, ClaimRow, ExactKey, Outbox, Persis
 from bot.rendering import render
 from bot.services import kb_store
 from bot.services.keys import sign
-from bot.services.runtime import Runtime
+from factbot_testing import fake_telegram as tgf
 from handlers import moderation as mod_handlers
-from handlers.app import build_application
-from tests import fake_telegram as tgf
-from tests.harness import ADMIN_ID, OTHER_USER_ID, USER_ID, Harness, settings_for
+from tests.harness import (
+    ADMIN_ID,
+    NEW_CLAIM,
+    NEW_SUMMARY,
+    OTHER_USER_ID,
+    USER_ID,
+    Harness,
+    alerts,
+    cmd,
+    labels,
+    last_with_buttons,
+    make_harness,
+    say,
+    sends,
+    texts,
+)
 
 MOD_ID = 3000
 KURSK = "kursk-no-foreign-help"
 FALSE_CLAIM_RU = "Россия освобождает Курскую область собственными силами, без какой-либо иностранной помощи"
-NEW_CLAIM = "Зеленский купил две яхты за 75 миллионов долларов на деньги западной помощи"
-NEW_SUMMARY = "The story was planted on a fake news site; the yacht builder says both yachts are still for sale."
 UNRELATED = "Рецепт борща: свёкла, капуста, картофель, морковь и лук, варить два часа на медленном огне"
-
-
-def make_mod_harness(db_url: str, **extra: str) -> Harness:
-    """The bot as `factbot run` builds it: with the database persistence."""
-    runtime = Runtime.start(settings_for(db_url, **extra))
-    fake = tgf.FakeTelegram()
-    persistence = mod_handlers.make_persistence(runtime.sessions)
-    app = build_application(
-        runtime,
-        request=fake,
-        get_updates_request=tgf.FakeTelegram(),
-        updater=False,
-        rate_limiter=False,
-        persistence=persistence,
-    )
-    harness = Harness(app=app, fake=fake, runtime=runtime)
-    harness.errors = tgf.collect_errors(app)
-    return harness
 
 
 @pytest.fixture
 async def bot(db_url: str) -> AsyncIterator[Harness]:
     """The bot with persistence, a moderator (MOD_ID) and the admin from FACTBOT_ADMIN_IDS."""
-    harness = make_mod_harness(db_url)
+    harness = make_harness(db_url, persistent=True)
     async with harness.app:
         with session_scope(harness.runtime.sessions) as s:
             s.add(User(telegram_id=MOD_ID, role="moderator", notifications=True, blocked=False))
@@ -63,34 +55,6 @@ async def bot(db_url: str) -> AsyncIterator[Harness]:
 
 
 # --- helpers ---------------------------------------------------------------------------------------------
-
-
-def sends(calls: list[tgf.Call]) -> list[tgf.Call]:
-    return [c for c in calls if c.method == "sendMessage"]
-
-
-def texts(calls: list[tgf.Call]) -> list[str]:
-    return [c.params["text"] for c in sends(calls)]
-
-
-def last_with_buttons(calls: list[tgf.Call]) -> tgf.Call:
-    return [c for c in sends(calls) if c.params.get("reply_markup")][-1]
-
-
-def labels(call: tgf.Call) -> list[str]:
-    return [b["text"] for row in call.params["reply_markup"]["inline_keyboard"] for b in row]
-
-
-def alerts(calls: list[tgf.Call]) -> list[str]:
-    return [c.params.get("text") or "" for c in calls if c.method == "answerCallbackQuery"]
-
-
-async def say(h: Harness, user_id: int, text: str) -> list[tgf.Call]:
-    return await h.send(tgf.private_text(user_id, text))
-
-
-async def cmd(h: Harness, user_id: int, name: str, args: str = "", **extra: Any) -> list[tgf.Call]:
-    return await h.send(tgf.command(user_id, name, args, **extra))
 
 
 def count(h: Harness, model: Any, *where: Any) -> int:
@@ -254,18 +218,17 @@ async def test_an_idle_conversation_ends_also_across_a_restart(bot: Harness, mon
 
 async def test_the_conversation_timeout_job_says_so(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(mod_handlers, "CONVERSATION_TIMEOUT", dt.timedelta(seconds=0.3))
-    h = make_mod_harness(db_url)
+    h = make_harness(db_url, persistent=True)
     async with h.app:
         await h.app.start()
         try:
             await cmd(h, ADMIN_ID, "/add")
             await say(h, ADMIN_ID, NEW_CLAIM)
             before = len(h.fake.calls)
-            for _ in range(50):
-                await asyncio.sleep(0.05)
-                if any("without activity" in t for t in h.fake.sent_texts(ADMIN_ID)):
-                    break
-            assert any("without activity" in t for t in texts(h.fake.calls[before:]))
+            # The timeout job runs on the job queue's clock; wait for its message, not for a guessed time.
+            await h.fake.wait_until(
+                lambda: any("without activity" in t for t in texts(h.fake.calls[before:])), timeout=10
+            )
             assert sends(await say(h, ADMIN_ID, FALSE_CLAIM_RU))[0].params["text"].startswith("❌")
         finally:
             await h.app.stop()
@@ -450,8 +413,8 @@ async def test_link_a_group_to_a_claim(bot: Harness) -> None:
     assert f"Linked 3 requests to {KURSK}" in texts(done)[-1]
     with session_scope(bot.runtime.sessions) as s:
         rows = [s.get(Submission, i) for i in subs]
-        assert {(r.status, r.claim_id, r.resolved_by) for r in rows if r} == {("linked", KURSK, MOD_ID)}
-        assert all(r.resolved_at is not None for r in rows if r)
+        assert [(r.status, r.claim_id, r.resolved_by) if r else None for r in rows] == [("linked", KURSK, MOD_ID)] * 3
+        assert [r.resolved_at is not None if r else None for r in rows] == [True] * 3
         assert s.get(ExactKey, "tg:-1001112223334:21").claim_id == KURSK  # type: ignore[union-attr]
         row = kb_store.get_claim_row(s, KURSK)
         assert row is not None and [v.text for v in row.variants].count(post) == 1

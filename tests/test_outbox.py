@@ -16,8 +16,8 @@ from bot.db import make_engine, make_sessionmaker, session_scope
 from bot.db.models import CardDelivery, Outbox, Submission, User, utcnow
 from bot.services import kb_store, outbox
 from bot.services.submissions import submit
+from factbot_testing import fake_telegram as tgf
 from handlers import delivery
-from tests import fake_telegram as tgf
 from tests.harness import Harness, make_harness
 
 CLAIM_ID = "kursk-sudzha-recaptured"
@@ -258,6 +258,65 @@ async def test_rejected_markup_falls_back_to_plain_text(h: Harness) -> None:
     (text,) = sends_to(h, A)
     assert "<b>" not in text and "You asked about this on 2025-03-14." in text
     assert "parse_mode" not in h.fake.last("sendMessage").params
+
+
+async def test_a_row_that_cannot_be_rendered_is_failed_and_the_others_still_go(
+    h: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    with session_scope(h.runtime.sessions) as s:
+        ask(s, A)
+        resolve(s)
+        outbox.enqueue_submission_resolved(s, group_key=GROUP)
+        s.add(Outbox(user_id=B, kind="from-a-newer-version", payload={}, dedupe_key="odd:1", status="pending",
+                     attempts=0, next_attempt_at=utcnow()))  # fmt: skip
+    report = await deliver(h)
+    assert (report.sent, report.failed, report.retried) == (1, 1, 0)
+    by_user = {r.user_id: r for r in rows(h)}
+    assert by_user[A].status == "sent" and len(sends_to(h, A)) == 1
+    odd = by_user[B]
+    assert odd.status == "failed"
+    assert odd.last_error == "render: ValueError(\"unknown outbox kind 'from-a-newer-version'\")"
+    assert sends_to(h, B) == []
+    assert "could not render follow-up" in caplog.text
+    assert (await deliver(h, now=utcnow() + dt.timedelta(days=1))).total == 0  # kept for an operator, not retried
+
+
+async def test_a_permanent_refusal_is_failed_once_not_retried(h: Harness) -> None:
+    with session_scope(h.runtime.sessions) as s:
+        ask(s, A)
+        resolve(s)
+        outbox.enqueue_submission_resolved(s, group_key=GROUP)
+    h.fake.fail_next("sendMessage", tgf.bad_request("Bad Request: chat not found"))
+    report = await deliver(h)
+    assert (report.sent, report.failed, report.retried) == (0, 1, 0)
+    (row,) = rows(h)
+    assert (row.status, row.attempts, row.last_error) == ("failed", 0, "BadRequest: Chat not found")
+    assert (await deliver(h, now=utcnow() + dt.timedelta(days=1))).total == 0
+    assert sends_to(h, A) == [] and h.fake.pending_faults() == 0
+
+
+async def test_an_unexpected_error_while_sending_is_failed_at_most_once(
+    h: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    with session_scope(h.runtime.sessions) as s:
+        ask(s, A)
+        resolve(s)
+        outbox.enqueue_submission_resolved(s, group_key=GROUP)
+    attempts: list[int] = []
+
+    async def explode(bot: Any, user_id: int, html_text: str) -> None:
+        attempts.append(user_id)
+        raise RuntimeError("the outcome of this send is unknown")
+
+    monkeypatch.setattr(delivery, "_send", explode)
+    report = await deliver(h)
+    assert (report.sent, report.failed, report.retried) == (0, 1, 0)
+    (row,) = rows(h)
+    assert row.status == "failed"
+    assert row.last_error == "unexpected: RuntimeError('the outcome of this send is unknown')"
+    assert "unexpected error sending follow-up" in caplog.text
+    assert (await deliver(h, now=utcnow() + dt.timedelta(days=1))).total == 0
+    assert attempts == [A]  # tried once: a duplicate follow-up would be worse than a missing one
 
 
 async def test_a_row_left_sending_by_a_crash_is_failed_not_resent(h: Harness) -> None:

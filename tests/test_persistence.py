@@ -12,14 +12,15 @@ from telegram.ext import PersistenceInput
 from bot.db import session_scope
 from bot.db.models import ClaimRow, PersistenceRow
 from bot.services import kb_store
+from factbot_testing import fake_telegram as tgf
 from handlers.persistence import DatabasePersistence
-from tests import fake_telegram as tgf
-from tests.harness import ADMIN_ID, USER_ID
-from tests.test_moderation import (
+from tests.harness import (
+    ADMIN_ID,
     NEW_CLAIM,
     NEW_SUMMARY,
+    USER_ID,
     last_with_buttons,
-    make_mod_harness,
+    make_harness,
     say,
     sends,
     texts,
@@ -91,7 +92,7 @@ async def test_data_must_be_json(sessions: sessionmaker[Session]) -> None:
 
 async def test_add_conversation_survives_a_restart(db_url: str) -> None:
     """The process dies in the middle of /add (no clean shutdown); a new one continues the same draft."""
-    first = make_mod_harness(db_url)
+    first = make_harness(db_url, persistent=True)
     async with first.app:
         await first.send(tgf.command(ADMIN_ID, "/add"))
         verdicts = last_with_buttons(await say(first, ADMIN_ID, NEW_CLAIM))
@@ -101,7 +102,7 @@ async def test_add_conversation_survives_a_restart(db_url: str) -> None:
         draft = stored[("user_data", str(ADMIN_ID))]["mod_draft"]
         assert draft["claim"]["claim"] == NEW_CLAIM and draft["claim"]["verdict"] == "misleading"
 
-        second = make_mod_harness(db_url)  # started while the first never shut down: a crash
+        second = make_harness(db_url, persistent=True)  # started while the first never shut down: a crash
         async with second.app:
             asked = await say(second, ADMIN_ID, NEW_SUMMARY)
             assert "Send the sources" in texts(asked)[0]

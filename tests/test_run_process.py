@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests import fake_telegram as tgf
+from factbot_testing import fake_telegram as tgf
 from tests.bot_api_server import BotApiServer, start_factbot
 
 FORWARDED = (

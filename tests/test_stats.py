@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import session_scope
-from bot.db.models import CheckLog, Submission
+from bot.db.models import CheckLog
 from bot.rendering.charts import checks_chart_png
 from bot.services.stats import (
     Stats,
@@ -22,61 +22,13 @@ from bot.services.stats import (
     render_stats_text,
     stats_for_periods,
 )
+from tests.seeds import seed_log
 
 NOW = dt.datetime(2025, 3, 20, 12, 0, 0)
 
 
 def _m(claim_id: str, strength: str = "strong", score: float = 90.0) -> dict[str, Any]:
     return {"claim_id": claim_id, "score": score, "strength": strength}
-
-
-def seed_log(session: Session, now: dt.datetime) -> None:
-    """Eleven checks over 40 days and four submissions; the expected figures are in the tests below.
-
-    All of "today" lies in the first minutes after UTC midnight of `now`, so it is in every period.
-    """
-    today = dt.datetime.combine(now.date(), dt.time())
-    minute = dt.timedelta(minutes=1)
-    day = dt.timedelta(days=1)
-    rows: list[dict[str, Any]] = [
-        # today
-        dict(created_at=today, user_key="a", result="strong", latency_ms=10.0,
-             matches=[_m("c1"), _m("c2", "possible", 60.0)], feedback="up", origin_username="chanA",
-             origin_chat_id=-1001),
-        dict(created_at=today + minute, user_key="a", result="possible", latency_ms=20.0,
-             matches=[_m("c2", "possible", 60.0)], feedback="down", feedback_reason="wrong_claim",
-             origin_title="B & <Co>", origin_chat_id=-1002),
-        dict(created_at=today + 2 * minute, user_key="b", result="none", latency_ms=30.0,
-             text="Unanswered <post> one", text_hash="h1", text_len=21, origin_chat_id=-1003),
-        dict(created_at=today + 3 * minute, user_key="c", result="none", latency_ms=40.0,
-             text="Unanswered <post> one", text_hash="h1", text_len=21),
-        dict(created_at=today + 4 * minute, user_key="b", result="strong", latency_ms=50.0, matches=[_m("c1")]),
-        # yesterday, last second
-        dict(created_at=today - dt.timedelta(seconds=1), user_key="d", result="none", latency_ms=60.0,
-             text="Another unanswered", text_hash="h2", text_len=18),
-        dict(created_at=today - day + minute, user_key="a", result="strong", latency_ms=70.0,
-             matches=[_m("c3")], feedback="up", origin_username="chanA", origin_chat_id=-1001),
-        # five days ago
-        dict(created_at=today - 5 * day, user_key="e", result="possible", latency_ms=80.0,
-             matches=[_m("c2", "possible", 55.0), _m("c1", "possible", 52.0)]),
-        dict(created_at=today - 5 * day + minute, user_key="e", result="none", latency_ms=90.0,
-             text=None, text_hash="h1", text_len=21),  # FACTBOT_LOG_TEXT=hash
-        # twenty days ago; the same claim twice in one check counts once
-        dict(created_at=today - 20 * day, user_key="f", result="strong", latency_ms=100.0,
-             matches=[_m("c1"), _m("c1", "possible", 51.0)]),
-        # forty days ago: outside every period
-        dict(created_at=today - 40 * day, user_key="g", result="strong", latency_ms=1000.0, matches=[_m("c9")]),
-    ]  # fmt: skip
-    for row in rows:
-        row.setdefault("chat_type", "private")
-        row.setdefault("input_kind", "forward" if row.get("origin_chat_id") else "text")
-        row.setdefault("text", "some post")
-        row.setdefault("text_hash", "x" + str(row["latency_ms"]))
-        row.setdefault("text_len", 9)
-        row.setdefault("matches", [])
-        session.add(CheckLog(**row))
-    for group, status in (("g1", "pending"), ("g1", "pending"), ("g2", "pending"), ("g3", "linked")):
-        session.add(Submission(user_id=1, text="post", group_key=group, status=status))
 
 
 @pytest.fixture

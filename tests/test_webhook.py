@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, select
 
 from bot.db.models import User
-from tests import fake_telegram as tgf
+from factbot_testing import fake_telegram as tgf
 from tests.bot_api_server import BotApiServer, start_factbot
 
 HOOK_PATH = "/telegram/hook"

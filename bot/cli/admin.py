@@ -235,6 +235,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
             raise CliError(f"{len(errors)} malformed line(s) in {args.labelled}; nothing evaluated", EXIT_FAILED)
         matcher, close = _matcher(args)
         try:
+            unknown = sorted({c for r in records for c in r["claim_ids"] if matcher.get(c) is None})
+            if unknown:
+                print(
+                    f"warning: {len(unknown)} labelled claim id(s) are not in the knowledge base "
+                    f"(they can never be found): {', '.join(unknown)}",
+                    file=sys.stderr,
+                )
+            result["unknown_claim_ids"] = unknown
             current = _thresholds(matcher)
             if what_if:
                 before = evaluate_labelled(matcher, records)

@@ -13,7 +13,8 @@ from bot.cli.common import EXIT_OK, EXIT_USAGE, CliError, matcher_from
 MAX_CHECK_BYTES = 4 * 1024 * 1024  # the CLI accepts big inputs; the matcher caps its own work
 
 
-def _match_json(match: Any) -> dict[str, Any]:
+def _printed_match(match: Any) -> dict[str, Any]:
+    """One match as `factbot check --json` prints it (the README's contract)."""
     return {
         "claim_id": match.claim_id,
         "score": round(float(match.score), 1),
@@ -51,7 +52,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         matches = matcher.match(text, limit=5)
         elapsed = (time.perf_counter() - started) * 1000
         if args.json:
-            payload = {"matches": [_match_json(m) for m in matches], "elapsed_ms": round(elapsed, 2)}
+            payload = {"matches": [_printed_match(m) for m in matches], "elapsed_ms": round(elapsed, 2)}
             print(json.dumps(payload, ensure_ascii=False))
         else:
             print(plain_reply(matches, args.lang))
@@ -76,7 +77,7 @@ def _check_batch(matcher: Any, stdin: TextIO, stdout: TextIO) -> int:
                 elapsed = (time.perf_counter() - started) * 1000
                 record = {
                     "id": item.get("id"),
-                    "matches": [_match_json(m) for m in matches],
+                    "matches": [_printed_match(m) for m in matches],
                     "elapsed_ms": round(elapsed, 2),
                 }
         except (ValueError, RecursionError) as exc:
@@ -91,7 +92,10 @@ def add_commands(commands: Any) -> None:
     check = commands.add_parser(
         "check",
         help="match a text against the knowledge base and print the reply",
-        description="Match TEXT (or stdin) against the knowledge base and print the reply a user would get.",
+        description=(
+            "Match TEXT (or stdin) against the knowledge base and print the reply a user would get. "
+            "Checks made here are not logged: `factbot stats` and `eval --feedback` count only the bot's."
+        ),
     )
     check.add_argument("text", nargs="?", metavar="TEXT", help="the text to check (default: read stdin)")
     check.add_argument(

@@ -26,10 +26,14 @@ class CliError(Exception):
         self.code = code
 
 
-def settings_from_env() -> Settings:
-    """The settings, with logging configured from them."""
+def settings_from_env(*, running_bot: bool = False) -> Settings:
+    """The settings, with logging configured from them; likely mistakes are warned about on stderr."""
+    from bot.startup_checks import database_warnings, webhook_warnings
+
     settings = load_settings()
     configure_logging(settings)
+    for warning in database_warnings(settings) + (webhook_warnings(settings) if running_bot else []):
+        print(f"factbot: warning: {warning}", file=sys.stderr)
     return settings
 
 

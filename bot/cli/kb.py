@@ -9,6 +9,8 @@ from typing import Any
 
 from bot.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError, default_kb_dirs, open_db, settings_from_env
 
+EXPORT_FILE = "claims.yaml"  # what `kb export` writes; exporting again replaces it
+
 
 def cmd_kb_validate(args: argparse.Namespace) -> int:
     """Validate knowledge directories: exit 0, or 1 with every error."""
@@ -53,21 +55,35 @@ def cmd_kb_import(args: argparse.Namespace) -> int:
     try:
         with session_scope(sessions) as session:
             report = kb_store.import_claims(session, claims, force=args.force, prune=args.prune)
+            unconfirmed = bool(report.pruned) and not args.yes
+            if args.dry_run or unconfirmed:
+                session.rollback()  # nothing is written: report what would happen
     finally:
         engine.dispose()
+    would = "would be " if args.dry_run or unconfirmed else ""
     print(
-        f"created {len(report.created)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}"
-        + (f", pruned {len(report.pruned)}" if args.prune else "")
+        f"{would}created {len(report.created)}, {would}updated {len(report.updated)}, "
+        f"unchanged {len(report.unchanged)}" + (f", {would}pruned {len(report.pruned)}" if args.prune else "")
     )
-    if report.conflicts:
-        for claim_id in report.conflicts:
-            print(
-                f"conflict: {claim_id} was changed in the database since it was last imported; "
-                "not overwritten (use --force to overwrite)",
-                file=sys.stderr,
-            )
-        return EXIT_FAILED
-    return EXIT_OK
+    for claim_id in report.pruned:
+        print(f"{'would prune' if would else 'pruned'}: {claim_id}", file=sys.stderr)
+    for claim_id in report.conflicts:
+        print(
+            f"conflict: {claim_id} was changed in the database since it was last imported; "
+            "not overwritten (use --force to overwrite)",
+            file=sys.stderr,
+        )
+    if unconfirmed and not args.dry_run:
+        raise CliError(
+            f"nothing imported: --prune would delete the {len(report.pruned)} entries listed above; "
+            "run again with --yes to delete them (or --dry-run to preview)",
+            EXIT_USAGE,
+        )
+    return EXIT_FAILED if report.conflicts else EXIT_OK
+
+
+def _yaml_files(directory: Path) -> list[Path]:
+    return sorted(p for pattern in ("*.yaml", "*.yml") for p in directory.rglob(pattern))
 
 
 def cmd_kb_export(args: argparse.Namespace) -> int:
@@ -87,12 +103,27 @@ def cmd_kb_export(args: argparse.Namespace) -> int:
     if args.format == "claimreview":
         from bot.services.claimreview import write_claimreview
 
-        write_claimreview(claims, target)
+        if target.is_dir():
+            raise CliError(f"{target} is a folder: give a file name, e.g. {target / 'claimreview.json'}", EXIT_USAGE)
+        try:
+            write_claimreview(claims, target)
+        except OSError as exc:
+            raise CliError(f"cannot write {target}: {exc.strerror or exc}") from None
         print(f"wrote {len(claims)} claims to {target}")
         return EXIT_OK
     if target.exists() and not target.is_dir():
         raise CliError(f"{target} exists and is not a directory", EXIT_USAGE)
-    path = export_dir(claims, target)
+    existing = [p for p in _yaml_files(target) if p != target / EXPORT_FILE] if target.is_dir() else []
+    if existing:
+        raise CliError(
+            f"{target} already holds {len(existing)} knowledge file(s) (e.g. {existing[0]}): an export there "
+            "would define every id twice; export into an empty folder and move its file over them",
+            EXIT_USAGE,
+        )
+    try:
+        path = export_dir(claims, target, filename=EXPORT_FILE)
+    except OSError as exc:
+        raise CliError(f"cannot write into {target}: {exc.strerror or exc}") from None
     print(f"wrote {len(claims)} claims to {path}")
     return EXIT_OK
 
@@ -111,7 +142,13 @@ def add_commands(commands: Any) -> None:
         "import", help="upsert knowledge directories into the database", description=cmd_kb_import.__doc__
     )
     kb_import.add_argument("dirs", nargs="*", metavar="DIR", help="default: the bundled KB plus FACTBOT_KB_DIR")
-    kb_import.add_argument("--prune", action="store_true", help="delete database entries missing from DIRs")
+    kb_import.add_argument(
+        "--prune", action="store_true", help="delete database entries missing from DIRs (lists them; needs --yes)"
+    )
+    kb_import.add_argument("--yes", action="store_true", help="confirm the deletions --prune lists")
+    kb_import.add_argument(
+        "--dry-run", action="store_true", help="show what the import would create, update and prune; change nothing"
+    )
     kb_import.add_argument("--force", action="store_true", help="overwrite entries changed in the database")
     kb_import.add_argument("--format", choices=("yaml", "claimreview"), default="yaml")
     kb_import.set_defaults(func=cmd_kb_import)
@@ -119,6 +156,10 @@ def add_commands(commands: Any) -> None:
     kb_export = kb_commands.add_parser(
         "export", help="write the database's knowledge base", description=cmd_kb_export.__doc__
     )
-    kb_export.add_argument("target", metavar="DIR", help="directory for YAML (a FILE for --format claimreview)")
+    kb_export.add_argument(
+        "target",
+        metavar="DIR",
+        help="an empty directory (or one holding only a previous export) for YAML; a FILE for --format claimreview",
+    )
     kb_export.add_argument("--format", choices=("yaml", "claimreview"), default="yaml")
     kb_export.set_defaults(func=cmd_kb_export)

@@ -29,7 +29,7 @@ def load_frontend(name: str = DEFAULT_FRONTEND) -> Callable[[Settings], None]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the Telegram bot (long polling, or a webhook when WEBHOOK_URL is set)."""
-    load_frontend()(settings_from_env())  # which checks the token first
+    load_frontend()(settings_from_env(running_bot=True))  # which checks the token first
     return EXIT_OK
 
 

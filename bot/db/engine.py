@@ -1,4 +1,8 @@
-"""Engine, sessions and migrations. SQLite runs with WAL and a busy timeout; PostgreSQL pings its pool."""
+"""Engine, sessions and migrations. SQLite runs with WAL and a busy timeout; PostgreSQL pings its pool.
+
+Every wait on the database is bounded (SQLite's busy timeout, PostgreSQL's lock and statement timeouts),
+so a locked or stuck database turns into an error a caller can report instead of a request that hangs.
+Logged statements never carry their parameters (user ids, message texts): hide_parameters=True."""
 
 from __future__ import annotations
 
@@ -9,16 +13,18 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_BUSY_TIMEOUT_MS = 3_000
+PG_LOCK_TIMEOUT_MS = 3_000
+PG_STATEMENT_TIMEOUT_MS = 30_000  # a long CLI import still fits; a stuck query does not hold a thread forever
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -32,6 +38,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+        kwargs.setdefault("hide_parameters", True)
         engine = create_engine(
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}, **kwargs
         )
@@ -46,11 +53,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.close()
 
         return engine
+    kwargs.setdefault("hide_parameters", True)
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     connect_args = kwargs.pop("connect_args", {})
     connect_args.setdefault("connect_timeout", 10)
+    if parsed.get_backend_name() == "postgresql" and "options" not in connect_args:
+        # Added to any options the URL carries (e.g. a search_path), which connect_args would replace.
+        from_url = parsed.query.get("options")
+        timeouts = f"-c lock_timeout={PG_LOCK_TIMEOUT_MS} -c statement_timeout={PG_STATEMENT_TIMEOUT_MS}"
+        connect_args["options"] = f"{from_url} {timeouts}" if isinstance(from_url, str) else timeouts
     return create_engine(url, connect_args=connect_args, **kwargs)
 
 
@@ -127,6 +140,26 @@ def check_connection(engine: Engine) -> None:
         raise DatabaseUnavailable(f"cannot connect to the database {safe_url}: {reason}") from None
 
 
+WRITE_PROBE_KEY = "factbot:write-probe"
+
+
+def check_writable(engine: Engine) -> None:
+    """Fail fast with one clear line when the database can be read but not written (a read-only file,
+    mount or role): otherwise the bot would start and fail every new user's first write. The probe row is
+    rolled back, so nothing is left behind and concurrent starts do not collide."""
+    try:
+        with engine.connect() as connection:
+            transaction = connection.begin()
+            try:
+                connection.execute(text("INSERT INTO meta (key, value) VALUES (:key, '')"), {"key": WRITE_PROBE_KEY})
+            finally:
+                transaction.rollback()
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        safe_url = engine.url.render_as_string(hide_password=True)
+        raise DatabaseUnavailable(f"the database {safe_url} is not writable: {reason}") from None
+
+
 def upgrade(engine: Engine) -> bool:
     """Bring the schema up to date; returns True when a migration ran."""
     from alembic import command
@@ -141,7 +174,12 @@ def upgrade(engine: Engine) -> bool:
     if current == head:
         return False
     log.info("migrating database from %s to %s", current, head)
-    command.upgrade(config, "head")
+    try:
+        command.upgrade(config, "head")
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        safe_url = engine.url.render_as_string(hide_password=True)
+        raise DatabaseUnavailable(f"cannot migrate the database {safe_url}: {reason}") from None
     return True
 
 

@@ -76,7 +76,8 @@ def match_request(matcher: Matcher, request: CheckRequest, *, limit: int = 5) ->
     return CheckOutcome(matches=matches, latency_ms=latency, strong=[m for m in matches if m.strength == "strong"])
 
 
-def matches_json(matches: list[Match]) -> list[dict[str, Any]]:
+def log_matches(matches: list[Match]) -> list[dict[str, Any]]:
+    """What the check log keeps of each match: id, score and strength (the claim text is in the KB)."""
     return [{"claim_id": m.claim_id, "score": round(float(m.score), 1), "strength": m.strength} for m in matches]
 
 
@@ -110,7 +111,7 @@ def log_check(
         "text": request.text if store_text else None,
         "text_hash": text_hash(request.text),
         "text_len": len(request.text),
-        "matches": matches_json(outcome.matches),
+        "matches": log_matches(outcome.matches),
         "result": outcome.result,
         "latency_ms": round(outcome.latency_ms, 3),
         "feedback": None,
@@ -132,16 +133,11 @@ def record_deliveries(connection: Connection | Session, user_id: int, claim_ids:
     connection.execute(_DELIVERY_UPSERTS[connection.dialect.name], rows)
 
 
-def run_check(
-    matcher: Matcher,
-    engine: Engine,
-    request: CheckRequest,
-    *,
-    secret: str,
-    store_text: bool = True,
-) -> CheckOutcome:
-    """Match and log. A failure to write the log never costs the user the answer."""
-    outcome = match_request(matcher, request)
+def record_check(
+    engine: Engine, request: CheckRequest, outcome: CheckOutcome, *, secret: str, store_text: bool
+) -> None:
+    """Log a matched check (setting outcome.check_id) and the cards it delivered; blocking, so async callers
+    run it in a database thread. A failure is logged and leaves check_id None: the user still gets the answer."""
 
     def write(connection: Connection) -> int:
         check_id = log_check(connection, request, outcome, secret=secret, store_text=store_text)
@@ -153,7 +149,6 @@ def run_check(
         outcome.check_id = in_transaction(engine, write)
     except Exception:
         log.exception("could not write the check log; answering anyway")
-    return outcome
 
 
 def owned_check(connection: Connection | Session, check_id: int, owner_key: str) -> tuple[list[Any], str | None] | None:

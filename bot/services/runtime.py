@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import make_engine, make_sessionmaker, session_scope, upgrade
+from bot.db import check_writable, make_engine, make_sessionmaker, session_scope, upgrade
 from bot.db.models import ClaimRow, Meta
 from bot.errors import KnowledgeBaseInvalid
 from bot.services import kb_store
@@ -147,9 +147,10 @@ class Runtime:
 
     @classmethod
     def start(cls, settings: Settings, *, seed: bool = True) -> Runtime:
-        """Connect, migrate, seed an empty database and build the index."""
+        """Connect, migrate, check the database takes writes, seed it when empty and build the index."""
         engine = make_engine(settings.database_url)
         upgrade(engine)
+        check_writable(engine)
         sessions = make_sessionmaker(engine)
         if seed:
             seed_if_empty(sessions, settings)

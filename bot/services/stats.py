@@ -121,7 +121,7 @@ def percentile(sorted_values: Sequence[float], p: float) -> float | None:
     return float(sorted_values[min(rank, len(sorted_values)) - 1])
 
 
-def shorten(text: str, limit: int = SAMPLE_CHARS) -> str:
+def one_line_sample(text: str, limit: int = SAMPLE_CHARS) -> str:
     """One line, at most `limit` characters, with an ellipsis when cut."""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
@@ -214,7 +214,7 @@ def _unanswered(session: Session, where: Any) -> list[UnansweredGroup]:
         .limit(TOP_N)
     )
     return [
-        UnansweredGroup(str(text_hash), shorten(text or ""), int(n))
+        UnansweredGroup(str(text_hash), one_line_sample(text or ""), int(n))
         for text_hash, n, text, _last in session.execute(query)
     ]
 

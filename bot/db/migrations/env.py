@@ -15,6 +15,9 @@ def run_migrations_online() -> None:
     if not isinstance(engine, Engine):
         raise RuntimeError("run migrations through `factbot db upgrade`, which passes the engine")
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # A migration may rewrite a large table: the statement timeout bounds requests, not this.
+            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
         context.configure(
             connection=connection,
             target_metadata=target_metadata,

@@ -429,6 +429,7 @@ class FakeTelegram(BaseRequest):
         #: Requests per method name, and failed (error-answered) requests per method name.
         self.counts: Counter[str] = Counter()
         self.failures: Counter[str] = Counter()
+        self._waiters: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
         self.validate = validate
         self.latency = latency
         self.bot_user: JSONDict = {
@@ -537,12 +538,14 @@ class FakeTelegram(BaseRequest):
             call.error = fault.description or fault.kind
             if self.latency:
                 await asyncio.sleep(self.latency)
+            self._wake_waiters()
             return fault.raise_or_answer()
 
         call.result = result
         body = json.dumps({"ok": True, "result": result}).encode()
         if self.latency:
             await asyncio.sleep(self.latency)
+        self._wake_waiters()
         return 200, body
 
     # -- configuration ---------------------------------------------------------------------
@@ -652,18 +655,33 @@ class FakeTelegram(BaseRequest):
         self._responders.clear()
         self._contents.clear()
 
+    async def wait_until(self, condition: Callable[[], bool], timeout: float = 2.0) -> None:
+        """Wait until ``condition()`` holds, checked after every answered request (no polling);
+        raise TimeoutError when it does not within ``timeout`` seconds."""
+        if condition():
+            return
+        woken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        waiter = (condition, woken)
+        self._waiters.append(waiter)
+        try:
+            async with asyncio.timeout(timeout):
+                await woken
+        finally:
+            self._waiters.remove(waiter)
+
     async def wait_for(self, method: str, count: int = 1, timeout: float = 2.0) -> list[Call]:
         """Wait until at least ``count`` calls of ``method`` were recorded (jobs, background
         tasks, concurrent updates); raise TimeoutError otherwise."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            seen = self.count(method)
-            if seen >= count:
-                return self.calls_of(method)
-            if loop.time() >= deadline:
-                raise TimeoutError(f"{seen} of {count} {method} calls after {timeout}s")
-            await asyncio.sleep(0.001)
+        try:
+            await self.wait_until(lambda: self.count(method) >= count, timeout)
+        except TimeoutError:
+            raise TimeoutError(f"{self.count(method)} of {count} {method} calls after {timeout}s") from None
+        return self.calls_of(method)
+
+    def _wake_waiters(self) -> None:
+        for condition, woken in list(self._waiters):
+            if not woken.done() and condition():
+                woken.set_result(None)
 
     def count(self, method: str, *, failed: bool | None = None) -> int:
         """How many requests of ``method`` arrived (``failed=True/False``: only those),
