@@ -83,17 +83,18 @@ class UpdateHandler(tornado.web.RequestHandler):
         token = self.request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(token.encode("utf-8", "replace"), self.secret.encode("ascii")):
             refused.note()
-            self.reject(HTTPStatus.FORBIDDEN)
+            self.answer(HTTPStatus.FORBIDDEN)
             return
         length = self.request.headers.get("Content-Length", "")
         if length and (not length.isascii() or not length.isdigit() or int(length) > MAX_BODY):
-            self.reject(HTTPStatus.REQUEST_ENTITY_TOO_LARGE if length.isdigit() else HTTPStatus.BAD_REQUEST)
+            self.answer(HTTPStatus.REQUEST_ENTITY_TOO_LARGE if length.isdigit() else HTTPStatus.BAD_REQUEST)
             return
         connection = self.request.connection
         if connection is not None and hasattr(connection, "set_max_body_size"):
             connection.set_max_body_size(MAX_BODY + 1)
 
-    def reject(self, status: HTTPStatus) -> None:
+    def answer(self, status: HTTPStatus) -> None:
+        """A status and an empty body."""
         self.set_status(status)
         self.finish()
 
@@ -106,23 +107,23 @@ class UpdateHandler(tornado.web.RequestHandler):
 
     async def post(self) -> None:
         if self.too_large:
-            self.reject(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+            self.answer(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
             return
         try:
             data: Any = json.loads(bytes(self.body).decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError):
-            self.reject(HTTPStatus.BAD_REQUEST)
+            self.answer(HTTPStatus.BAD_REQUEST)
             return
         if update_id_of(data) is None:
-            self.reject(HTTPStatus.BAD_REQUEST)
+            self.answer(HTTPStatus.BAD_REQUEST)
             return
         try:
             await self.inbox.accept([data])
         except Exception:
             log.exception("webhook: could not store an update; Telegram will send it again")
-            self.reject(HTTPStatus.SERVICE_UNAVAILABLE)
+            self.answer(HTTPStatus.SERVICE_UNAVAILABLE)
             return
-        self.reject(HTTPStatus.OK)
+        self.answer(HTTPStatus.OK)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         self.finish()  # a status and nothing else: no traceback, no page
