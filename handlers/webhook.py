@@ -86,8 +86,11 @@ class UpdateHandler(tornado.web.RequestHandler):
             self.answer(HTTPStatus.FORBIDDEN)
             return
         length = self.request.headers.get("Content-Length", "")
-        if length and (not length.isascii() or not length.isdigit() or int(length) > MAX_BODY):
-            self.answer(HTTPStatus.REQUEST_ENTITY_TOO_LARGE if length.isdigit() else HTTPStatus.BAD_REQUEST)
+        if length and not (length.isascii() and length.isdigit()):
+            self.answer(HTTPStatus.BAD_REQUEST)
+            return
+        if length and (len(length) > 9 or int(length) > MAX_BODY):
+            self.answer(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
             return
         connection = self.request.connection
         if connection is not None and hasattr(connection, "set_max_body_size"):
