@@ -21,19 +21,19 @@ log = logging.getLogger(__name__)
 
 PRESENCE_GROUP = -2
 THROTTLE_GROUP = -1
-REACHABLE_CACHE = 100_000
 
 
 async def _set_blocked(context: BotContext, user_id: int, blocked: bool) -> None:
     mark = users.mark_blocked if blocked else users.mark_reachable
     await in_db(context, lambda session: mark(session, user_id))
-    context.runtime.reachable.pop(user_id, None)
+    if not blocked:
+        users.note_reachable(user_id)
 
 
 async def note_presence(update: Update, context: BotContext) -> None:
     """A user who writes to the bot in private, or lets it back in, gets follow-ups again; one who
-    blocks it (my_chat_member "kicked") does not. Checked in the database once per user until some
-    user is marked blocked again (users.block_marks)."""
+    blocks it (my_chat_member "kicked") does not. Only users this process marked blocked cost a write;
+    others were cleared by their first contact (users.ensure_user)."""
     member = update.my_chat_member
     try:
         if member is not None:
@@ -45,17 +45,12 @@ async def note_presence(update: Update, context: BotContext) -> None:
         chat, user = update.effective_chat, update.effective_user
         if chat is None or user is None or chat.type != ChatType.PRIVATE:
             return
-        reachable = context.runtime.reachable
-        marks = users.block_marks()
-        if reachable.get(user.id) == marks:
+        if not users.blocked_in_this_process(user.id):
             return
         try:  # bounded like the language lookup: a locked database must not hold the reply up
             await asyncio.wait_for(_set_blocked(context, user.id, False), common.LANGUAGE_WAIT_SECONDS)
         except TimeoutError:
-            return  # the write still runs in its database thread; checked again at the next update
-        if len(reachable) >= REACHABLE_CACHE:
-            reachable.clear()
-        reachable[user.id] = marks
+            return  # the write still runs in its database thread
     except Exception:  # never keep the update from its handler
         log.exception("could not record that a user can be reached")
 

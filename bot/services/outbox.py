@@ -352,7 +352,7 @@ def retry(sessions: sessionmaker[Session], row_id: int, now: dt.datetime, error:
 
 def mark_blocked(sessions: sessionmaker[Session], row_id: int, user_id: int, error: str) -> int:
     """Forbidden: the user blocked the bot. Mark them, skip this row and their other pending rows."""
-    users.note_block_mark()
+    users.note_blocked(user_id)
     with session_scope(sessions) as session:
         user = session.get(User, user_id)
         if user is None:

@@ -137,12 +137,11 @@ class Runtime:
     secret: str
     limiter: RateLimiter
     # Commands and button presses per user; auto-checks per group member, answers per group and
-    # identical posts per group (answered once a window); users known to be reachable (block_marks).
+    # identical posts per group (answered once a window).
     actions: Throttle = field(default_factory=lambda: Throttle(30, 60.0))
     member_autochecks: RateLimiter = field(default_factory=lambda: RateLimiter(AUTOCHECKS_PER_MEMBER, 60.0))
     group_answers: RateLimiter = field(default_factory=lambda: RateLimiter(20, 60.0))
     repeated_posts: Once = field(default_factory=lambda: Once(REPEAT_WINDOW))
-    reachable: dict[int, int] = field(default_factory=dict)
     _last_refresh: float = field(default_factory=time.monotonic, repr=False)
 
     @classmethod

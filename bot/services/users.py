@@ -72,21 +72,27 @@ def team(session: Session) -> list[User]:
     return list(session.scalars(select(User).where(User.role != "user").order_by(User.role, User.telegram_id)))
 
 
-_block_marks = 0  # users marked blocked by this process: a cache of who is reachable is stale when it moves
+# Users this process marked as having blocked the bot. Their next message must clear the flag: the
+# language cache means ensure_user (which clears it on first contact) does not run for them again.
+_blocked_here: set[int] = set()
 
 
-def block_marks() -> int:
-    return _block_marks
+def blocked_in_this_process(telegram_id: int) -> bool:
+    return telegram_id in _blocked_here
 
 
-def note_block_mark() -> None:
-    global _block_marks
-    _block_marks += 1
+def note_blocked(telegram_id: int) -> None:
+    _blocked_here.add(telegram_id)
+
+
+def note_reachable(telegram_id: int) -> None:
+    """After mark_reachable was committed."""
+    _blocked_here.discard(telegram_id)
 
 
 def mark_blocked(session: Session, telegram_id: int) -> None:
     """The user blocked the bot: stop sending them follow-ups."""
-    note_block_mark()
+    note_blocked(telegram_id)
     user = session.get(User, telegram_id)
     if user is not None:
         user.blocked = True
