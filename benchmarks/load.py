@@ -62,7 +62,9 @@ Invariants, per run (printed, and pass/fail with counts in the JSON):
 ``--rate-limiter off`` (default): ``rate_limiter=False``. AIORateLimiter throttles sending to
 Telegram's flood limits (~30 messages/s overall): with it this benchmark would measure the throttle,
 not the bot. The fake transport never raises RetryAfter, so nothing else changes. ``aio`` runs with
-it for comparison. The per-user check limit (``FACTBOT_RATE_LIMIT``, 20/min) is raised to 10,000:
+it for comparison. The per-user check limit (``FACTBOT_RATE_LIMIT``, 20/min), the per-group answer
+limit (``FACTBOT_GROUP_RATE_LIMIT``) and the per-user command and press limit
+(``FACTBOT_ACTION_LIMIT``) are raised to 10,000:
 ``--users`` users sending ``--updates`` updates in seconds compress what many more real users would
 send, and a rate-limited check is not logged (it would only blur the invariant).
 
@@ -1044,6 +1046,8 @@ def bench_backend(
             "FACTBOT_SECRET": SECRET,
             "FACTBOT_ADMIN_IDS": str(ADMIN_ID),
             "FACTBOT_RATE_LIMIT": "10000",
+            "FACTBOT_GROUP_RATE_LIMIT": "10000",
+            "FACTBOT_ACTION_LIMIT": "10000",
         },
         dotenv=None,
     )

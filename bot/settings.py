@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,8 @@ class Settings:
     log_text: str = "full"
     retention_days: int = 90
     rate_limit_per_minute: int = 20
+    group_rate_limit_per_minute: int = 20
+    action_limit_per_minute: int = 30
     match_strong: float | None = None
     match_possible: float | None = None
 
@@ -133,7 +136,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
     for part in env.get("FACTBOT_ADMIN_IDS", "").replace(" ", "").split(","):
         if not part:
             continue
-        if not part.lstrip("-").isdigit():
+        if not re.fullmatch(r"-?[0-9]{1,18}", part):  # isdigit() would let '²' through to int()
             raise SettingsError("FACTBOT_ADMIN_IDS", f"must be comma-separated Telegram user ids, got {part!r}")
         admin_ids.add(int(part))
 
@@ -178,6 +181,8 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
         log_text=log_text,
         retention_days=_int(env, "FACTBOT_RETENTION_DAYS", 90, minimum=1, maximum=36500),
         rate_limit_per_minute=_int(env, "FACTBOT_RATE_LIMIT", 20, minimum=1, maximum=10000),
+        group_rate_limit_per_minute=_int(env, "FACTBOT_GROUP_RATE_LIMIT", 20, minimum=1, maximum=10000),
+        action_limit_per_minute=_int(env, "FACTBOT_ACTION_LIMIT", 30, minimum=1, maximum=10000),
         match_strong=strong,
         match_possible=possible,
     )

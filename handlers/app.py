@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from typing import Any
-from urllib.parse import urlparse
 
-from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, Update
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
+from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BasePersistence
 from telegram.request import BaseRequest
 
@@ -20,6 +20,7 @@ from bot.settings import Settings
 from handlers.context import CONTEXT_TYPES, DEFAULTS, BotContext
 from handlers.moderation import make_persistence
 from handlers.registry import JOBS, register
+from handlers.serving import serve
 
 log = logging.getLogger(__name__)
 
@@ -119,24 +120,16 @@ def run_bot(settings: Settings) -> None:
     """`factbot run`: start the runtime, then poll or serve the webhook until SIGINT/SIGTERM."""
     settings.require_token()
     runtime = Runtime.start(settings)
-    app = build_application(runtime, concurrent_updates=8, persistence=make_persistence(runtime.sessions))
+    app = build_application(
+        runtime, updater=False, concurrent_updates=8, persistence=make_persistence(runtime.sessions)
+    )
     try:
-        if settings.webhook_url:
-            log.info("starting the webhook on port %d", settings.port)
-            app.run_webhook(
-                listen="0.0.0.0",
-                port=settings.port,
-                url_path=urlparse(settings.webhook_url).path.strip("/"),
-                webhook_url=settings.webhook_url,
-                secret_token=settings.webhook_secret,
-                allowed_updates=Update.ALL_TYPES,
-                drop_pending_updates=False,
-            )
-        else:
-            log.info("starting long polling")
-            app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+        log.info(f"starting the webhook on port {settings.port}" if settings.webhook_url else "starting long polling")
+        asyncio.run(serve(app, runtime))
     except InvalidToken:
         raise TelegramUnavailable("TELEGRAM_BOT_TOKEN was rejected by the Bot API; check it with @BotFather") from None
+    except Conflict:
+        raise TelegramUnavailable("another process is already receiving this bot's updates") from None
     except NetworkError as exc:
         raise TelegramUnavailable(
             f"cannot reach the Telegram Bot API at {settings.telegram_api_base_url}: {exc.message}"

@@ -24,6 +24,7 @@ from bot.services.retention import forget_user
 from bot.services.runtime import Runtime
 from bot.services.submissions import submit
 from handlers import keyboards
+from handlers.args import parse_count
 from handlers.check import extract
 from handlers.common import answer_callback, drop_keyboard, expired, in_db, language_for, send_html, verified_parts
 from handlers.context import BotContext
@@ -56,7 +57,7 @@ async def verified_payload(update: Update, context: BotContext) -> Press | None:
 
 
 def _int(value: str) -> int | None:
-    return int(value) if value.isdigit() else None
+    return parse_count(value, minimum=0, maximum=2**62)
 
 
 async def on_feedback(update: Update, context: BotContext) -> None:

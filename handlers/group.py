@@ -29,9 +29,11 @@ async def check_command(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if message is None or user is None:
         return
+    is_group = chat_type(update) != "private"
+    if is_group and not within_group_budget(update, context):
+        return
     lang = await language_for(context, user)
     target: Message | None = message.reply_to_message
-    is_group = chat_type(update) != "private"
     if target is not None:
         extracted = extract(target, group=is_group)
     elif command_args(context):
@@ -46,6 +48,13 @@ async def check_command(update: Update, context: BotContext) -> None:
         await reply_html(update, context, render.esc(t(lang, "group.reply_to_check")))
         return
     await answer_check(update, context, extracted, lang)
+
+
+def within_group_budget(update: Update, context: BotContext) -> bool:
+    """Answers in one group stay under FACTBOT_GROUP_RATE_LIMIT a minute; beyond it the bot stays silent
+    there (Telegram's own limit would only queue the replies, and the handlers waiting on it)."""
+    chat = update.effective_chat
+    return chat is None or context.runtime.group_answers.allow(chat.id)
 
 
 def _mentions_bot(message: Message, username: str) -> bool:
@@ -75,6 +84,8 @@ async def group_message(update: Update, context: BotContext) -> None:
     runtime = context.runtime
     username = context.bot.username
     if message.text and _mentions_bot(message, username):
+        if not within_group_budget(update, context):
+            return
         lang = await language_for(context, user)
         rest = _without_mention(message.text, username)
         if rest.strip():
@@ -86,7 +97,7 @@ async def group_message(update: Update, context: BotContext) -> None:
             return
         await answer_check(update, context, extracted, lang, tell_limited=False)  # never flood a group
         return
-    if not await autocheck_enabled(context, chat.id):
+    if not await autocheck_enabled(context, chat.id) or not runtime.member_autochecks.allow((chat.id, user.id)):
         return
     extracted = extract(message, group=True)
     if not extracted.text.strip():
@@ -105,6 +116,9 @@ async def group_message(update: Update, context: BotContext) -> None:
     hits = [m for m in outcome.strong if m.claim.verdict in AUTOCHECK_VERDICTS]
     if not hits:
         return  # silence: bystanders' messages that we do not answer are not logged either
+    # The same claim posted again (by anyone) within the window gets no second card.
+    if not runtime.repeated_posts.first((chat.id, hits[0].claim.id)) or not runtime.group_answers.allow(chat.id):
+        return
     lang = await language_for(context, user)
     request = replace(request, language=lang)
     try:

@@ -15,7 +15,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import admin, callbacks, check, commands, delivery, errors, group, inline, moderation, team
+from handlers import admin, callbacks, check, commands, delivery, errors, group, guards, inline, moderation, team
 from handlers.buttons import Button, pattern
 from handlers.context import BotApplication, Schedule
 
@@ -72,6 +72,7 @@ def handlers(*, persistent: bool) -> list[BaseHandler[Update, Any, Any]]:
 
 def register(app: BotApplication) -> None:
     """Register every handler, the moderators' persistence step after them, and the error handler."""
+    guards.register(app)
     app.add_handlers(handlers(persistent=app.persistence is not None))
     app.add_handler(TypeHandler(Update, moderation.persist_now), group=moderation.AFTER_GROUP)
     app.add_error_handler(errors.on_error)

@@ -11,6 +11,7 @@ from telegram import InlineKeyboardMarkup, MessageOriginUser, Update
 from bot.rendering import render
 from bot.rendering.i18n import t
 from bot.services import kb_store, moderation, users
+from handlers.args import parse_count, parse_user_id
 from handlers.buttons import Button, data
 from handlers.common import command_args, in_db, language_for, reply_html, send_html
 from handlers.context import BotContext
@@ -77,8 +78,9 @@ def _target(update: Update, context: BotContext) -> tuple[int | None, list[str]]
         author = replied.from_user
         if author is not None and not author.is_bot and author.id != user_id_of(update):
             return author.id, args
-    if args and args[0].lstrip("-").isdigit() and int(args[0]) > 0:
-        return int(args[0]), args[1:]
+    user_id = parse_user_id(args[0]) if args else None
+    if user_id is not None:
+        return user_id, args[1:]
     return None, args
 
 
@@ -214,10 +216,11 @@ def _origin_label(item: moderation.QueueItem) -> str | None:
 async def queue(update: Update, context: BotContext) -> None:
     """/queue [n]: pending posts, the same post sent by many people as one item, most requested first."""
     args = command_args(context)
-    if len(args) > 1 or (args and not args[0].isdigit()):
+    asked = parse_count(args[0], minimum=1, maximum=QUEUE_MAX) if len(args) == 1 else None
+    if len(args) > 1 or (args and asked is None):
         await say_key(update, context, "mod.usage.queue")
         return
-    limit = min(int(args[0]), QUEUE_MAX) if args else QUEUE_LIMIT
+    limit = asked if asked is not None else QUEUE_LIMIT
     lang = await language_for(context, update.effective_user)
     user_id = user_id_of(update)
     pending = await in_db(context, lambda session: moderation.pending_queue(session, limit=max(limit, 1)))

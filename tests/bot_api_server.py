@@ -33,7 +33,8 @@ class BotApiServer:
     """Start with `with BotApiServer() as api:`; `api.base_url` is the TELEGRAM_API_BASE_URL to use."""
 
     def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.calls: list[tuple[str, dict[str, Any]]] = []  # in the order they were answered
+        self.delays: dict[int, float] = {}  # chat id -> seconds to hold each sendMessage (a slow, busy chat)
         self._updates: list[dict[str, Any]] = []
         self._lock = threading.RLock()  # reentrant: wait_until conditions may call sent()
         self._changed = threading.Condition(self._lock)  # every call and every push notifies the waiters
@@ -122,6 +123,8 @@ class BotApiServer:
         return params
 
     def _answer(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "sendMessage":
+            time.sleep(self.delays.get(int(params.get("chat_id") or 0), 0.0))
         with self._changed:
             self.calls.append((method, params))
             self._changed.notify_all()

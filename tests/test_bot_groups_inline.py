@@ -10,12 +10,15 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.db import session_scope
 from bot.db.models import CheckLog, User
 from factbot_testing import fake_telegram as tgf
 from handlers.app import post_init, post_shutdown, set_commands
+from handlers.inbox import Inbox
+from handlers.webhook import start_webhook, webhook_secret
 from tests.harness import USER_ID, Harness, make_harness
 
 GROUP = -100777
@@ -128,20 +131,19 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def test_webhook_refuses_requests_without_the_secret(db_url: str) -> None:
-    h = make_harness(db_url, WEBHOOK_URL="https://example.invalid/telegram", WEBHOOK_SECRET="s3cret-token")
-    # make_harness builds without an Updater; the webhook needs one.
-    from handlers.app import build_application
-
-    app = build_application(h.runtime, request=h.fake, get_updates_request=tgf.FakeTelegram(), rate_limiter=False)
+@pytest.mark.parametrize("configured", ["s3cret-token", None])
+async def test_webhook_refuses_requests_without_the_secret(db_url: str, configured: str | None) -> None:
+    """The webhook factbot serves (handlers.webhook), with WEBHOOK_SECRET or with one it generates."""
     port = _free_port()
-    async with app:
-        assert app.updater is not None
-        await app.updater.start_webhook(
-            listen="127.0.0.1", port=port, url_path="telegram", secret_token="s3cret-token", webhook_url=None
-        )
-        await app.start()
+    extra = {"WEBHOOK_SECRET": configured} if configured else {}
+    h = make_harness(db_url, WEBHOOK_URL="https://example.invalid/telegram", PORT=str(port), **extra)
+    async with h.app:
+        await h.app.start()
+        server = await start_webhook(h.app, Inbox(h.app, h.runtime.engine), h.runtime)
         try:
+            (hook,) = h.fake.calls_of("setWebhook")
+            secret = hook.params["secret_token"]
+            assert secret == configured if configured else len(secret) >= 32
             body = json.dumps(tgf.private_text(USER_ID, FALSE_CLAIM_RU)).encode()
 
             def post(secret: str | None) -> int:
@@ -158,10 +160,13 @@ async def test_webhook_refuses_requests_without_the_secret(db_url: str) -> None:
             assert await asyncio.to_thread(post, None) == 403
             assert await asyncio.to_thread(post, "wrong") == 403
             assert h.fake.calls_of("sendMessage") == []
-            assert await asyncio.to_thread(post, "s3cret-token") == 200
+            assert await asyncio.to_thread(post, secret) == 200
             await h.fake.wait_for("sendMessage", 1, timeout=5)
             assert h.fake.calls_of("sendMessage")[0].params["text"].startswith("❌")
+            assert await asyncio.to_thread(post, secret) == 200  # Telegram sending it again: answered once
         finally:
-            await app.updater.stop()
-            await app.stop()
+            server.stop()
+            await h.app.stop()
+        assert len(h.fake.calls_of("sendMessage")) == 1
+        assert webhook_secret(h.runtime) == secret  # kept: a restart registers the same one
     h.runtime.close()

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from factbot_testing import fake_telegram as tgf
@@ -73,3 +74,48 @@ def test_run_with_an_unreachable_bot_api_is_one_clear_error(tmp_path: Path) -> N
         .startswith("factbot: cannot reach the Telegram Bot API at http://127.0.0.1:9/bot")
     )
     assert "123:TEST" not in result.stderr
+
+
+def test_an_update_the_library_cannot_read_is_skipped_once(tmp_path: Path) -> None:
+    """A batch with an update python-telegram-bot cannot parse (its chat is a string), then a normal
+    one: the normal one is answered, the bad one is logged once without its content, not retried."""
+    unreadable = tgf.private_text(2001, "UNREADABLE-PRIVATE-TEXT")
+    unreadable["message"]["chat"] = "not a chat"
+    with BotApiServer() as api:
+        api.push(unreadable, tgf.private_text(2002, UNKNOWN))
+        process = start_factbot(api, tmp_path / "bad.sqlite3")
+        try:
+            (reply,) = api.wait_for("sendMessage", 1, timeout=90)
+            time.sleep(1.0)  # a bot stuck on the batch would keep fetching it meanwhile
+        finally:
+            process.send_signal(signal.SIGTERM)
+            output, _ = process.communicate(timeout=60)
+        assert process.returncode == 0, output
+    assert reply["chat_id"] == 2002 and "nothing on this yet" in reply["text"]
+    assert len(output) < 5_000, f"{len(output)} characters of log"
+    assert output.count(f"skipped update {unreadable['update_id']}") == 1, output
+    assert "UNREADABLE-PRIVATE-TEXT" not in output and "2001" not in output
+    assert "Traceback" not in output
+    fetches = len(api.sent("getUpdates"))
+    assert fetches < 30, f"{fetches} getUpdates calls"
+
+
+def test_a_slow_group_does_not_hold_up_private_chats(tmp_path: Path) -> None:
+    """Telegram makes the bot wait before each reply in a busy group (here 1 s per message): the group's
+    updates may take only a few of the concurrent handling slots, so a private check sent after ten
+    group requests is answered before most of the group's replies, not behind them."""
+    group = -100555
+    asked = [tgf.group_text(group, 3100 + n, FORWARDED, mention_bot=True) for n in range(10)]
+    with BotApiServer() as api:
+        api.delays[group] = 1.0
+        api.push(*asked, tgf.private_text(2001, UNKNOWN))
+        process = start_factbot(api, tmp_path / "fair.sqlite3")
+        try:
+            api.wait_for("sendMessage", len(asked) + 1, timeout=120)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            output, _ = process.communicate(timeout=60)
+        assert process.returncode == 0, output
+    order = [int(p["chat_id"]) for p in api.sent()]
+    assert sorted(order) == sorted([group] * len(asked) + [2001])
+    assert order.index(2001) <= 2, order

@@ -256,3 +256,15 @@ class PersistenceRow(Base):
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     data: Mapped[Any] = mapped_column(JSON)
+
+
+class InboxUpdate(Base):
+    """A Telegram update, stored before Telegram is told it arrived and marked once it is handled:
+    a crash between the two replays it instead of losing it, and a redelivered one is not handled twice."""
+
+    __tablename__ = "inbox"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[str] = mapped_column(Text)  # the update's JSON, as Telegram sent it
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    handled_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)

@@ -48,7 +48,7 @@ from bot.db import session_scope
 from bot.db.models import CardDelivery, ClaimRow, Outbox, Submission, User, utcnow
 from bot.rendering.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from bot.rendering.render import TELEGRAM_LIMIT, card, esc
-from bot.services import kb_store
+from bot.services import kb_store, users
 from bot.services.checks import record_deliveries
 from knowledge.schema import Claim
 
@@ -352,6 +352,7 @@ def retry(sessions: sessionmaker[Session], row_id: int, now: dt.datetime, error:
 
 def mark_blocked(sessions: sessionmaker[Session], row_id: int, user_id: int, error: str) -> int:
     """Forbidden: the user blocked the bot. Mark them, skip this row and their other pending rows."""
+    users.note_blocked(user_id)
     with session_scope(sessions) as session:
         user = session.get(User, user_id)
         if user is None:

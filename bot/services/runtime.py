@@ -6,6 +6,7 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, select
@@ -15,13 +16,16 @@ from bot.db import check_writable, make_engine, make_sessionmaker, session_scope
 from bot.db.models import ClaimRow, Meta
 from bot.errors import KnowledgeBaseInvalid
 from bot.services import kb_store
-from bot.services.ratelimit import RateLimiter
+from bot.services.ratelimit import Once, RateLimiter, Throttle
 from bot.services.reputation import ReputationIndex
 from bot.settings import Settings
 from knowledge.loader import load
 from knowledge.matcher import Matcher
 
 log = logging.getLogger(__name__)
+
+AUTOCHECKS_PER_MEMBER = 10  # a group member's messages auto-check looks at per minute
+REPEAT_WINDOW = 600.0  # seconds: auto-check answers the same post in the same group once in this window
 
 
 def seed_if_empty(factory: sessionmaker[Session], settings: Settings) -> int:
@@ -37,11 +41,13 @@ def seed_if_empty(factory: sessionmaker[Session], settings: Settings) -> int:
         return len(report.created)
 
 
-def stored_secret(session: Session) -> str:
-    """Without FACTBOT_SECRET, a random secret generated once and kept in the database."""
-    meta = session.get(Meta, "secret")
+def stored_secret(
+    session: Session, key: str = "secret", make: Callable[[], str] = lambda: secrets.token_hex(32)
+) -> str:
+    """Without FACTBOT_SECRET (or WEBHOOK_SECRET), a random secret generated once and kept in the database."""
+    meta = session.get(Meta, key)
     if meta is None:
-        meta = Meta(key="secret", value=secrets.token_hex(32))
+        meta = Meta(key=key, value=make())
         session.add(meta)
         session.flush()
     return meta.value
@@ -130,6 +136,12 @@ class Runtime:
     index: LiveIndex
     secret: str
     limiter: RateLimiter
+    # Commands and button presses per user; auto-checks per group member, answers per group and
+    # identical posts per group (answered once a window).
+    actions: Throttle = field(default_factory=lambda: Throttle(30, 60.0))
+    member_autochecks: RateLimiter = field(default_factory=lambda: RateLimiter(AUTOCHECKS_PER_MEMBER, 60.0))
+    group_answers: RateLimiter = field(default_factory=lambda: RateLimiter(20, 60.0))
+    repeated_posts: Once = field(default_factory=lambda: Once(REPEAT_WINDOW))
     _last_refresh: float = field(default_factory=time.monotonic, repr=False)
 
     @classmethod
@@ -151,6 +163,8 @@ class Runtime:
             index=index,
             secret=secret,
             limiter=RateLimiter(settings.rate_limit_per_minute, 60.0),
+            group_answers=RateLimiter(settings.group_rate_limit_per_minute, 60.0),
+            actions=Throttle(settings.action_limit_per_minute, 60.0),
         )
 
     def refresh_index(self) -> bool:

@@ -371,13 +371,26 @@ def export_rows(
         yield record
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula gets a leading single quote (OWASP's advice
+    against CSV injection); numbers and other texts are written as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def write_csv(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
-    """CSV with a header; `matches` as JSON text, None as an empty cell. Returns the number of rows."""
-    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+    """CSV with a header; `matches` as JSON text, None as an empty cell, formula-like texts defused.
+    Every cell is quoted: with a "\n" line end a bare "\r" inside a text would otherwise split the row.
+    Returns the number of rows."""
+    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writeheader()
     n = 0
     for row in rows:
-        cells = {k: ("" if v is None else v) for k, v in row.items()}
+        cells = {k: ("" if v is None else spreadsheet_safe(v)) for k, v in row.items()}
         cells["matches"] = json.dumps(row.get("matches") or [], ensure_ascii=False)
         writer.writerow(cells)
         n += 1

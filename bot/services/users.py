@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.db.models import User
@@ -72,8 +72,37 @@ def team(session: Session) -> list[User]:
     return list(session.scalars(select(User).where(User.role != "user").order_by(User.role, User.telegram_id)))
 
 
+# Users this process marked as having blocked the bot. Their next message must clear the flag: the
+# language cache means ensure_user (which clears it on first contact) does not run for them again.
+_blocked_here: set[int] = set()
+
+
+def blocked_in_this_process(telegram_id: int) -> bool:
+    return telegram_id in _blocked_here
+
+
+def note_blocked(telegram_id: int) -> None:
+    _blocked_here.add(telegram_id)
+
+
+def note_reachable(telegram_id: int) -> None:
+    """After mark_reachable was committed."""
+    _blocked_here.discard(telegram_id)
+
+
 def mark_blocked(session: Session, telegram_id: int) -> None:
     """The user blocked the bot: stop sending them follow-ups."""
+    note_blocked(telegram_id)
     user = session.get(User, telegram_id)
     if user is not None:
         user.blocked = True
+
+
+def mark_reachable(session: Session, telegram_id: int) -> None:
+    """The user wrote to the bot or let it back in: follow-ups reach them again."""
+    session.execute(
+        update(User)
+        .where(User.telegram_id == telegram_id, User.blocked.is_(True))
+        .values(blocked=False)
+        .execution_options(synchronize_session=False)
+    )

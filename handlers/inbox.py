@@ -1,0 +1,123 @@
+"""Handing Telegram updates to the Application so that none is lost or handled twice.
+
+Polling and the webhook both call `Inbox.accept` with the updates as Telegram sent them (JSON): each
+is parsed on its own (one python-telegram-bot cannot read is logged once and skipped, never retried),
+stored, and only then acknowledged to Telegram by the caller; it is handled concurrently through the
+Application's update processor and marked handled at the end. At start `replay` handles what a
+killed process stored but never finished. Delivery is at least once: an update whose handler had
+already answered when the process died is answered again after the restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any
+
+from sqlalchemy import Engine
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import Application
+
+from bot.db.threads import run_db
+from bot.services import inbox
+
+log = logging.getLogger(__name__)
+
+PRUNE_EVERY = 60.0  # seconds
+# Of the Application's concurrent updates, at most this many from groups and channels: replies there wait
+# on Telegram's per-group limit, and a busy group must not hold every slot while private chats wait.
+SHARED_CHAT_SLOTS = 2
+
+
+def update_id_of(raw: object) -> int | None:
+    """The update_id of a raw update, if it has a usable one."""
+    if isinstance(raw, dict):
+        value = raw.get("update_id")
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63:
+            return value
+    return None
+
+
+class Inbox:
+    """Stores, dispatches and marks the updates of one Application."""
+
+    def __init__(self, app: Application, engine: Engine) -> None:
+        self.app = app
+        self.engine = engine
+        self.active: set[int] = set()  # handling now: a redelivery meanwhile is not started twice
+        self.shared_chat_slots = asyncio.Semaphore(SHARED_CHAT_SLOTS)
+        self._last_prune = 0.0
+
+    def parse(self, update_id: int, raw: dict[str, Any]) -> Update | None:
+        """The Update, or None (logged once, without its content) when the library cannot read it."""
+        try:
+            return Update.de_json(raw, self.app.bot)
+        except Exception as exc:  # any shape Telegram (or an emulator) sends that the library rejects
+            log.warning("skipped update %d: python-telegram-bot cannot read it (%s)", update_id, type(exc).__name__)
+            return None
+
+    async def accept(self, raws: list[Any]) -> int | None:
+        """Store and start handling a batch; the highest update_id seen (acknowledge past it), if any."""
+        highest: int | None = None
+        batch: list[tuple[int, str, Update]] = []
+        for raw in raws:
+            update_id = update_id_of(raw)
+            if update_id is None:
+                log.warning("skipped an update without a valid update_id")
+                continue
+            highest = update_id if highest is None else max(highest, update_id)
+            if update_id in self.active:
+                continue
+            update = self.parse(update_id, raw)
+            if update is not None:
+                batch.append((update_id, json.dumps(raw, ensure_ascii=False), update))
+        fresh = await run_db(inbox.store, self.engine, [(i, payload) for i, payload, _ in batch])
+        for update_id, _, update in batch:
+            if update_id in fresh:
+                self.dispatch(update_id, update)
+        await self._prune_if_due()
+        return highest
+
+    def dispatch(self, update_id: int, update: Update) -> None:
+        self.active.add(update_id)
+        self.app.create_task(self._handle(update_id, update), update=update, name=f"update {update_id}")
+
+    async def _handle(self, update_id: int, update: Update) -> None:
+        try:
+            chat = update.effective_chat
+            if chat is not None and chat.type != ChatType.PRIVATE:
+                async with self.shared_chat_slots:  # taken before a processor slot, so waiting holds none
+                    await self.app.update_processor.process_update(update, self.app.process_update(update))
+            else:
+                await self.app.update_processor.process_update(update, self.app.process_update(update))
+        finally:
+            try:
+                await run_db(inbox.mark_handled, self.engine, update_id)
+            except Exception:
+                log.exception("could not mark update %d handled; it may be answered again after a restart", update_id)
+            self.active.discard(update_id)
+
+    async def replay(self) -> int:
+        """Handle what was stored but never handled (the process died first); how many."""
+        pending = await run_db(inbox.unhandled, self.engine)
+        for update_id, payload in pending:
+            update = self.parse(update_id, json.loads(payload))
+            if update is None:
+                await run_db(inbox.mark_handled, self.engine, update_id)
+            else:
+                self.dispatch(update_id, update)
+        if pending:
+            log.info("replaying %d update(s) received but not handled before the last stop", len(pending))
+        return len(pending)
+
+    async def _prune_if_due(self) -> None:
+        now = time.monotonic()
+        if now - self._last_prune >= PRUNE_EVERY:
+            self._last_prune = now
+            try:
+                await run_db(inbox.prune, self.engine)
+            except Exception:
+                log.exception("could not prune the inbox")

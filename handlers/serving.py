@@ -1,0 +1,47 @@
+"""`factbot run`'s life: start the Application, replay what a killed process left, then poll or
+serve the webhook until SIGINT/SIGTERM, and stop letting in-flight updates finish."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+from telegram.ext import Application
+from tornado.httpserver import HTTPServer
+
+from bot.services.runtime import Runtime
+from handlers.inbox import Inbox
+from handlers.polling import poll
+from handlers.webhook import start_webhook
+
+
+async def serve(app: Application, runtime: Runtime) -> None:
+    """Run until a stop signal."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    server: HTTPServer | None = None
+    await app.initialize()
+    try:
+        if app.post_init is not None:
+            await app.post_init(app)
+        await app.start()
+        inbox = Inbox(app, runtime.engine)
+        await inbox.replay()
+        if runtime.settings.webhook_url:
+            server = await start_webhook(app, inbox, runtime)
+            await stop.wait()
+        else:
+            await app.bot.delete_webhook(drop_pending_updates=False)  # getUpdates is refused while one is set
+            await poll(app, inbox, stop)
+    finally:
+        if server is not None:
+            server.stop()
+        if app.running:
+            await app.stop()  # waits for the updates being handled
+            if app.post_stop is not None:
+                await app.post_stop(app)
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)

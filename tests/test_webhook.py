@@ -1,0 +1,136 @@
+"""`factbot run` in webhook mode, as a real process, attacked with real HTTP requests on loopback."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import signal
+import socket
+import subprocess
+from pathlib import Path
+
+from sqlalchemy import create_engine, select
+
+from bot.db.models import User
+from factbot_testing import fake_telegram as tgf
+from tests.bot_api_server import BotApiServer, start_factbot
+
+HOOK_PATH = "/telegram/hook"
+ADMIN = 9001
+GRANT = {
+    "update_id": 2,
+    "message": {"from": {"id": 9001}, "chat": {"id": 9001, "type": "private"}, "text": "/grant 1666 admin"},
+}
+UNKNOWN = "В Калуге открылся новый зоопарк, вход для детей бесплатный"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def post(port: int, body: bytes, secret: str | None = None, **headers: str) -> int:
+    """POST to the webhook; the HTTP status."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    sent = {"Content-Type": "application/json", **headers}
+    if secret is not None:
+        sent["X-Telegram-Bot-Api-Secret-Token"] = secret
+    try:
+        connection.request("POST", HOOK_PATH, body=body, headers=sent)
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def status_before_the_body(port: int, length: int, secret: str | None) -> int:
+    """Send only the headers of a request announcing `length` bytes: the answer must not wait for them."""
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
+        head = f"POST {HOOK_PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n"
+        if secret is not None:
+            head += f"X-Telegram-Bot-Api-Secret-Token: {secret}\r\n"
+        s.sendall((head + "\r\n").encode())
+        status_line = s.recv(200).split(b"\r\n", 1)[0].decode()
+    return int(status_line.split()[1])
+
+
+def start_webhook(api: BotApiServer, db: Path, port: int) -> subprocess.Popen[str]:
+    return start_factbot(
+        api, db, WEBHOOK_URL=f"https://bot.example.org{HOOK_PATH}", PORT=str(port), FACTBOT_ADMIN_IDS=str(ADMIN)
+    )
+
+
+def stop(process: subprocess.Popen[str]) -> str:
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, output
+    return output
+
+
+def test_webhook_without_a_configured_secret_refuses_unauthenticated_updates(tmp_path: Path) -> None:
+    db = tmp_path / "hook.sqlite3"
+    port = free_port()
+    with BotApiServer() as api:
+        process = start_webhook(api, db, port)
+        try:
+            (hook,) = api.wait_for("setWebhook", 1, timeout=90)
+            secret = str(hook["secret_token"])
+            assert re.fullmatch(r"[A-Za-z0-9_-]{32,256}", secret), "a strong secret is generated"
+            body = json.dumps(GRANT).encode()
+            assert post(port, body) == 403  # the issue's attack: no secret at all
+            assert post(port, body, "wrong-secret") == 403
+            assert post(port, body, secret[:-1]) == 403
+            # Refused on the headers alone: the 50 MB announced are never read (nor sent).
+            assert status_before_the_body(port, 50 * 1024 * 1024, None) == 403
+            assert status_before_the_body(port, 50 * 1024 * 1024, secret) == 413
+            for bad in (b"", b"{", b"\xff\xfe{}", b"[1, 2]", b'{"update_id": "x"}', b'"text"', b"[" * 100_000):
+                assert post(port, bad, secret) == 400, bad
+            unreadable = tgf.private_text(2002, "UNREADABLE")
+            unreadable["message"]["chat"] = "not a chat"
+            assert post(port, json.dumps(unreadable).encode(), secret) == 200  # logged once and dropped
+            good = tgf.private_text(2001, UNKNOWN)
+            assert post(port, json.dumps(good).encode(), secret) == 200
+            (reply,) = api.wait_for("sendMessage", 1, timeout=60)
+            assert reply["chat_id"] == 2001 and "nothing on this yet" in reply["text"]
+        finally:
+            output = stop(process)
+        assert "Traceback" not in output
+        assert "/grant 1666" not in output
+        assert output.count("refused requests without the right secret token") == 1  # not one line each
+
+        engine = create_engine(f"sqlite:///{db.as_posix()}")
+        with engine.connect() as conn:
+            roles = dict(conn.execute(select(User.telegram_id, User.role)).all())
+        engine.dispose()
+        assert roles.get(1666, "user") == "user", "user 1666 must not have become an admin"
+        assert [m for m in api.sent() if m["chat_id"] == ADMIN] == [], "the forged /grant got no answer"
+
+        # The generated secret is kept in the database: a restart registers the same one.
+        process = start_webhook(api, db, port)
+        try:
+            api.wait_for("setWebhook", 2, timeout=90)
+        finally:
+            stop(process)
+        assert api.sent("setWebhook")[1]["secret_token"] == secret
+
+
+def test_webhook_uses_the_configured_secret(tmp_path: Path) -> None:
+    port = free_port()
+    with BotApiServer() as api:
+        process = start_factbot(
+            api,
+            tmp_path / "hook.sqlite3",
+            WEBHOOK_URL=f"https://bot.example.org{HOOK_PATH}",
+            PORT=str(port),
+            WEBHOOK_SECRET="configured_Secret-123",
+        )
+        try:
+            (hook,) = api.wait_for("setWebhook", 1, timeout=90)
+            assert hook["secret_token"] == "configured_Secret-123"
+            assert post(port, json.dumps(tgf.private_text(2001, UNKNOWN)).encode()) == 403
+            assert post(port, json.dumps(tgf.private_text(2001, UNKNOWN)).encode(), "configured_Secret-123") == 200
+            api.wait_for("sendMessage", 1, timeout=60)
+        finally:
+            output = stop(process)
+        assert "Traceback" not in output
