@@ -5,14 +5,19 @@ These names are a contract shared with the YAML files, the database and other to
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Container
 from dataclasses import dataclass, field
 from datetime import date
+
+from knowledge.normalize import transliterate
 
 VERDICTS: tuple[str, ...] = ("false", "misleading", "unproven", "disputed", "true", "opinion")
 ORIGIN_KINDS: tuple[str, ...] = ("telegram_channel", "website", "official", "media", "person", "other")
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANG_RE = re.compile(r"^[a-z]{2}$")
+ID_CHARS = 60  # ids made from a claim's text stay readable in a command: /edit <id>
 
 CLAIM_KEYS: tuple[str, ...] = (
     "id",
@@ -115,3 +120,23 @@ class Claim:
     def date(self) -> date | None:
         """The entry's date as shown to users: last update, else publication."""
         return self.updated or self.published
+
+
+def claim_id_from_text(text: str, *, limit: int = ID_CHARS) -> str:
+    """An id (ID_RE) from a claim's text: transliterated, lowercase, whole words joined by '-' up to `limit`
+    characters (a longer first word is cut); a hash of the text when no letter or digit is left."""
+    out = ""
+    for word in re.findall(r"[a-z0-9]+", transliterate(text.lower())):
+        candidate = f"{out}-{word}" if out else word[:limit]
+        if len(candidate) > limit:
+            break
+        out = candidate
+    return out or "claim-" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
+
+
+def free_id(base: str, taken: Container[str]) -> str:
+    """`base`, or base-2, base-3, ... whichever is not taken."""
+    claim_id, n = base, 2
+    while claim_id in taken:
+        claim_id, n = f"{base}-{n}", n + 1
+    return claim_id

@@ -37,7 +37,6 @@ the table RATING_WORDS (English plus common Russian, Ukrainian, Spanish, French 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -48,8 +47,7 @@ from urllib.parse import urlparse
 from bot.errors import KnowledgeBaseInvalid
 from bot.rendering.i18n import LANGUAGES, t
 from knowledge.loader import claim_to_dict, validate_entry
-from knowledge.normalize import transliterate
-from knowledge.schema import ID_RE, LANG_RE, ORIGIN_KINDS, VERDICTS, Claim
+from knowledge.schema import ID_RE, LANG_RE, ORIGIN_KINDS, VERDICTS, Claim, claim_id_from_text, free_id
 
 CONTEXT = "https://schema.org"
 FACT_CHECKER = {"@type": "Organization", "name": "factbot"}
@@ -321,18 +319,6 @@ def _lang(review: dict[str, Any], text: str) -> str:
     return "en"
 
 
-def slug(text: str, *, max_len: int = 60) -> str:
-    """An id from a claim's text: transliterated, lowercase, words joined by '-'; a hash when nothing is left."""
-    words = re.findall(r"[a-z0-9]+", transliterate(text.lower()))
-    out = ""
-    for word in words:
-        candidate = f"{out}-{word}" if out else word
-        if len(candidate) > max_len:
-            break
-        out = candidate
-    return out or "claim-" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
-
-
 def _origin(author: Any, *, url: str | None, date: str | None) -> dict[str, Any] | None:
     name = _name(author)
     if name is None:
@@ -541,10 +527,7 @@ def read_claimreview(path: Path) -> tuple[list[Claim], list[str]]:
                 continue
             claim_id = given
         else:
-            base = slug(entry["claim"])
-            claim_id, n = base, 2
-            while claim_id in used:
-                claim_id, n = f"{base}-{n}", n + 1
+            claim_id = free_id(claim_id_from_text(entry["claim"]), used)
         entry = {"id": claim_id, **entry}
         if found := _translations_for(review, entry, translations, problems):
             entry["translations"] = found

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,11 +20,9 @@ from bot.db.models import AuditLog, ClaimRow, ExactKey, Submission, utcnow
 from bot.services import kb_store, outbox
 from knowledge.loader import validate_entry
 from knowledge.matcher import Matcher
-from knowledge.normalize import transliterate
-from knowledge.schema import ID_RE, LANG_RE, Claim, Variant
+from knowledge.schema import ID_RE, LANG_RE, Claim, Variant, claim_id_from_text, free_id
 
 DRAFT_ID = "draft"
-SLUG_CHARS = 60
 CLAIM_CHARS = 1000
 SUMMARY_CHARS = 3000
 SOURCE_TITLE_CHARS = 300
@@ -120,26 +117,9 @@ def variant_texts(draft: dict[str, Any]) -> list[str]:
 # --- ids --------------------------------------------------------------------------------------------
 
 
-def slugify(text: str, *, limit: int = SLUG_CHARS) -> str:
-    """A claim id from its text: lowercase Latin (Cyrillic transliterated), digits and '-'."""
-    latin = transliterate(text.lower())
-    slug = re.sub(r"[^a-z0-9]+", "-", latin).strip("-")
-    if len(slug) > limit:
-        cut = slug[:limit]
-        slug = cut.rsplit("-", 1)[0] if "-" in cut[limit // 2 :] else cut
-        slug = slug.strip("-")
-    return slug or "claim"
-
-
 def unique_claim_id(session: Session, base: str) -> str:
     """`base`, or base-2, base-3, ... when taken."""
-    taken = set(session.scalars(select(ClaimRow.id).where(ClaimRow.id.like(f"{base}%"))))
-    if base not in taken:
-        return base
-    n = 2
-    while f"{base}-{n}" in taken:
-        n += 1
-    return f"{base}-{n}"
+    return free_id(base, set(session.scalars(select(ClaimRow.id).where(ClaimRow.id.like(f"{base}%")))))
 
 
 # --- claims -------------------------------------------------------------------------------------------
@@ -147,7 +127,7 @@ def unique_claim_id(session: Session, base: str) -> str:
 
 def create_claim(session: Session, claim: Claim, *, actor: str) -> ClaimRow:
     """Publish a new claim under a unique slug of its text; audited; the KB version is bumped."""
-    claim_id = unique_claim_id(session, slugify(claim.claim))
+    claim_id = unique_claim_id(session, claim_id_from_text(claim.claim))
     claim = dataclasses.replace(claim, id=claim_id, published=claim.published or today(), location=None)
     row = ClaimRow(id=claim_id, status="published")
     kb_store.apply_claim(row, claim)
