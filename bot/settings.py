@@ -48,6 +48,11 @@ class Settings:
     match_strong: float | None = None
     match_possible: float | None = None
 
+    @property
+    def store_check_text(self) -> bool:
+        """FACTBOT_LOG_TEXT=full: the check log keeps texts (hash: only their hash and length)."""
+        return self.log_text == "full"
+
     def require_token(self) -> str:
         """The bot token, or a SettingsError naming TELEGRAM_BOT_TOKEN."""
         if not self.telegram_bot_token:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from telegram import (
     Message,
@@ -106,8 +106,32 @@ def extract(message: Message, *, group: bool = False) -> Extracted:
     )
 
 
-async def perform_check(runtime: Runtime, extracted: Extracted, *, user_id: int, chat: str, lang: str) -> CheckOutcome:
+def typed_text(message: Message, text: str, *, group: bool) -> Extracted:
+    """What a user typed after /check or a mention: the text alone, no forward, media or date of the message."""
+    return replace(extract(message, group=group), text=text, origin=None, file_unique_id=None, posted=None)
+
+
+def loggable_origin(origin: ForwardOrigin | None) -> ForwardOrigin | None:
+    """Only channels and groups are logged as origins: a forwarded private person stays anonymous."""
+    return origin if origin is not None and origin.kind in ("channel", "chat") else None
+
+
+async def match_and_log(runtime: Runtime, request: CheckRequest) -> CheckOutcome:
     """Match on the event loop (CPU only), then log the check in a database thread."""
+    outcome = match_request(runtime.matcher(), request)
+    await run_db(
+        record_check,
+        runtime.engine,
+        request,
+        outcome,
+        secret=runtime.secret,
+        store_text=runtime.settings.store_check_text,
+    )
+    return outcome
+
+
+async def perform_check(runtime: Runtime, extracted: Extracted, *, user_id: int, chat: str, lang: str) -> CheckOutcome:
+    """Check what a message gave, with its media and forwarded post as exact keys."""
     keys = [f"file:{extracted.file_unique_id}"] if extracted.file_unique_id else []
     origin = extracted.origin
     if origin is not None and origin.post_key:
@@ -118,16 +142,12 @@ async def perform_check(runtime: Runtime, extracted: Extracted, *, user_id: int,
         chat_type=chat,
         language=lang,
         input_kind=extracted.input_kind if extracted.text.strip() else "media",
-        # Only channels and groups are logged as origins: a forwarded private person stays anonymous.
-        origin=origin if origin is not None and origin.kind in ("channel", "chat") else None,
+        origin=loggable_origin(origin),
         urls=extracted.urls,
         exact_keys=tuple(keys),
         posted=extracted.posted,
     )
-    outcome = match_request(runtime.matcher(), request)
-    store_text = runtime.settings.log_text == "full"
-    await run_db(record_check, runtime.engine, request, outcome, secret=runtime.secret, store_text=store_text)
-    return outcome
+    return await match_and_log(runtime, request)
 
 
 def reputation_html(runtime: Runtime, origin: ForwardOrigin | None, lang: str) -> str | None:

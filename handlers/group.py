@@ -14,7 +14,7 @@ from bot.rendering.i18n import t
 from bot.services import chats
 from bot.services.checks import CheckRequest, log_check, match_request
 from handlers import keyboards
-from handlers.check import answer_check, extract
+from handlers.check import answer_check, extract, loggable_origin, typed_text
 from handlers.common import chat_type, command_args, in_db, language_for, reply_html
 from handlers.context import BotContext
 
@@ -37,13 +37,7 @@ async def check_command(update: Update, context: BotContext) -> None:
     if target is not None:
         extracted = extract(target, group=is_group)
     elif command_args(context):
-        extracted = replace(
-            extract(message, group=is_group),
-            text=" ".join(command_args(context)),
-            origin=None,
-            file_unique_id=None,
-            posted=None,
-        )
+        extracted = typed_text(message, " ".join(command_args(context)), group=is_group)
     else:
         await reply_html(update, context, render.esc(t(lang, "group.reply_to_check")))
         return
@@ -81,23 +75,33 @@ async def group_message(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if message is None or user is None or chat is None:
         return
-    runtime = context.runtime
-    username = context.bot.username
-    if message.text and _mentions_bot(message, username):
-        if not within_group_budget(update, context):
-            return
-        lang = await language_for(context, user)
-        rest = _without_mention(message.text, username)
-        if rest.strip():
-            extracted = replace(extract(message, group=True), text=rest, origin=None, file_unique_id=None, posted=None)
-        elif message.reply_to_message is not None:
-            extracted = extract(message.reply_to_message, group=True)
-        else:
-            await reply_html(update, context, render.esc(t(lang, "group.reply_to_check")))
-            return
-        await answer_check(update, context, extracted, lang, tell_limited=False)  # never flood a group
+    if message.text and _mentions_bot(message, context.bot.username):
+        await _answer_mention(update, context, message)
+    elif await autocheck_enabled(context, chat.id):
+        await _autocheck(update, context, message)
+
+
+async def _answer_mention(update: Update, context: BotContext, message: Message) -> None:
+    """A mention checks the text beside it, or the message it replies to."""
+    if not within_group_budget(update, context):
         return
-    if not await autocheck_enabled(context, chat.id) or not runtime.member_autochecks.allow((chat.id, user.id)):
+    lang = await language_for(context, update.effective_user)
+    rest = _without_mention(message.text or "", context.bot.username)
+    if rest.strip():
+        extracted = typed_text(message, rest, group=True)
+    elif message.reply_to_message is not None:
+        extracted = extract(message.reply_to_message, group=True)
+    else:
+        await reply_html(update, context, render.esc(t(lang, "group.reply_to_check")))
+        return
+    await answer_check(update, context, extracted, lang, tell_limited=False)  # never flood a group
+
+
+async def _autocheck(update: Update, context: BotContext, message: Message) -> None:
+    """One short card for a strong match of a false or misleading claim; silence for anything else."""
+    runtime = context.runtime
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or not runtime.member_autochecks.allow((chat.id, user.id)):
         return
     extracted = extract(message, group=True)
     if not extracted.text.strip():
@@ -108,7 +112,7 @@ async def group_message(update: Update, context: BotContext) -> None:
         chat_type=chat.type,
         language="",  # looked up only for an answer: a bystander we stay silent to is not even a user row
         input_kind="group",
-        origin=extracted.origin if extracted.origin and extracted.origin.kind in ("channel", "chat") else None,
+        origin=loggable_origin(extracted.origin),
         urls=extracted.urls,
         posted=extracted.posted,
     )
@@ -122,17 +126,16 @@ async def group_message(update: Update, context: BotContext) -> None:
     lang = await language_for(context, user)
     request = replace(request, language=lang)
     try:
-        store_text = runtime.settings.log_text == "full"
+        store_text = runtime.settings.store_check_text
         outcome.check_id = await in_db(
             context, lambda session: log_check(session, request, outcome, secret=runtime.secret, store_text=store_text)
         )
     except Exception:
         log.exception("could not write the check log; answering anyway")
-    best = hits[0]
     await reply_html(
         update,
         context,
-        render.card(best.claim, lang, compact=True),
+        render.card(hits[0].claim, lang, compact=True),
         keyboards.feedback(runtime.secret, user.id, outcome.check_id, lang),
     )
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 
-from bot.db import run_db
 from bot.rendering import render
 from bot.rendering.i18n import t
-from bot.services.checks import CheckRequest, match_request, record_check
+from bot.services.checks import CheckRequest
+from handlers.check import match_and_log
 from handlers.common import language_for
 from handlers.context import BotContext
 
@@ -31,9 +31,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
     request = CheckRequest(
         text=text, user_id=query.from_user.id, chat_type="inline", language=lang, input_kind="inline"
     )
-    outcome = match_request(runtime.matcher(), request)
-    store_text = runtime.settings.log_text == "full"
-    await run_db(record_check, runtime.engine, request, outcome, secret=runtime.secret, store_text=store_text)
+    outcome = await match_and_log(runtime, request)
     results = [
         InlineQueryResultArticle(
             id=f"{i}",
