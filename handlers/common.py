@@ -17,7 +17,7 @@ from bot.rendering.i18n import t
 from bot.services import users
 from bot.services.keys import verify
 from handlers.context import BotContext
-from handlers.sending import is_markup_problem, plain_fallback
+from handlers.sending import html_or_plain
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -92,21 +92,16 @@ async def send_html(
     A user who blocked the bot is marked and skipped (None)."""
     reply = ReplyParameters(message_id=reply_to, allow_sending_without_reply=True) if reply_to else None
 
-    async def send(text: str, *, plain: bool = False) -> Message:
-        if plain:  # None overrides the application's default parse mode (HTML)
-            return await context.bot.send_message(
-                chat_id, text, parse_mode=None, reply_markup=markup, reply_parameters=reply
-            )
-        return await context.bot.send_message(chat_id, text, reply_markup=markup, reply_parameters=reply)
+    async def send(text: str, plain: bool) -> Message:
+        # parse_mode=None overrides the application's default (HTML) for the plain-text fallback
+        extra = {"parse_mode": None} if plain else {}
+        return await with_retries(
+            lambda: context.bot.send_message(chat_id, text, reply_markup=markup, reply_parameters=reply, **extra),
+            what="sendMessage",
+        )
 
     try:
-        try:
-            return await with_retries(lambda: send(html_text), what="sendMessage")
-        except BadRequest as exc:
-            if not is_markup_problem(exc):
-                raise
-            log.warning("Telegram refused a reply (%s); sending plain text instead", exc.message)
-            return await with_retries(lambda: send(plain_fallback(html_text), plain=True), what="sendMessage")
+        return await html_or_plain(send, html_text, what="a reply")
     except Forbidden:
         if user_id is not None:
             await mark_blocked(context, user_id)

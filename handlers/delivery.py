@@ -21,7 +21,7 @@ from bot.db import run_db
 from bot.db.models import utcnow
 from bot.services import outbox
 from handlers.context import BotApplication, BotContext, BotData
-from handlers.sending import is_markup_problem, plain_fallback, retry_seconds
+from handlers.sending import html_or_plain, retry_seconds
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +43,22 @@ class DeliveryReport:
     def total(self) -> int:
         return self.sent + self.skipped + self.retried + self.failed
 
+    def count_retry(self, status: str) -> None:
+        """A row sent back to 'pending', or 'failed' once it ran out of attempts."""
+        self.retried += status == "pending"
+        self.failed += status == "failed"
+
 
 async def _send(bot: Bot, user_id: int, html_text: str) -> None:
-    try:
-        await bot.send_message(user_id, html_text)  # HTML, no preview: the application's Defaults
-    except BadRequest as exc:
-        if not is_markup_problem(exc):
-            raise
-        log.warning("outbox: Telegram refused the HTML (%s); sending plain text", exc.message)
-        await bot.send_message(user_id, plain_fallback(html_text), parse_mode=None)
+    """HTML without previews (the application's Defaults); no retries here: the outbox retries the row."""
+
+    async def send(text: str, plain: bool) -> None:
+        if plain:
+            await bot.send_message(user_id, text, parse_mode=None)
+        else:
+            await bot.send_message(user_id, text)
+
+    await html_or_plain(send, html_text, what="a follow-up")
 
 
 async def _deliver_one(
@@ -74,25 +81,17 @@ async def _deliver_one(
         return False
     except RetryAfter as exc:
         wait = retry_seconds(exc.retry_after)
-        status = await run_db(outbox.retry, sessions, row_id, now, f"RetryAfter: {wait:g}s", at_least=wait)
-        report.retried += status == "pending"
-        report.failed += status == "failed"
+        report.count_retry(await run_db(outbox.retry, sessions, row_id, now, f"RetryAfter: {wait:g}s", at_least=wait))
         return True  # flood control: the rest waits for the next run
     except BadRequest as exc:  # permanent (chat not found, ...): keep the row, do not retry
         log.warning("outbox: follow-up %d refused by Telegram: %s", row_id, exc.message)
         await run_db(outbox.finish, sessions, row_id, status="failed", last_error=f"BadRequest: {exc.message}"[:1000])
         report.failed += 1
         return False
-    except NetworkError as exc:  # TimedOut included
-        status = await run_db(outbox.retry, sessions, row_id, now, f"{exc.__class__.__name__}: {exc.message}")
-        report.retried += status == "pending"
-        report.failed += status == "failed"
-        return True  # the network is down: do not burn the other rows' attempts
     except TelegramError as exc:
-        status = await run_db(outbox.retry, sessions, row_id, now, f"{exc.__class__.__name__}: {exc.message}")
-        report.retried += status == "pending"
-        report.failed += status == "failed"
-        return False
+        report.count_retry(await run_db(outbox.retry, sessions, row_id, now, f"{type(exc).__name__}: {exc.message}"))
+        # A network failure (TimedOut included) stops the run: do not burn the other rows' attempts.
+        return isinstance(exc, NetworkError)
     except Exception as exc:  # outcome unknown: at-most-once, keep it for an operator
         log.exception("outbox: unexpected error sending follow-up %d", row_id)
         await run_db(outbox.finish, sessions, row_id, status="failed", last_error=f"unexpected: {exc!r}"[:1000])
@@ -136,12 +135,16 @@ async def deliver_pending(
 # --- scheduling ---------------------------------------------------------------------------------
 
 
-async def _deliver_job(context: BotContext) -> None:
-    """The delivery job: errors are logged, never raised into the job queue."""
+async def _deliver_logged(bot: Bot, sessions: sessionmaker[Session]) -> None:
+    """A delivery run whose errors are logged, never raised into the job queue or the handler that kicked it."""
     try:
-        await deliver_pending(context.bot, context.runtime.sessions)
+        await deliver_pending(bot, sessions)
     except Exception:
         log.exception("outbox: delivery run failed")
+
+
+async def _deliver_job(context: BotContext) -> None:
+    await _deliver_logged(context.bot, context.runtime.sessions)
 
 
 async def kick(app: Application[Any, Any, Any, Any, BotData, Any]) -> None:
@@ -151,12 +154,8 @@ async def kick(app: Application[Any, Any, Any, Any, BotData, Any]) -> None:
         job_queue.run_once(_deliver_job, 0, name=f"{JOB_NAME}-kick")
         return
     runtime = app.bot_data.runtime
-    if runtime is None:
-        return
-    try:
-        await deliver_pending(app.bot, runtime.sessions)
-    except Exception:
-        log.exception("outbox: delivery run failed")
+    if runtime is not None:
+        await _deliver_logged(app.bot, runtime.sessions)
 
 
 def schedule(app: BotApplication) -> None:
