@@ -137,6 +137,10 @@ def _expired_draft(draft: Any) -> bool:
     return not isinstance(touched, int | float) or time.time() - touched > CONVERSATION_TIMEOUT.total_seconds()
 
 
+async def _say_timed_out(update: Update, context: BotContext) -> None:
+    await say_key(update, context, "mod.timeout", minutes=int(CONVERSATION_TIMEOUT.total_seconds() // 60))
+
+
 def _store(context: BotContext, user_id: int, draft: Draft | None) -> None:
     data = data_of(context)
     if draft is None:
@@ -180,7 +184,7 @@ def step(fn: Step) -> Callback:
         if not isinstance(stored, dict) or _expired_draft(stored):
             _store(context, user_id, None)
             await answer_callback(update)
-            await say_key(update, context, "mod.timeout", minutes=int(CONVERSATION_TIMEOUT.total_seconds() // 60))
+            await _say_timed_out(update, context)
             return END
         draft = cast(Draft, stored)  # written only by _store, from a Draft
         state = await fn(update, context, draft)
@@ -318,13 +322,22 @@ async def _after_field(update: Update, context: BotContext, draft: Draft, nxt: s
     return await prompt(update, context, draft, nxt)
 
 
-def _preview_claim(draft: Draft) -> tuple[Claim | None, list[str]]:
+def _dated(draft: Draft) -> dict[str, Any]:
+    """The draft's claim with the date publishing or saving it would give it."""
     data = dict(draft["claim"])
     if draft.get("mode") == "add":
         data["published"] = moderation.today().isoformat()
     elif data != draft.get("orig"):
         data["updated"] = moderation.today().isoformat()
-    return moderation.draft_to_claim(data)
+    return data
+
+
+async def _valid_claim(update: Update, context: BotContext, data: dict[str, Any]) -> Claim | None:
+    """The draft as a Claim, or None after telling the moderator what is wrong with it."""
+    claim, errors = moderation.draft_to_claim(data)
+    if claim is None:
+        await say_key(update, context, "mod.invalid_draft", errors="; ".join(errors))
+    return claim
 
 
 async def _preview(update: Update, context: BotContext, draft: Draft) -> str:
@@ -332,9 +345,8 @@ async def _preview(update: Update, context: BotContext, draft: Draft) -> str:
     lang = await language_for(context, update.effective_user)
     user_id = user_id_of(update)
     draft.pop("back", None)
-    claim, errors = _preview_claim(draft)
+    claim = await _valid_claim(update, context, _dated(draft))
     if claim is None:
-        await say(update, context, t(lang, "mod.invalid_draft", errors="; ".join(errors)))
         return await prompt(update, context, draft, FIELD)
     header = t(lang, "mod.preview")
     similar = [
@@ -701,9 +713,8 @@ async def on_preview_action(update: Update, context: BotContext, draft: Draft) -
 async def _publish(update: Update, context: BotContext, draft: Draft) -> object:
     """Create the claim (and link the queue item it was made for), then make the matcher see it."""
     data_of(context).pop(DRAFT, None)  # a second press of Publish finds no draft
-    claim, errors = moderation.draft_to_claim(draft["claim"])
+    claim = await _valid_claim(update, context, draft["claim"])
     if claim is None:
-        await say_key(update, context, "mod.invalid_draft", errors="; ".join(errors))
         return await prompt(update, context, draft, FIELD)
     user_id = user_id_of(update)
     sub = draft.get("sub")
@@ -737,10 +748,9 @@ async def _publish(update: Update, context: BotContext, draft: Draft) -> object:
 
 
 async def _save(update: Update, context: BotContext, draft: Draft) -> object:
-    claim, errors = moderation.draft_to_claim(draft["claim"])
+    claim = await _valid_claim(update, context, draft["claim"])
     claim_id = str(draft.get("claim_id"))
     if claim is None:
-        await say_key(update, context, "mod.invalid_draft", errors="; ".join(errors))
         return await prompt(update, context, draft, FIELD)
     try:
         actor, expected = moderation.actor_for(user_id_of(update)), draft.get("orig")
@@ -879,7 +889,7 @@ async def on_timeout(update: object, context: BotContext) -> None:
     data_of(context).pop(DRAFT, None)
     if update.effective_user is not None:
         context.application.mark_data_for_update_persistence(user_ids=update.effective_user.id)
-    await say_key(update, context, "mod.timeout", minutes=int(CONVERSATION_TIMEOUT.total_seconds() // 60))
+    await _say_timed_out(update, context)
 
 
 # --- registration --------------------------------------------------------------------------------------------
