@@ -101,3 +101,17 @@ async def tg(db_url: str) -> Any:
         yield harness
     harness.runtime.close()
     assert harness.errors == [], f"handler errors: {harness.errors!r}"
+
+
+@pytest.fixture
+async def bot(db_url: str) -> Any:
+    """The bot with persistence (as `factbot run` builds it), a moderator (MOD_ID) and the admin from
+    FACTBOT_ADMIN_IDS."""
+    from tests.harness import add_moderator, make_harness
+
+    harness = make_harness(db_url, persistent=True)
+    async with harness.app:
+        add_moderator(harness)
+        yield harness
+    harness.runtime.close()
+    assert harness.errors == [], f"handler errors: {harness.errors!r}"

@@ -6,11 +6,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
 from telegram import Update
 from telegram.ext import Application
 
+from bot.db import session_scope
+from bot.db.models import Submission, User
 from bot.services.runtime import Runtime
 from bot.settings import load_settings
+from factbot_testing import fake_telegram as tgf
 from factbot_testing.fake_telegram import Call, FakeTelegram, callback, collect_errors, command, private_text
 from handlers.app import build_application
 from handlers.moderation import make_persistence
@@ -18,6 +22,10 @@ from handlers.moderation import make_persistence
 ADMIN_ID = 1000
 USER_ID = 2001
 OTHER_USER_ID = 2002
+MOD_ID = 3000
+KURSK = "kursk-no-foreign-help"
+# A post the bundled KB answers with a strong "false" card.
+FALSE_CLAIM_RU = "Россия освобождает Курскую область собственными силами, без какой-либо иностранной помощи"
 # A claim the bundled KB does not have, as moderators add it in the moderation and persistence tests.
 NEW_CLAIM = "Зеленский купил две яхты за 75 миллионов долларов на деньги западной помощи"
 NEW_SUMMARY = "The story was planted on a fake news site; the yacht builder says both yachts are still for sale."
@@ -94,6 +102,17 @@ def make_harness(db_url: str, *, rate_limiter: bool = False, persistent: bool = 
     return harness
 
 
+def add_moderator(h: Harness, user_id: int = MOD_ID) -> None:
+    with session_scope(h.runtime.sessions) as s:
+        s.add(User(telegram_id=user_id, role="moderator", notifications=True, blocked=False))
+
+
+def owner(params: dict[str, Any]) -> dict[str, Any]:
+    """A getChatMember answer: the asking user owns the group."""
+    user = {"id": int(params["user_id"]), "is_bot": False, "first_name": "Owner"}
+    return {"status": "creator", "user": user, "is_anonymous": False}
+
+
 # --- reading what the bot sent -------------------------------------------------------------------------
 
 
@@ -123,3 +142,40 @@ async def say(h: Harness, user_id: int, text: str) -> list[Call]:
 
 async def cmd(h: Harness, user_id: int, name: str, args: str = "", **extra: Any) -> list[Call]:
     return await h.send(command(user_id, name, args, **extra))
+
+
+async def submit_post(
+    h: Harness,
+    user_id: int,
+    text: str,
+    *,
+    message_id: int = 77,
+    channel_id: int = -1001112223334,
+    photo: str | None = None,
+) -> int:
+    """A user forwards a channel post the bot cannot answer and sends it to the moderators."""
+    if photo is not None and not text:
+        post = tgf.forwarded_from_channel(
+            user_id,
+            "",
+            channel_id=channel_id,
+            channel_message_id=message_id,
+            channel_username="rumours",
+            channel_title="Rumours <daily>",
+        )
+        del post["message"]["text"]
+        post["message"]["photo"] = tgf._photo_sizes(photo)
+    else:
+        post = tgf.forwarded_from_channel(
+            user_id,
+            text,
+            channel_id=channel_id,
+            channel_message_id=message_id,
+            channel_username="rumours",
+            channel_title="Rumours <daily>",
+        )
+    reply = last_with_buttons(await h.send(post))
+    assert labels(reply) == ["Send to moderators"]
+    await h.press(reply, "Send to moderators", original=post)
+    with session_scope(h.runtime.sessions) as s:
+        return max(s.scalars(select(Submission.id).where(Submission.user_id == user_id)))

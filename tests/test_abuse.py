@@ -11,15 +11,15 @@ from sqlalchemy import select
 from bot.db import session_scope
 from bot.db.models import User
 from factbot_testing import fake_telegram as tgf
-from tests.harness import USER_ID, Harness
-from tests.test_bot_groups_inline import owner
-from tests.test_moderation import (  # noqa: F401  (bot is the moderators' fixture)
+from tests.harness import (
     FALSE_CLAIM_RU,
     KURSK,
     MOD_ID,
-    bot,
+    USER_ID,
+    Harness,
     cmd,
     last_with_buttons,
+    owner,
     say,
     submit_post,
     texts,
@@ -77,7 +77,7 @@ def _blocked(h: Harness, user_id: int) -> bool:
         return bool(s.scalar(select(User.blocked).where(User.telegram_id == user_id)))
 
 
-async def test_a_user_who_unblocks_the_bot_gets_follow_ups_again(bot: Harness) -> None:  # noqa: F811
+async def test_a_user_who_unblocks_the_bot_gets_follow_ups_again(bot: Harness) -> None:
     post = "Срочно! Наши источники: над водохранилищем ночью видели странные огни, власти молчат"
     await submit_post(bot, 5001, post, message_id=41)
     bot.fake.block_chat(5001)

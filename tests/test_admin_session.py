@@ -12,10 +12,9 @@ import pytest
 
 from bot.cli import main
 from factbot_testing import fake_telegram as tgf
-from tests.harness import ADMIN_ID, Harness
+from tests.harness import ADMIN_ID, FALSE_CLAIM_RU, Harness
 
 USER_A, USER_B = 2101, 2102
-FALSE_CLAIM_RU = "Россия освобождает Курскую область собственными силами, без какой-либо иностранной помощи"
 SHORT = "Суджа освобождена"  # too short for a verdict: a 'possible' match
 UNRELATED = "Рецепт борща: свёкла, капуста, картофель, морковь и лук, варить два часа"
 

@@ -8,7 +8,6 @@ import json
 import socket
 import urllib.error
 import urllib.request
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -19,16 +18,10 @@ from factbot_testing import fake_telegram as tgf
 from handlers.app import post_init, post_shutdown, set_commands
 from handlers.inbox import Inbox
 from handlers.webhook import start_webhook, webhook_secret
-from tests.harness import USER_ID, Harness, make_harness
+from tests.harness import FALSE_CLAIM_RU, USER_ID, Harness, make_harness, owner
 
 GROUP = -100777
-FALSE_CLAIM_RU = "Россия освобождает Курскую область собственными силами, без какой-либо иностранной помощи"
 TRUE_CLAIM_RU = "Суджа освобождена: российские войска полностью взяли город под контроль, ВСУ отступают"
-
-
-def owner(params: dict[str, Any]) -> dict[str, Any]:
-    user = {"id": int(params["user_id"]), "is_bot": False, "first_name": "Owner"}
-    return {"status": "creator", "user": user, "is_anonymous": False}
 
 
 def sends(calls: list[tgf.Call]) -> list[tgf.Call]:

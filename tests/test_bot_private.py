@@ -17,9 +17,8 @@ from bot.rendering.i18n import LANGUAGES, catalog
 from bot.services import users
 from bot.services.keys import sign
 from factbot_testing import fake_telegram as tgf
-from tests.harness import ADMIN_ID, OTHER_USER_ID, USER_ID, Harness, make_harness
+from tests.harness import ADMIN_ID, FALSE_CLAIM_RU, OTHER_USER_ID, USER_ID, Harness, make_harness
 
-FALSE_CLAIM_RU = "Россия освобождает Курскую область собственными силами, без какой-либо иностранной помощи"
 MOD_LOSSES_RU = (
     "Минобороны: потери ВСУ в Курской области составили 67 150 военнослужащих, 392 танка, "
     "2428 артиллерийских орудий и 52 реактивные установки"

@@ -16,9 +16,8 @@ from bot.db.models import CheckLog, Feedback, Submission, User
 from bot.rendering import render
 from bot.rendering.i18n import t
 from factbot_testing import fake_telegram as tgf
-from tests.harness import ADMIN_ID, USER_ID, Harness, make_harness
+from tests.harness import ADMIN_ID, FALSE_CLAIM_RU, USER_ID, Harness, make_harness
 
-FALSE_CLAIM_RU = "Россия освобождает Курскую область собственными силами, без какой-либо иностранной помощи"
 UNRELATED = "Рецепт борща: свёкла, капуста, картофель, морковь и лук, варить два часа"
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -21,6 +20,9 @@ from factbot_testing import fake_telegram as tgf
 from handlers import moderation as mod_handlers
 from tests.harness import (
     ADMIN_ID,
+    FALSE_CLAIM_RU,
+    KURSK,
+    MOD_ID,
     NEW_CLAIM,
     NEW_SUMMARY,
     OTHER_USER_ID,
@@ -33,25 +35,11 @@ from tests.harness import (
     make_harness,
     say,
     sends,
+    submit_post,
     texts,
 )
 
-MOD_ID = 3000
-KURSK = "kursk-no-foreign-help"
-FALSE_CLAIM_RU = "Россия освобождает Курскую область собственными силами, без какой-либо иностранной помощи"
 UNRELATED = "Рецепт борща: свёкла, капуста, картофель, морковь и лук, варить два часа на медленном огне"
-
-
-@pytest.fixture
-async def bot(db_url: str) -> AsyncIterator[Harness]:
-    """The bot with persistence, a moderator (MOD_ID) and the admin from FACTBOT_ADMIN_IDS."""
-    harness = make_harness(db_url, persistent=True)
-    async with harness.app:
-        with session_scope(harness.runtime.sessions) as s:
-            s.add(User(telegram_id=MOD_ID, role="moderator", notifications=True, blocked=False))
-        yield harness
-    harness.runtime.close()
-    assert harness.errors == [], f"handler errors: {harness.errors!r}"
 
 
 # --- helpers ---------------------------------------------------------------------------------------------
@@ -342,43 +330,6 @@ async def test_grant_revoke_and_team(bot: Harness) -> None:
 
 
 # --- the queue ---------------------------------------------------------------------------------------------
-
-
-async def submit_post(
-    h: Harness,
-    user_id: int,
-    text: str,
-    *,
-    message_id: int = 77,
-    channel_id: int = -1001112223334,
-    photo: str | None = None,
-) -> int:
-    """A user forwards a channel post the bot cannot answer and sends it to the moderators."""
-    if photo is not None and not text:
-        post = tgf.forwarded_from_channel(
-            user_id,
-            "",
-            channel_id=channel_id,
-            channel_message_id=message_id,
-            channel_username="rumours",
-            channel_title="Rumours <daily>",
-        )
-        del post["message"]["text"]
-        post["message"]["photo"] = tgf._photo_sizes(photo)
-    else:
-        post = tgf.forwarded_from_channel(
-            user_id,
-            text,
-            channel_id=channel_id,
-            channel_message_id=message_id,
-            channel_username="rumours",
-            channel_title="Rumours <daily>",
-        )
-    reply = last_with_buttons(await h.send(post))
-    assert labels(reply) == ["Send to moderators"]
-    await h.press(reply, "Send to moderators", original=post)
-    with session_scope(h.runtime.sessions) as s:
-        return max(s.scalars(select(Submission.id).where(Submission.user_id == user_id)))
 
 
 async def test_queue_groups_the_same_post_most_requested_first(bot: Harness) -> None:

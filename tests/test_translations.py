@@ -16,8 +16,8 @@ from bot.services.claimreview import read_claimreview, write_claimreview
 from factbot_testing import fake_telegram as tgf
 from knowledge.loader import load
 from knowledge.schema import Claim
+from tests.harness import MOD_ID, USER_ID, Harness, add_moderator, make_harness
 from tests.harness import OTHER_USER_ID as OTHER
-from tests.harness import USER_ID, Harness, make_harness
 
 KB = Path(__file__).parent / "data" / "translated_kb"
 SUDZHA = "test-sudzha-recaptured"
@@ -194,7 +194,6 @@ def test_claimreview_cli_round_trip_changes_nothing(
 
 # --- /translate in Telegram ---------------------------------------------------------------------------------
 
-MOD_ID = 3000
 NO_HELP = "test-no-foreign-help"
 UK_CLAIM = "Росія звільняє Курську область власними силами, без жодної іноземної допомоги"
 UK_SUMMARY = "Північнокорейські військові брали участь у боях у Курській області."
@@ -203,30 +202,12 @@ UK_SUMMARY = "Північнокорейські військові брали �
 @pytest.fixture
 async def modbot(db_url: str) -> AsyncIterator[Harness]:
     """The bot as `factbot run` builds it (with the conversation persistence), the test KB and a moderator."""
-    from bot.db.models import User
-    from bot.services.runtime import Runtime
-    from handlers import moderation
-    from handlers.app import build_application
-    from tests.harness import settings_for
-
     seed(db_url)
-    runtime = Runtime.start(settings_for(db_url))
-    fake = tgf.FakeTelegram()
-    app = build_application(
-        runtime,
-        request=fake,
-        get_updates_request=tgf.FakeTelegram(),
-        updater=False,
-        rate_limiter=False,
-        persistence=moderation.make_persistence(runtime.sessions),
-    )
-    harness = Harness(app=app, fake=fake, runtime=runtime)
-    harness.errors = tgf.collect_errors(app)
-    async with app:
-        with session_scope(runtime.sessions) as s:
-            s.add(User(telegram_id=MOD_ID, role="moderator", notifications=True, blocked=False))
+    harness = make_harness(db_url, persistent=True)
+    async with harness.app:
+        add_moderator(harness)
         yield harness
-    runtime.close()
+    harness.runtime.close()
     assert harness.errors == []
 
 
