@@ -14,7 +14,7 @@ from bot.rendering.charts import checks_chart_png
 from bot.rendering.render import shorten
 from bot.services import stats
 from bot.services.retention import erase_old_texts
-from handlers.args import parse_count
+from handlers.args import optional_count
 from handlers.common import command_args, in_db, reply_html
 from handlers.context import BotApplication, BotContext
 from handlers.privileged import requires
@@ -55,12 +55,10 @@ def _log_line(row: stats.RecentCheck) -> str:
 @requires("admin")
 async def logs_command(update: Update, context: BotContext) -> None:
     """/logs [N]: the latest checks, texts shortened."""
-    args = command_args(context)
-    asked = parse_count(args[0], minimum=1, maximum=LOGS_MAX) if len(args) == 1 else None
-    if len(args) > 1 or (args and asked is None):
+    count = optional_count(command_args(context), default=LOGS_DEFAULT, maximum=LOGS_MAX)
+    if count is None:
         await reply_html(update, context, f"Usage: /logs [N] (N from 1 to {LOGS_MAX})")
         return
-    count = asked if asked is not None else LOGS_DEFAULT
     rows = await in_db(context, lambda session: stats.recent_checks(session, count))
     lines = [_log_line(r) for r in rows]
     text = "\n".join(lines) if lines else "No checks logged yet."

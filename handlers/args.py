@@ -24,3 +24,10 @@ def parse_user_id(raw: str) -> int | None:
         return None
     value = int(raw)
     return value if 0 < value <= MAX_TELEGRAM_ID else None
+
+
+def optional_count(args: list[str], *, default: int, maximum: int) -> int | None:
+    """The one optional [N] of /queue and /logs: `default` without it, None when the arguments are not that."""
+    if not args:
+        return default
+    return parse_count(args[0], minimum=1, maximum=maximum) if len(args) == 1 else None

@@ -6,12 +6,12 @@ Each checks the role on the server first (handlers.privileged.requires)."""
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
-from telegram import InlineKeyboardMarkup, MessageOriginUser, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, MessageOriginUser, Update
 
 from bot.rendering import render
 from bot.rendering.i18n import t
 from bot.services import kb_store, moderation, users
-from handlers.args import parse_count, parse_user_id
+from handlers.args import optional_count, parse_user_id
 from handlers.buttons import Button, data
 from handlers.common import command_args, in_db, language_for, reply_html, send_html
 from handlers.context import BotContext
@@ -212,47 +212,55 @@ def _origin_label(item: moderation.QueueItem) -> str | None:
     return title
 
 
+def _queue_item_html(item: moderation.QueueItem, n: int, lang: str) -> str:
+    lines = [f"<b>{render.esc(t(lang, 'mod.queue.item', n=n, count=item.count))}</b>"]
+    lines.append(render.esc(t(lang, "mod.queue.first", date=item.first_at.strftime("%Y-%m-%d %H:%M"))))
+    origin = _origin_label(item)
+    if origin:
+        lines.append(render.esc(t(lang, "mod.queue.origin", origin=origin)))
+    if item.text.strip():
+        lines.append(f"<i>«{render.esc(render.shorten(item.text, EXCERPT_CHARS))}»</i>")
+    if item.has_media:
+        lines.append(render.esc(t(lang, "mod.queue.media")))
+    return "\n".join(lines)
+
+
+def _queue_buttons(context: BotContext, user_id: int, lang: str, ref: int) -> InlineKeyboardMarkup:
+    """Link to a claim / New claim / Not checkable, for the group the submission `ref` belongs to."""
+
+    def button(label: str, kind: Button) -> InlineKeyboardButton:
+        return signed_button(context, user_id, t(lang, label), data(kind, ref))
+
+    return InlineKeyboardMarkup(
+        [
+            [button("mod.button.link", Button.QUEUE_LINK)],
+            [
+                button("mod.button.new_claim", Button.QUEUE_NEW_CLAIM),
+                button("mod.button.not_checkable", Button.QUEUE_NOT_CHECKABLE),
+            ],
+        ]
+    )
+
+
 @requires("moderator")
 async def queue(update: Update, context: BotContext) -> None:
     """/queue [n]: pending posts, the same post sent by many people as one item, most requested first."""
-    args = command_args(context)
-    asked = parse_count(args[0], minimum=1, maximum=QUEUE_MAX) if len(args) == 1 else None
-    if len(args) > 1 or (args and asked is None):
+    limit = optional_count(command_args(context), default=QUEUE_LIMIT, maximum=QUEUE_MAX)
+    if limit is None:
         await say_key(update, context, "mod.usage.queue")
         return
-    limit = asked if asked is not None else QUEUE_LIMIT
     lang = await language_for(context, update.effective_user)
     user_id = user_id_of(update)
-    pending = await in_db(context, lambda session: moderation.pending_queue(session, limit=max(limit, 1)))
+    pending = await in_db(context, lambda session: moderation.pending_queue(session, limit=limit))
     if not pending.items:
         await say_key(update, context, "mod.queue.empty")
         return
     await say(update, context, t(lang, "mod.queue.header", groups=pending.groups, requests=pending.requests))
+    chat = update.effective_chat
     for n, item in enumerate(pending.items, 1):
-        lines = [f"<b>{render.esc(t(lang, 'mod.queue.item', n=n, count=item.count))}</b>"]
-        lines.append(render.esc(t(lang, "mod.queue.first", date=item.first_at.strftime("%Y-%m-%d %H:%M"))))
-        origin = _origin_label(item)
-        if origin:
-            lines.append(render.esc(t(lang, "mod.queue.origin", origin=origin)))
-        if item.text.strip():
-            lines.append(f"<i>«{render.esc(render.shorten(item.text, EXCERPT_CHARS))}»</i>")
-        if item.has_media:
-            lines.append(render.esc(t(lang, "mod.queue.media")))
-        ref = item.submission_id
-        markup = InlineKeyboardMarkup(
-            [
-                [signed_button(context, user_id, t(lang, "mod.button.link"), data(Button.QUEUE_LINK, ref))],
-                [
-                    signed_button(context, user_id, t(lang, "mod.button.new_claim"), data(Button.QUEUE_NEW_CLAIM, ref)),
-                    signed_button(
-                        context, user_id, t(lang, "mod.button.not_checkable"), data(Button.QUEUE_NOT_CHECKABLE, ref)
-                    ),
-                ],
-            ]
-        )
-        chat = update.effective_chat
         if chat is not None:
-            await send_html(context, chat.id, "\n".join(lines), markup=markup, user_id=user_id)
+            markup = _queue_buttons(context, user_id, lang, item.submission_id)
+            await send_html(context, chat.id, _queue_item_html(item, n, lang), markup=markup, user_id=user_id)
     hidden = pending.groups - len(pending.items)
     if hidden > 0:
         await say_key(update, context, "mod.queue.more", count=hidden)
