@@ -31,6 +31,9 @@ class Button(StrEnum):
 
 MODERATION = tuple(b for b in Button if b.value.startswith("m"))
 
+# fr:<check id>:<code> -> the reason stored with a 👎 (bot.services.feedback.REASONS)
+FEEDBACK_REASONS = {"w": "wrong_claim", "o": "outdated", "x": "other"}
+
 
 def data(button: Button, *parts: object) -> str:
     """The unsigned callback data for a button."""

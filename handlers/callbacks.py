@@ -25,14 +25,13 @@ from bot.services.runtime import Runtime
 from bot.services.submissions import submit
 from handlers import keyboards
 from handlers.args import parse_count
+from handlers.buttons import FEEDBACK_REASONS
 from handlers.check import extract
 from handlers.common import answer_callback, drop_keyboard, expired, in_db, language_for, send_html, verified_parts
 from handlers.context import BotContext
 from knowledge.schema import Claim
 
 log = logging.getLogger(__name__)
-
-REASONS = {"w": "wrong_claim", "o": "outdated", "x": "other"}
 
 
 class Press(NamedTuple):
@@ -68,11 +67,11 @@ async def on_feedback(update: Update, context: BotContext) -> None:
     query, parts, runtime, lang = press
     check_id = _int(parts[1]) if len(parts) == 3 else None
     vote = parts[2] if len(parts) == 3 else ""
-    if check_id is None or vote not in ("u", "d", "w", "o", "x"):
+    if check_id is None or vote not in ("u", "d", *FEEDBACK_REASONS):
         await expired(update, context)
         return
     value = "up" if vote == "u" else "down"
-    reason = REASONS.get(vote)
+    reason = FEEDBACK_REASONS.get(vote)
     owner = user_key(runtime.secret, query.from_user.id)
 
     def store(connection: Connection) -> bool:

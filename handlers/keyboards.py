@@ -9,8 +9,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.rendering.i18n import LANGUAGE_NAMES, t
 from bot.rendering.render import possible_button_label
 from bot.services.keys import sign
-from handlers.buttons import Button, data
+from handlers.buttons import FEEDBACK_REASONS, Button, data
 from knowledge.matcher import Match
+
+
+def signed(secret: str, user_id: int, label: str, button: Button, *parts: object) -> InlineKeyboardButton:
+    """A button whose payload is signed for the one user it is sent to."""
+    return InlineKeyboardButton(label, callback_data=sign(secret, user_id, data(button, *parts)))
 
 
 def feedback(secret: str, user_id: int, check_id: int | None, lang: str) -> InlineKeyboardMarkup | None:
@@ -19,12 +24,8 @@ def feedback(secret: str, user_id: int, check_id: int | None, lang: str) -> Inli
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(
-                    t(lang, "button.up"), callback_data=sign(secret, user_id, data(Button.FEEDBACK, check_id, "u"))
-                ),
-                InlineKeyboardButton(
-                    t(lang, "button.down"), callback_data=sign(secret, user_id, data(Button.FEEDBACK, check_id, "d"))
-                ),
+                signed(secret, user_id, t(lang, "button.up"), Button.FEEDBACK, check_id, "u"),
+                signed(secret, user_id, t(lang, "button.down"), Button.FEEDBACK, check_id, "d"),
             ]
         ]
     )
@@ -32,11 +33,8 @@ def feedback(secret: str, user_id: int, check_id: int | None, lang: str) -> Inli
 
 def feedback_reasons(secret: str, user_id: int, check_id: int, lang: str) -> InlineKeyboardMarkup:
     row = [
-        InlineKeyboardButton(
-            t(lang, f"button.{label}"),
-            callback_data=sign(secret, user_id, data(Button.FEEDBACK_REASON, check_id, code)),
-        )
-        for code, label in (("w", "wrong_claim"), ("o", "outdated"), ("x", "other"))
+        signed(secret, user_id, t(lang, f"button.{reason}"), Button.FEEDBACK_REASON, check_id, code)
+        for code, reason in FEEDBACK_REASONS.items()
     ]
     return InlineKeyboardMarkup([row])
 
@@ -46,38 +44,22 @@ def possible(
 ) -> InlineKeyboardMarkup:
     ref = check_id or 0
     rows = [
-        [
-            InlineKeyboardButton(
-                possible_button_label(m, lang), callback_data=sign(secret, user_id, data(Button.PICK_POSSIBLE, ref, i))
-            )
-        ]
+        [signed(secret, user_id, possible_button_label(m, lang), Button.PICK_POSSIBLE, ref, i)]
         for i, m in enumerate(matches[:3])
     ]
-    rows.append(
-        [
-            InlineKeyboardButton(
-                t(lang, "possible.none"), callback_data=sign(secret, user_id, data(Button.NONE_OF_THESE, ref))
-            )
-        ]
-    )
+    rows.append([signed(secret, user_id, t(lang, "possible.none"), Button.NONE_OF_THESE, ref)])
     return InlineKeyboardMarkup(rows)
 
 
 def send_to_moderators(secret: str, user_id: int, check_id: int | None, lang: str) -> InlineKeyboardMarkup:
-    payload = data(Button.SUBMIT, check_id or 0)
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(t(lang, "button.send_to_moderators"), callback_data=sign(secret, user_id, payload))]]
+        [[signed(secret, user_id, t(lang, "button.send_to_moderators"), Button.SUBMIT, check_id or 0)]]
     )
 
 
 def languages(secret: str, user_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(name, callback_data=sign(secret, user_id, data(Button.LANGUAGE, code)))
-                for code, name in LANGUAGE_NAMES.items()
-            ]
-        ]
+        [[signed(secret, user_id, name, Button.LANGUAGE, code) for code, name in LANGUAGE_NAMES.items()]]
     )
 
 
@@ -85,12 +67,8 @@ def forget_confirm(secret: str, user_id: int, lang: str) -> InlineKeyboardMarkup
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(
-                    t(lang, "forget.yes"), callback_data=sign(secret, user_id, data(Button.FORGET, "y"))
-                ),
-                InlineKeyboardButton(
-                    t(lang, "forget.no"), callback_data=sign(secret, user_id, data(Button.FORGET, "n"))
-                ),
+                signed(secret, user_id, t(lang, "forget.yes"), Button.FORGET, "y"),
+                signed(secret, user_id, t(lang, "forget.no"), Button.FORGET, "n"),
             ]
         ]
     )

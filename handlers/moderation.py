@@ -34,7 +34,7 @@ from telegram.ext import (
 from bot.rendering import render
 from bot.rendering.i18n import LANGUAGE_NAMES, language_name, t
 from bot.services import kb_store, moderation
-from handlers.buttons import MODERATION, Button, data, is_, pattern
+from handlers.buttons import MODERATION, Button, is_, pattern
 from handlers.common import (
     answer_callback,
     command_args,
@@ -204,38 +204,35 @@ def step(fn: Step) -> Callback:
 
 def _verdict_keyboard(context: BotContext, user_id: int, lang: str) -> InlineKeyboardMarkup:
     buttons = [
-        signed_button(context, user_id, f"{render.BADGES[v]} {t(lang, 'verdict.' + v)}", data(Button.VERDICT, v))
+        signed_button(context, user_id, f"{render.BADGES[v]} {t(lang, 'verdict.' + v)}", Button.VERDICT, v)
         for v in VERDICTS
     ]
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
 def _language_keyboard(context: BotContext, user_id: int, lang: str) -> InlineKeyboardMarkup:
-    row = [
-        signed_button(context, user_id, name, data(Button.CLAIM_LANGUAGE, code))
-        for code, name in LANGUAGE_NAMES.items()
-    ]
+    row = [signed_button(context, user_id, name, Button.CLAIM_LANGUAGE, code) for code, name in LANGUAGE_NAMES.items()]
     return InlineKeyboardMarkup(
-        [row, [signed_button(context, user_id, t(lang, "mod.button.other_language"), data(Button.CLAIM_LANGUAGE, "x"))]]
+        [row, [signed_button(context, user_id, t(lang, "mod.button.other_language"), Button.CLAIM_LANGUAGE, "x")]]
     )
 
 
 def _list_keyboard(context: BotContext, user_id: int, lang: str, draft: Draft, *, skip: bool) -> InlineKeyboardMarkup:
-    row = [signed_button(context, user_id, t(lang, "mod.button.done"), data(Button.LIST, "d"))]
+    row = [signed_button(context, user_id, t(lang, "mod.button.done"), Button.LIST, "d")]
     if draft.get("back"):
-        row.append(signed_button(context, user_id, t(lang, "mod.button.keep"), data(Button.LIST, "s")))
+        row.append(signed_button(context, user_id, t(lang, "mod.button.keep"), Button.LIST, "s"))
     elif skip:
-        row.append(signed_button(context, user_id, t(lang, "mod.button.skip"), data(Button.LIST, "s")))
+        row.append(signed_button(context, user_id, t(lang, "mod.button.skip"), Button.LIST, "s"))
     return InlineKeyboardMarkup([row])
 
 
 def _field_keyboard(context: BotContext, user_id: int, lang: str) -> InlineKeyboardMarkup:
     buttons = [
-        signed_button(context, user_id, t(lang, f"mod.field.{name}"), data(Button.FIELD, code))
+        signed_button(context, user_id, t(lang, f"mod.field.{name}"), Button.FIELD, code)
         for code, name in FIELDS.items()
     ]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
-    rows.append([signed_button(context, user_id, t(lang, "mod.button.cancel"), data(Button.PREVIEW, "c"))])
+    rows.append([signed_button(context, user_id, t(lang, "mod.button.cancel"), Button.PREVIEW, "c")])
     return InlineKeyboardMarkup(rows)
 
 
@@ -265,7 +262,7 @@ async def prompt(update: Update, context: BotContext, draft: Draft, state: str) 
             excerpt = render.shorten(draft["prefill"], EXCERPT_CHARS)
             text = t(lang, "mod.add.claim_prefilled", text=excerpt)
             markup = InlineKeyboardMarkup(
-                [[signed_button(context, user_id, t(lang, "mod.button.use_text"), data(Button.USE_TEXT, "y"))]]
+                [[signed_button(context, user_id, t(lang, "mod.button.use_text"), Button.USE_TEXT, "y")]]
             )
     elif state == VERDICT:
         text, markup = t(lang, "mod.add.verdict"), _verdict_keyboard(context, user_id, lang)
@@ -361,9 +358,9 @@ async def _preview(update: Update, context: BotContext, draft: Draft) -> str:
     markup = InlineKeyboardMarkup(
         [
             [
-                signed_button(context, user_id, t(lang, action), data(Button.PREVIEW, "p")),
-                signed_button(context, user_id, t(lang, "mod.button.edit_field"), data(Button.PREVIEW, "e")),
-                signed_button(context, user_id, t(lang, "mod.button.cancel"), data(Button.PREVIEW, "c")),
+                signed_button(context, user_id, t(lang, action), Button.PREVIEW, "p"),
+                signed_button(context, user_id, t(lang, "mod.button.edit_field"), Button.PREVIEW, "e"),
+                signed_button(context, user_id, t(lang, "mod.button.cancel"), Button.PREVIEW, "c"),
             ]
         ]
     )
@@ -794,7 +791,8 @@ async def on_link_query(update: Update, context: BotContext, draft: Draft) -> ob
                 context,
                 user_id,
                 f"{render.BADGES.get(c.verdict, '•')} {render.shorten(c.claim, 56)}",
-                data(Button.LINK, i),
+                Button.LINK,
+                i,
             )
         ]
         for i, c in enumerate(found)

@@ -12,8 +12,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.rendering import render
 from bot.rendering.i18n import t
 from bot.services import users
-from bot.services.keys import sign, user_key
-from handlers import delivery
+from bot.services.keys import user_key
+from handlers import delivery, keyboards
+from handlers.buttons import Button
 from handlers.common import answer_callback, in_db, language_for, reply_html, send_html
 from handlers.context import BotContext
 
@@ -38,8 +39,10 @@ async def say_key(update: Update, context: BotContext, key: str, **values: objec
     await say(update, context, t(await language_for(context, update.effective_user), key, **values))
 
 
-def signed_button(context: BotContext, user_id: int, label: str, payload: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=sign(context.runtime.secret, user_id, payload))
+def signed_button(
+    context: BotContext, user_id: int, label: str, button: Button, *parts: object
+) -> InlineKeyboardButton:
+    return keyboards.signed(context.runtime.secret, user_id, label, button, *parts)
 
 
 async def has_role(context: BotContext, user_id: int, role: str) -> bool:

@@ -12,7 +12,7 @@ from bot.rendering import render
 from bot.rendering.i18n import t
 from bot.services import kb_store, moderation, users
 from handlers.args import optional_count, parse_user_id
-from handlers.buttons import Button, data
+from handlers.buttons import Button
 from handlers.common import command_args, in_db, language_for, reply_html, send_html
 from handlers.context import BotContext
 from handlers.moderation import EXCERPT_CHARS
@@ -229,7 +229,7 @@ def _queue_buttons(context: BotContext, user_id: int, lang: str, ref: int) -> In
     """Link to a claim / New claim / Not checkable, for the group the submission `ref` belongs to."""
 
     def button(label: str, kind: Button) -> InlineKeyboardButton:
-        return signed_button(context, user_id, t(lang, label), data(kind, ref))
+        return signed_button(context, user_id, t(lang, label), kind, ref)
 
     return InlineKeyboardMarkup(
         [
