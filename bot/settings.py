@@ -49,6 +49,12 @@ class Settings:
     match_possible: float | None = None
 
     @property
+    def match_thresholds(self) -> dict[str, float]:
+        """The Matcher's keyword arguments for the thresholds FACTBOT_MATCH_STRONG/POSSIBLE override."""
+        given = {"strong": self.match_strong, "possible": self.match_possible}
+        return {name: value for name, value in given.items() if value is not None}
+
+    @property
     def store_check_text(self) -> bool:
         """FACTBOT_LOG_TEXT=full: the check log keeps texts (hash: only their hash and length)."""
         return self.log_text == "full"

@@ -74,13 +74,7 @@ def matcher_from(kb: list[str] | None) -> tuple[Any, Callable[[], None]]:
             for error in result.errors:
                 print(error, file=sys.stderr)
             raise CliError(f"the knowledge base in {', '.join(kb)} has {len(result.errors)} error(s)")
-        kwargs: dict[str, float] = {}
-        settings = load_settings()
-        if settings.match_strong is not None:
-            kwargs["strong"] = settings.match_strong
-        if settings.match_possible is not None:
-            kwargs["possible"] = settings.match_possible
-        return Matcher(result.claims, **kwargs), lambda: None
+        return Matcher(result.claims, **load_settings().match_thresholds), lambda: None
     from bot.services.runtime import Runtime
 
     runtime = Runtime.start(settings_from_env())

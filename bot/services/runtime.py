@@ -85,12 +85,7 @@ class LiveIndex:
     def build(cls, session: Session, settings: Settings) -> LiveIndex:
         version = kb_store.kb_version(session)  # read first: a change committed after it bumps past it
         stamps = _stamps(session)  # before the claims: a newer claim than its stamp is only re-read
-        kwargs = {}
-        if settings.match_strong is not None:
-            kwargs["strong"] = settings.match_strong
-        if settings.match_possible is not None:
-            kwargs["possible"] = settings.match_possible
-        matcher = Matcher(kb_store.published_claims(session), **kwargs)
+        matcher = Matcher(kb_store.published_claims(session), **settings.match_thresholds)
         exact = dict(kb_store.exact_keys(session))
         for key, claim_id in exact.items():
             matcher.add_exact_key(key, claim_id)
