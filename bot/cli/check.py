@@ -11,6 +11,7 @@ from typing import Any, TextIO
 from bot.cli.common import EXIT_OK, EXIT_USAGE, CliError, matcher_from
 
 MAX_CHECK_BYTES = 4 * 1024 * 1024  # the CLI accepts big inputs; the matcher caps its own work
+MATCHES = 5  # at most this many matches, best first (the README's contract)
 
 
 def _printed_match(match: Any) -> dict[str, Any]:
@@ -23,6 +24,14 @@ def _printed_match(match: Any) -> dict[str, Any]:
         "claim": match.claim.claim,
         "fragment": match.fragment,
     }
+
+
+def _timed_matches(matcher: Any, text: str) -> dict[str, Any]:
+    """{"matches", "elapsed_ms"}: the JSON both --json and --batch print for one text."""
+    started = time.perf_counter()
+    matches = matcher.match(text, limit=MATCHES)
+    elapsed = (time.perf_counter() - started) * 1000
+    return {"matches": [_printed_match(m) for m in matches], "elapsed_ms": round(elapsed, 2)}
 
 
 def _read_stdin_text(stdin: TextIO) -> str:
@@ -48,14 +57,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         if args.batch:
             return _check_batch(matcher, sys.stdin, sys.stdout)
         assert text is not None
-        started = time.perf_counter()
-        matches = matcher.match(text, limit=5)
-        elapsed = (time.perf_counter() - started) * 1000
         if args.json:
-            payload = {"matches": [_printed_match(m) for m in matches], "elapsed_ms": round(elapsed, 2)}
-            print(json.dumps(payload, ensure_ascii=False))
+            print(json.dumps(_timed_matches(matcher, text), ensure_ascii=False))
         else:
-            print(plain_reply(matches, args.lang))
+            print(plain_reply(matcher.match(text, limit=MATCHES), args.lang))
         return EXIT_OK
     finally:
         close()
@@ -72,14 +77,7 @@ def _check_batch(matcher: Any, stdin: TextIO, stdout: TextIO) -> int:
             if not isinstance(text, str):
                 record = {"id": item.get("id"), "error": "'text' must be a string"}
             else:
-                started = time.perf_counter()
-                matches = matcher.match(text, limit=5)
-                elapsed = (time.perf_counter() - started) * 1000
-                record = {
-                    "id": item.get("id"),
-                    "matches": [_printed_match(m) for m in matches],
-                    "elapsed_ms": round(elapsed, 2),
-                }
+                record = {"id": item.get("id"), **_timed_matches(matcher, text)}
         except (ValueError, RecursionError) as exc:
             record = {"id": None, "error": f"malformed line: {exc}"}
         stdout.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,12 @@ def settings_from_env(*, running_bot: bool = False) -> Settings:
     for warning in database_warnings(settings) + (webhook_warnings(settings) if running_bot else []):
         print(f"factbot: warning: {warning}", file=sys.stderr)
     return settings
+
+
+def print_errors(lines: Iterable[str]) -> None:
+    """Every error (or warning) on stderr, one a line, before the one-line summary."""
+    for line in lines:
+        print(line, file=sys.stderr)
 
 
 def default_kb_dirs() -> list[Path]:
@@ -71,8 +77,7 @@ def matcher_from(kb: list[str] | None) -> tuple[Any, Callable[[], None]]:
     if kb:
         result = load([Path(d) for d in kb])
         if result.errors:
-            for error in result.errors:
-                print(error, file=sys.stderr)
+            print_errors(result.errors)
             raise CliError(f"the knowledge base in {', '.join(kb)} has {len(result.errors)} error(s)")
         return Matcher(result.claims, **load_settings().match_thresholds), lambda: None
     from bot.services.runtime import Runtime

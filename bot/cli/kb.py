@@ -7,7 +7,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError, default_kb_dirs, open_db, settings_from_env
+from bot.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    CliError,
+    db_session,
+    default_kb_dirs,
+    print_errors,
+    settings_from_env,
+)
 
 EXPORT_FILE = "claims.yaml"  # what `kb export` writes; exporting again replaces it
 
@@ -24,8 +33,7 @@ def cmd_kb_validate(args: argparse.Namespace) -> int:
     result = load(dirs)
     if args.strict:
         result.errors.extend(strict_errors(result.claims))
-    for error in result.errors:
-        print(error, file=sys.stderr)
+    print_errors(result.errors)
     if result.errors:
         print(f"{len(result.errors)} error(s) in {result.files} file(s)", file=sys.stderr)
         return EXIT_FAILED
@@ -35,7 +43,6 @@ def cmd_kb_validate(args: argparse.Namespace) -> int:
 
 def cmd_kb_import(args: argparse.Namespace) -> int:
     """Upsert knowledge directories (or a ClaimReview file) into the database."""
-    from bot.db import session_scope
     from bot.services import kb_store
     from knowledge.loader import load
 
@@ -46,26 +53,20 @@ def cmd_kb_import(args: argparse.Namespace) -> int:
         if len(args.dirs) != 1:
             raise CliError("kb import --format claimreview takes exactly one FILE", EXIT_USAGE)
         claims, problems = read_claimreview(Path(args.dirs[0]))
-        for problem in problems:
-            print(f"warning: {problem}", file=sys.stderr)
+        print_errors(f"warning: {problem}" for problem in problems)
     else:
         dirs = [Path(d) for d in args.dirs] if args.dirs else default_kb_dirs()
         result = load(dirs)
         if result.errors:
-            for error in result.errors:
-                print(error, file=sys.stderr)
+            print_errors(result.errors)
             print(f"nothing imported: {len(result.errors)} error(s)", file=sys.stderr)
             return EXIT_FAILED
         claims = result.claims
-    engine, sessions = open_db(settings)
-    try:
-        with session_scope(sessions) as session:
-            report = kb_store.import_claims(session, claims, force=args.force, prune=args.prune)
-            unconfirmed = bool(report.pruned) and not args.yes
-            if args.dry_run or unconfirmed:
-                session.rollback()  # nothing is written: report what would happen
-    finally:
-        engine.dispose()
+    with db_session(settings) as session:
+        report = kb_store.import_claims(session, claims, force=args.force, prune=args.prune)
+        unconfirmed = bool(report.pruned) and not args.yes
+        if args.dry_run or unconfirmed:
+            session.rollback()  # nothing is written: report what would happen
     would = "would be " if args.dry_run or unconfirmed else ""
     print(
         f"{would}created {len(report.created)}, {would}updated {len(report.updated)}, "
@@ -94,17 +95,11 @@ def _yaml_files(directory: Path) -> list[Path]:
 
 def cmd_kb_export(args: argparse.Namespace) -> int:
     """Write the database's knowledge base as YAML (or ClaimReview JSON-LD)."""
-    from bot.db import session_scope
     from bot.services import kb_store
     from knowledge.loader import export_dir
 
-    settings = settings_from_env()
-    engine, sessions = open_db(settings)
-    try:
-        with session_scope(sessions) as session:
-            claims = kb_store.published_claims(session)
-    finally:
-        engine.dispose()
+    with db_session() as session:
+        claims = kb_store.published_claims(session)
     target = Path(args.target)
     if args.format == "claimreview":
         from bot.services.claimreview import write_claimreview
