@@ -49,21 +49,15 @@ def default_kb_dirs() -> list[Path]:
     return kb_dirs(settings_from_env())
 
 
-def open_db(settings: Settings) -> Any:
-    """(engine, sessionmaker) on the configured database, migrated."""
-    from bot.db import make_engine, make_sessionmaker, upgrade
-
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    return engine, make_sessionmaker(engine)
-
-
 @contextmanager
 def db_session(settings: Settings | None = None) -> Iterator[Session]:
     """A session on the configured database (migrated), committed on success."""
-    engine, sessions = open_db(settings or settings_from_env())
+    from bot.db import make_engine, make_sessionmaker, upgrade
+
+    engine = make_engine((settings or settings_from_env()).database_url)
     try:
-        with session_scope(sessions) as session:
+        upgrade(engine)
+        with session_scope(make_sessionmaker(engine)) as session:
             yield session
     finally:
         engine.dispose()
