@@ -34,11 +34,11 @@ class DatabaseUnavailable(RuntimeError):
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine with the pragmas and pool options this application relies on."""
     parsed = make_url(url)
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs.setdefault("hide_parameters", True)
         engine = create_engine(
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}, **kwargs
         )
@@ -53,7 +53,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor.close()
 
         return engine
-    kwargs.setdefault("hide_parameters", True)
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
@@ -129,15 +128,20 @@ def _alembic_config(engine: Engine) -> Any:
     return config
 
 
+def _unavailable(engine: Engine, what: str, exc: DBAPIError) -> DatabaseUnavailable:
+    """One line: `what` with the URL (password hidden), then the driver's first line of the reason."""
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+    url = engine.url.render_as_string(hide_password=True)
+    return DatabaseUnavailable(f"{what.format(url=url)}: {reason}")
+
+
 def check_connection(engine: Engine) -> None:
     """Fail fast with a clear message when the database cannot be reached."""
     try:
         with engine.connect():
             pass
     except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        safe_url = engine.url.render_as_string(hide_password=True)
-        raise DatabaseUnavailable(f"cannot connect to the database {safe_url}: {reason}") from None
+        raise _unavailable(engine, "cannot connect to the database {url}", exc) from None
 
 
 WRITE_PROBE_KEY = "factbot:write-probe"
@@ -155,9 +159,7 @@ def check_writable(engine: Engine) -> None:
             finally:
                 transaction.rollback()
     except DBAPIError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-        safe_url = engine.url.render_as_string(hide_password=True)
-        raise DatabaseUnavailable(f"the database {safe_url} is not writable: {reason}") from None
+        raise _unavailable(engine, "the database {url} is not writable", exc) from None
 
 
 def upgrade(engine: Engine) -> bool:
@@ -177,9 +179,7 @@ def upgrade(engine: Engine) -> bool:
     try:
         command.upgrade(config, "head")
     except DBAPIError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-        safe_url = engine.url.render_as_string(hide_password=True)
-        raise DatabaseUnavailable(f"cannot migrate the database {safe_url}: {reason}") from None
+        raise _unavailable(engine, "cannot migrate the database {url}", exc) from None
     return True
 
 
