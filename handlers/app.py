@@ -48,7 +48,7 @@ async def refresh_index(context: BotContext) -> None:
     """Pick up KB changes made by other processes sharing the database."""
     runtime = context.runtime
     try:
-        if runtime.refresh_index():
+        if await runtime.refresh_index_in_thread():
             log.info("knowledge base reloaded (version %d)", runtime.index.version)
     except Exception:
         log.exception("could not refresh the knowledge-base index")

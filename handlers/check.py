@@ -118,7 +118,7 @@ def loggable_origin(origin: ForwardOrigin | None) -> ForwardOrigin | None:
 
 async def match_and_log(runtime: Runtime, request: CheckRequest) -> CheckOutcome:
     """Match on the event loop (CPU only), then log the check in a database thread."""
-    outcome = match_request(runtime.matcher(), request)
+    outcome = match_request(await runtime.fresh_matcher(), request)
     await run_db(
         record_check,
         runtime.engine,

@@ -116,7 +116,7 @@ async def _autocheck(update: Update, context: BotContext, message: Message) -> N
         urls=extracted.urls,
         posted=extracted.posted,
     )
-    outcome = match_request(runtime.matcher(), request)
+    outcome = match_request(await runtime.fresh_matcher(), request)
     hits = [m for m in outcome.strong if m.claim.verdict in AUTOCHECK_VERDICTS]
     if not hits:
         return  # silence: bystanders' messages that we do not answer are not logged either

@@ -733,7 +733,7 @@ async def _publish(update: Update, context: BotContext, draft: Draft) -> object:
         log.warning("publishing a claim collided with a concurrent change", exc_info=True)
         await say_key(update, context, "mod.save_failed")
         return PREVIEW  # the step keeps the draft for another try
-    refresh_index_now(context)
+    await refresh_index_now(context)
     if linked:
         await kick_outbox(context)
         await say_key(update, context, "mod.published_linked", id=claim_id, count=linked)
@@ -764,7 +764,7 @@ async def _save(update: Update, context: BotContext, draft: Draft) -> object:
     if not result.fields:
         await say_key(update, context, "mod.edit.unchanged")
         return END
-    refresh_index_now(context)
+    await refresh_index_now(context)
     if result.notices:
         await kick_outbox(context)
     await say_key(update, context, "mod.edit.saved", id=claim_id, fields=", ".join(result.fields))
@@ -828,7 +828,7 @@ async def on_link_choice(update: Update, context: BotContext, draft: Draft) -> o
     except moderation.UnknownClaim:
         await say_key(update, context, "mod.unknown_claim", id=claim_id)
         return None
-    refresh_index_now(context)
+    await refresh_index_now(context)
     await kick_outbox(context)
     await say_key(update, context, "mod.linked", id=claim_id, count=result.count)
     return END

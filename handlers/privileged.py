@@ -88,8 +88,9 @@ async def kick_outbox(context: BotContext) -> None:
         log.exception("could not start delivering follow-ups")
 
 
-def refresh_index_now(context: BotContext) -> None:
+async def refresh_index_now(context: BotContext) -> None:
+    """After a moderator's change: the matcher sees it from the next check on."""
     try:
-        context.runtime.refresh_index()
+        await context.runtime.refresh_index_in_thread()
     except Exception:
         log.exception("could not refresh the index after a moderator change")

@@ -127,7 +127,7 @@ async def variant(update: Update, context: BotContext) -> None:
         await say_key(update, context, "mod.unknown_claim", id=claim_id)
         return
     if added:
-        refresh_index_now(context)
+        await refresh_index_now(context)
     await say_key(update, context, "mod.variant.added" if added else "mod.variant.exists", id=claim_id)
 
 
@@ -144,7 +144,7 @@ async def retire(update: Update, context: BotContext) -> None:
         await say_key(update, context, "mod.unknown_claim", id=claim_id)
         return
     if done:
-        refresh_index_now(context)
+        await refresh_index_now(context)
     await say_key(update, context, "mod.retired" if done else "mod.already_retired", id=claim_id)
 
 

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from bot.db import session_scope
 from bot.db.models import ExactKey, VariantRow, utcnow
-from bot.services import kb_store
+from bot.services import kb_store, moderation
 from bot.services.runtime import Runtime
 from bot.settings import load_settings
 from factbot_testing import fake_telegram as tgf
@@ -193,3 +195,38 @@ async def test_an_inline_query_sees_a_claim_published_elsewhere_within_a_second(
     finally:
         first.runtime.close()
         second.runtime.close()
+
+
+async def test_a_due_refresh_reads_the_database_off_the_event_loop(
+    two: tuple[Runtime, Runtime], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer, reader = two
+    with session_scope(writer.sessions) as s:
+        kb_store.import_claims(s, [MOON], actor="test")
+    loop_thread = threading.current_thread()
+    reads: list[threading.Thread] = []
+    real_version = kb_store.kb_version
+
+    def recording_version(session: Any) -> int:
+        reads.append(threading.current_thread())
+        return real_version(session)
+
+    monkeypatch.setattr(kb_store, "kb_version", recording_version)
+    reader._last_refresh -= 1.0  # a second has passed since the reader last looked
+    matcher = await reader.fresh_matcher()
+    assert strong_ids(matcher, MOON.claim) == [MOON.id]
+    assert reads and loop_thread not in reads
+
+
+def test_changes_read_before_a_newer_refresh_are_not_applied_over_it(two: tuple[Runtime, Runtime]) -> None:
+    writer, reader = two
+    with session_scope(writer.sessions) as s:
+        kb_store.import_claims(s, [MOON], actor="test")
+    with session_scope(reader.sessions) as s:
+        stale = reader.index.changes_since(s)
+    assert stale is not None
+    with session_scope(writer.sessions) as s:
+        assert moderation.retire_claim(s, MOON.id, actor="test")
+    assert reader.refresh_index() is True
+    assert reader.index.apply(stale) is False  # older than what the index already reflects
+    assert MOON.id not in strong_ids(reader.index.matcher, MOON.claim)  # still retired

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import check_writable, make_engine, make_sessionmaker, session_scope, upgrade
+from bot.db import check_writable, in_session_thread, make_engine, make_sessionmaker, session_scope, upgrade
 from bot.db.models import ClaimRow, Meta
 from bot.errors import KnowledgeBaseInvalid
 from bot.services import kb_store
@@ -21,6 +21,7 @@ from bot.services.reputation import ReputationIndex
 from bot.settings import Settings
 from knowledge.loader import load
 from knowledge.matcher import Matcher
+from knowledge.schema import Claim
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,17 @@ def _stamps(session: Session) -> dict[str, tuple[object, str]]:
     return {claim_id: (modified, status) for claim_id, modified, status in rows}
 
 
+@dataclass(frozen=True)
+class IndexChanges:
+    """KB changes read from the database, to be applied to the matcher where it is used (the event loop)."""
+
+    version: int
+    stamps: dict[str, tuple[object, str]]
+    upserts: list[Claim]
+    removals: list[str]
+    exact: dict[str, str]
+
+
 @dataclass
 class LiveIndex:
     """The matcher over the published KB, refreshed incrementally when the KB version changes.
@@ -91,34 +103,45 @@ class LiveIndex:
             matcher.add_exact_key(key, claim_id)
         return cls(matcher=matcher, version=version, stamps=stamps, exact=exact)
 
-    def refresh(self, session: Session) -> bool:
-        """Apply KB changes made by any process since the last refresh; True when something changed."""
+    def changes_since(self, session: Session) -> IndexChanges | None:
+        """What changed in the KB since this index was built or refreshed (database reads only), or None."""
         version = kb_store.kb_version(session)
         if version == self.version:
-            return False
+            return None
+        stamps = _stamps(session)
+        changed = [claim_id for claim_id, stamp in stamps.items() if self.stamps.get(claim_id) != stamp]
+        published = kb_store.published_claims(session, [i for i in changed if stamps[i][1] == "published"])
+        published_ids = {c.id for c in published}
+        return IndexChanges(
+            version=version,
+            stamps=stamps,
+            upserts=published,
+            removals=[*(self.stamps.keys() - stamps.keys()), *(i for i in changed if i not in published_ids)],
+            exact=dict(kb_store.exact_keys(session)),
+        )
+
+    def apply(self, changes: IndexChanges) -> bool:
+        """Apply changes read by `changes_since` (no database); False when a newer refresh got there first."""
         with self._lock:
-            stamps = _stamps(session)
-            for claim_id in self.stamps.keys() - stamps.keys():  # pruned
+            if changes.version <= self.version:
+                return False
+            for claim_id in changes.removals:  # pruned, retired or unpublished
                 self.matcher.remove(claim_id)
-            changed = [claim_id for claim_id, stamp in stamps.items() if self.stamps.get(claim_id) != stamp]
-            published = {
-                c.id: c for c in kb_store.published_claims(session, [i for i in changed if stamps[i][1] == "published"])
-            }
-            for claim_id in changed:
-                claim = published.get(claim_id)
-                if claim is not None:
-                    self.matcher.upsert(claim)
-                else:
-                    self.matcher.remove(claim_id)
-            exact = dict(kb_store.exact_keys(session))
-            for key in set(self.exact) - set(exact):
+            for claim in changes.upserts:
+                self.matcher.upsert(claim)
+            for key in set(self.exact) - set(changes.exact):
                 self.matcher.remove_exact_key(key)
-            for key, claim_id in exact.items():
+            for key, claim_id in changes.exact.items():
                 self.matcher.add_exact_key(key, claim_id)
-            self.exact = exact
-            self.stamps = stamps
-            self.version = version
+            self.exact = changes.exact
+            self.stamps = changes.stamps
+            self.version = changes.version
         return True
+
+    def refresh(self, session: Session) -> bool:
+        """Apply KB changes made by any process since the last refresh; True when something changed."""
+        changes = self.changes_since(session)
+        return changes is not None and self.apply(changes)
 
 
 @dataclass
@@ -163,25 +186,32 @@ class Runtime:
         )
 
     def refresh_index(self) -> bool:
-        """Pick up KB changes made by this or another process."""
+        """Pick up KB changes made by this or another process (blocking: for the CLI and tests)."""
         with session_scope(self.sessions) as session:
             changed = self.index.refresh(session)
         self._last_refresh = time.monotonic()
         return changed
 
-    def refresh_if_due(self, interval: float = 1.0) -> None:
-        """Before matching: look at the KB version at most once a second, so a claim published by
-        another process sharing the database is matched within a second, not at the next job run."""
+    async def refresh_index_in_thread(self) -> bool:
+        """Like refresh_index, with the database reads in a database thread and the matcher changed here,
+        so a locked or slow database does not stop the event loop and the matcher is never changed while
+        the loop matches with it."""
+        self._last_refresh = time.monotonic()
+        changes = await in_session_thread(self.sessions, self.index.changes_since)
+        return changes is not None and self.index.apply(changes)
+
+    async def fresh_matcher(self, interval: float = 1.0) -> Matcher:
+        """The matcher to answer a check with: the KB as of at most `interval` seconds ago, so a claim
+        published by another process sharing the database is matched within a second."""
         if time.monotonic() - self._last_refresh >= interval:
             try:
-                self.refresh_index()
+                await self.refresh_index_in_thread()
             except Exception:
                 log.exception("could not refresh the knowledge-base index; matching with the current one")
-                self._last_refresh = time.monotonic()
+        return self.index.matcher
 
     def matcher(self) -> Matcher:
-        """The matcher to answer a check with: the KB as of at most a second ago (refresh_if_due)."""
-        self.refresh_if_due()
+        """The matcher as of the last refresh."""
         return self.index.matcher
 
     def close(self) -> None:
