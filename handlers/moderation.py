@@ -52,6 +52,7 @@ from handlers.privileged import (
     kick_outbox,
     refresh_index_now,
     require,
+    requires,
     say,
     say_key,
     signed_button,
@@ -156,14 +157,14 @@ def entry(role: str = "moderator") -> Callable[[Callback], Callback]:
     None when it cannot start (a task already under way then simply goes on)."""
 
     def wrap(fn: Callback) -> Callback:
+        checked = requires(role)(fn)
+
         @functools.wraps(fn)
         async def run(update: Update, context: BotContext) -> object:
             if update.callback_query is not None and verified_parts(update, context) is None:
                 await expired(update, context)  # forged, or signed for someone else
                 return None
-            if not await require(update, context, role, action=fn.__name__):
-                return None
-            return await fn(update, context)
+            return await checked(update, context)
 
         return run
 
@@ -171,8 +172,9 @@ def entry(role: str = "moderator") -> Callable[[Callback], Callback]:
 
 
 def step(fn: Step) -> Callback:
-    """A conversation step: role-checked again (a role can be revoked meanwhile) and ended cleanly when
-    the draft is gone or idle too long (also after a restart, when no timeout job survived)."""
+    """A conversation step: role-checked again (a role can be revoked meanwhile; a refusal also drops the
+    draft and ends the conversation, which `requires` cannot do) and ended cleanly when the draft is gone
+    or idle too long (also after a restart, when no timeout job survived)."""
 
     @functools.wraps(fn)
     async def run(update: Update, context: BotContext) -> object:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
@@ -20,7 +20,8 @@ from handlers.context import BotContext
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
+R = TypeVar("R")
+Handler = Callable[[Update, BotContext], Coroutine[Any, Any, R]]
 
 
 def user_id_of(update: Update) -> int:
@@ -65,15 +66,16 @@ async def require(update: Update, context: BotContext, role: str, *, action: str
     return False
 
 
-def requires(role: str) -> Callable[[Handler], Handler]:
+def requires(role: str) -> Callable[[Handler[R]], Handler[R | None]]:
     """A handler only `role` may run: the role is checked on the server at every call; anyone else is told
-    "not allowed" and the attempt is logged (see `require`)."""
+    "not allowed", the attempt is logged (see `require`) and the handler returns None."""
 
-    def wrap(handler: Handler) -> Handler:
+    def wrap(handler: Handler[R]) -> Handler[R | None]:
         @functools.wraps(handler)
-        async def run(update: Update, context: BotContext) -> None:
+        async def run(update: Update, context: BotContext) -> R | None:
             if await require(update, context, role, action=handler.__name__):
-                await handler(update, context)
+                return await handler(update, context)
+            return None
 
         return run
 
