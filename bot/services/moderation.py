@@ -390,6 +390,26 @@ class LinkResult:
     notices: int
 
 
+def _resolve(
+    subs: Sequence[Submission],
+    status: str,
+    moderator_id: int,
+    *,
+    claim_id: str | None = None,
+    reason: str | None = None,
+) -> None:
+    """Mark a group's pending submissions answered: linked to `claim_id`, or not checkable for `reason`."""
+    now = utcnow()
+    for sub in subs:
+        sub.status = status
+        if claim_id is not None:
+            sub.claim_id = claim_id
+        if reason is not None:
+            sub.reason = reason
+        sub.resolved_at = now
+        sub.resolved_by = moderator_id
+
+
 def link_group(session: Session, group_key: str, claim_id: str, *, moderator_id: int) -> LinkResult:
     """Answer every pending submission of a group with a published claim: their texts become variants,
     their post and media become exact keys, and the people who asked are queued a follow-up."""
@@ -397,12 +417,7 @@ def link_group(session: Session, group_key: str, claim_id: str, *, moderator_id:
     if not subs:
         raise AlreadyResolved(group_key)
     row = published_row(session, claim_id)
-    now = utcnow()
-    for sub in subs:
-        sub.status = "linked"
-        sub.claim_id = claim_id
-        sub.resolved_at = now
-        sub.resolved_by = moderator_id
+    _resolve(subs, "linked", moderator_id, claim_id=claim_id)
     current = kb_store.row_to_claim(row)
     new, added = _with_variants(current, [s.text for s in subs])
     if added:
@@ -432,12 +447,7 @@ def close_group(session: Session, group_key: str, reason: str, *, moderator_id: 
     subs = pending_in_group(session, group_key, lock=True)
     if not subs:
         raise AlreadyResolved(group_key)
-    now = utcnow()
-    for sub in subs:
-        sub.status = "not_checkable"
-        sub.reason = reason
-        sub.resolved_at = now
-        sub.resolved_by = moderator_id
+    _resolve(subs, "not_checkable", moderator_id, reason=reason)
     session.flush()
     outbox.enqueue_submission_resolved(session, group_key=group_key)
     return len(subs)
