@@ -141,7 +141,7 @@ async def on_none_of_these(update: Update, context: BotContext) -> None:
     await send_html(
         context,
         query.message.chat.id,
-        render.esc(t(lang, "submit.offer_none")),
+        render.message_html(lang, "submit.offer_none"),
         markup=keyboards.send_to_moderators(runtime.secret, query.from_user.id, check_id, lang),
         user_id=query.from_user.id,
     )
@@ -192,7 +192,7 @@ async def on_submit(update: Update, context: BotContext) -> None:
         await send_html(
             context,
             query.message.chat.id,
-            render.esc(t(lang, "submit.done" if created else "submit.already")),
+            render.message_html(lang, "submit.done" if created else "submit.already"),
             user_id=query.from_user.id,
         )
 
@@ -216,7 +216,7 @@ async def on_language(update: Update, context: BotContext) -> None:
         context.user_data["lang"] = code
     await answer_callback(update, t(code, "language.set"))
     try:
-        await query.edit_message_text(render.esc(t(code, "language.set")))
+        await query.edit_message_text(render.message_html(code, "language.set"))
     except BadRequest as exc:
         log.debug("could not edit the language message: %s", exc)
 

@@ -18,7 +18,6 @@ from telegram import (
 
 from bot.db import run_db
 from bot.rendering import render
-from bot.rendering.i18n import t
 from bot.services.checks import CheckOutcome, CheckRequest, ForwardOrigin, match_request, record_check
 from bot.services.runtime import Runtime
 from handlers import keyboards
@@ -175,7 +174,7 @@ async def send_outcome(
         await reply_html(update, context, render.possible_intro(lang, note=note), markup)
         return
     if not extracted.text.strip():
-        text = render.esc(t(lang, "media.no_text")) + ("\n\n" + note if note else "")
+        text = render.message_html(lang, "media.no_text") + ("\n\n" + note if note else "")
     else:
         text = render.no_match(lang, note=note)
     await reply_html(
@@ -193,7 +192,7 @@ async def check_private(update: Update, context: BotContext) -> None:
     extracted = extract(message)
     if not extracted.text.strip() and extracted.file_unique_id is None and extracted.origin is None:
         if message.poll is None:
-            await reply_html(update, context, render.esc(t(lang, "empty")))
+            await reply_html(update, context, render.message_html(lang, "empty"))
             return
     await answer_check(update, context, extracted, lang)
 
@@ -208,7 +207,7 @@ async def answer_check(
     runtime = context.runtime
     if not runtime.limiter.allow(user.id):
         if tell_limited:
-            await reply_html(update, context, render.esc(t(lang, "rate_limited")))
+            await reply_html(update, context, render.message_html(lang, "rate_limited"))
         return
     outcome = await perform_check(runtime, extracted, user_id=user.id, chat=chat_type(update), lang=lang)
     await send_outcome(update, context, outcome, extracted, lang)

@@ -16,7 +16,7 @@ from handlers.context import BotContext
 async def start(update: Update, context: BotContext) -> None:
     """What the bot does, how to forward, one line on privacy."""
     lang = await language_for(context, update.effective_user)
-    await reply_html(update, context, render.esc(t(lang, "start")), quote=False)
+    await reply_html(update, context, render.message_html(lang, "start"), quote=False)
 
 
 async def help_command(update: Update, context: BotContext) -> None:
@@ -41,7 +41,7 @@ async def language(update: Update, context: BotContext) -> None:
         return
     lang = await language_for(context, user)
     markup = keyboards.languages(context.runtime.secret, user.id)
-    await reply_html(update, context, render.esc(t(lang, "language.choose")), markup, quote=False)
+    await reply_html(update, context, render.message_html(lang, "language.choose"), markup, quote=False)
 
 
 async def about(update: Update, context: BotContext) -> None:
@@ -51,14 +51,14 @@ async def about(update: Update, context: BotContext) -> None:
         context, lambda session: (kb_store.count_claims(session), kb_store.last_modified(session))
     )
     when = updated.strftime("%Y-%m-%d") if updated else t(lang, "about.never")
-    await reply_html(update, context, render.esc(t(lang, "about", count=count, updated=when)), quote=False)
+    await reply_html(update, context, render.message_html(lang, "about", count=count, updated=when), quote=False)
 
 
 async def privacy(update: Update, context: BotContext) -> None:
     """What is stored, for how long, and /forget_me."""
     lang = await language_for(context, update.effective_user)
     days = context.runtime.settings.retention_days
-    await reply_html(update, context, render.esc(t(lang, "privacy", days=days)), quote=False)
+    await reply_html(update, context, render.message_html(lang, "privacy", days=days), quote=False)
 
 
 async def notifications(update: Update, context: BotContext) -> None:
@@ -69,7 +69,7 @@ async def notifications(update: Update, context: BotContext) -> None:
     lang = await language_for(context, user)
     args = [a.lower() for a in command_args(context)]
     if args not in (["on"], ["off"]):
-        await reply_html(update, context, render.esc(t(lang, "notifications.usage")))
+        await reply_html(update, context, render.message_html(lang, "notifications.usage"))
         return
     runtime = context.runtime
 
@@ -77,7 +77,7 @@ async def notifications(update: Update, context: BotContext) -> None:
         users.ensure_user(session, user.id, admin_ids=runtime.settings.admin_ids).notifications = args == ["on"]
 
     await in_db(context, set_notifications)
-    await reply_html(update, context, render.esc(t(lang, f"notifications.{args[0]}")))
+    await reply_html(update, context, render.message_html(lang, f"notifications.{args[0]}"))
 
 
 async def forget_me(update: Update, context: BotContext) -> None:
@@ -87,10 +87,10 @@ async def forget_me(update: Update, context: BotContext) -> None:
         return
     lang = await language_for(context, user)
     markup = keyboards.forget_confirm(context.runtime.secret, user.id, lang)
-    await reply_html(update, context, render.esc(t(lang, "forget.confirm")), markup)
+    await reply_html(update, context, render.message_html(lang, "forget.confirm"), markup)
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
     """A command we don't know: point to /help instead of checking it as a claim."""
     lang = await language_for(context, update.effective_user)
-    await reply_html(update, context, render.esc(t(lang, "help")))
+    await reply_html(update, context, render.message_html(lang, "help"))

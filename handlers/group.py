@@ -10,7 +10,6 @@ from telegram import ChatMember, Message, MessageEntity, Update
 from telegram.error import TelegramError
 
 from bot.rendering import render
-from bot.rendering.i18n import t
 from bot.services import chats
 from bot.services.checks import CheckRequest, log_check, match_request
 from handlers import keyboards
@@ -39,7 +38,7 @@ async def check_command(update: Update, context: BotContext) -> None:
     elif command_args(context):
         extracted = typed_text(message, " ".join(command_args(context)), group=is_group)
     else:
-        await reply_html(update, context, render.esc(t(lang, "group.reply_to_check")))
+        await reply_html(update, context, render.message_html(lang, "group.reply_to_check"))
         return
     await answer_check(update, context, extracted, lang)
 
@@ -92,7 +91,7 @@ async def _answer_mention(update: Update, context: BotContext, message: Message)
     elif message.reply_to_message is not None:
         extracted = extract(message.reply_to_message, group=True)
     else:
-        await reply_html(update, context, render.esc(t(lang, "group.reply_to_check")))
+        await reply_html(update, context, render.message_html(lang, "group.reply_to_check"))
         return
     await answer_check(update, context, extracted, lang, tell_limited=False)  # never flood a group
 
@@ -158,13 +157,15 @@ async def autocheck(update: Update, context: BotContext) -> None:
     lang = await language_for(context, user)
     args = [a.lower() for a in command_args(context)]
     if args not in (["on"], ["off"]):
-        await reply_html(update, context, render.esc(t(lang, "group.autocheck_usage")))
+        await reply_html(update, context, render.message_html(lang, "group.autocheck_usage"))
         return
     if not await _is_group_admin(context, chat.id, user.id):
-        await reply_html(update, context, render.esc(t(lang, "group.admins_only")))
+        await reply_html(update, context, render.message_html(lang, "group.admins_only"))
         return
     enabled = args == ["on"]
     await in_db(context, lambda session: chats.set_autocheck(session, chat.id, enabled))
     if context.chat_data is not None:
         context.chat_data["autocheck"] = enabled
-    await reply_html(update, context, render.esc(t(lang, "group.autocheck_on" if enabled else "group.autocheck_off")))
+    await reply_html(
+        update, context, render.message_html(lang, "group.autocheck_on" if enabled else "group.autocheck_off")
+    )

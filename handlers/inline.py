@@ -46,7 +46,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
             InlineQueryResultArticle(
                 id="none",
                 title=t(lang, "inline.nothing"),
-                input_message_content=InputTextMessageContent(render.esc(t(lang, "inline.nothing_text"))),
+                input_message_content=InputTextMessageContent(render.message_html(lang, "inline.nothing_text")),
             )
         ]
     await query.answer(results, cache_time=30, is_personal=True)

@@ -213,15 +213,15 @@ def _origin_label(item: moderation.QueueItem) -> str | None:
 
 
 def _queue_item_html(item: moderation.QueueItem, n: int, lang: str) -> str:
-    lines = [f"<b>{render.esc(t(lang, 'mod.queue.item', n=n, count=item.count))}</b>"]
-    lines.append(render.esc(t(lang, "mod.queue.first", date=item.first_at.strftime("%Y-%m-%d %H:%M"))))
+    lines = [f"<b>{render.message_html(lang, 'mod.queue.item', n=n, count=item.count)}</b>"]
+    lines.append(render.message_html(lang, "mod.queue.first", date=item.first_at.strftime("%Y-%m-%d %H:%M")))
     origin = _origin_label(item)
     if origin:
-        lines.append(render.esc(t(lang, "mod.queue.origin", origin=origin)))
+        lines.append(render.message_html(lang, "mod.queue.origin", origin=origin))
     if item.text.strip():
         lines.append(f"<i>«{render.esc(render.shorten(item.text, EXCERPT_CHARS))}»</i>")
     if item.has_media:
-        lines.append(render.esc(t(lang, "mod.queue.media")))
+        lines.append(render.message_html(lang, "mod.queue.media"))
     return "\n".join(lines)
 
 

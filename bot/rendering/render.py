@@ -31,6 +31,11 @@ def esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
+def message_html(lang: str, key: str, **values: object) -> str:
+    """One catalog message as Telegram HTML: escaped, because its values can carry user or KB text."""
+    return esc(t(lang, key, **values))
+
+
 def shorten(text: str, limit: int) -> str:
     """Cut plain text at a word boundary with an ellipsis (before escaping, so never inside a tag)."""
     text = text.strip()
