@@ -494,17 +494,21 @@ def _text_of(update: Update) -> str:
     return (message.text or "").strip() if message is not None else ""
 
 
-async def _too_long(update: Update, context: BotContext, text: str, limit: int) -> bool:
+async def _text_within(update: Update, context: BotContext, limit: int) -> str | None:
+    """The message's text, or None when it has none or is longer than `limit` (the moderator is told)."""
+    text = _text_of(update)
+    if not text:
+        return None
     if len(text) > limit:
         await say_key(update, context, "mod.too_long", limit=limit)
-        return True
-    return False
+        return None
+    return text
 
 
 @step
 async def on_claim_text(update: Update, context: BotContext, draft: Draft) -> object:
-    text = _text_of(update)
-    if not text or await _too_long(update, context, text, moderation.CLAIM_CHARS):
+    text = await _text_within(update, context, moderation.CLAIM_CHARS)
+    if text is None:
         return None
     draft["claim"]["claim"] = text
     return await _after_field(update, context, draft, VERDICT)
@@ -525,8 +529,8 @@ async def on_use_text(update: Update, context: BotContext, draft: Draft) -> obje
 
 @step
 async def on_translated_claim(update: Update, context: BotContext, draft: Draft) -> object:
-    text = _text_of(update)
-    if not text or await _too_long(update, context, text, moderation.CLAIM_CHARS):
+    text = await _text_within(update, context, moderation.CLAIM_CHARS)
+    if text is None:
         return None
     draft["tr_claim"] = text
     return await prompt(update, context, draft, TRANSLATED_SUMMARY)
@@ -534,8 +538,8 @@ async def on_translated_claim(update: Update, context: BotContext, draft: Draft)
 
 @step
 async def on_translated_summary(update: Update, context: BotContext, draft: Draft) -> object:
-    text = _text_of(update)
-    if not text or await _too_long(update, context, text, moderation.SUMMARY_CHARS):
+    text = await _text_within(update, context, moderation.SUMMARY_CHARS)
+    if text is None:
         return None
     translations = dict(draft["claim"].get("translations") or {})
     translations[str(draft.get("translate"))] = {"claim": str(draft.get("tr_claim") or ""), "summary": text}
@@ -558,8 +562,8 @@ async def on_verdict(update: Update, context: BotContext, draft: Draft) -> objec
 
 @step
 async def on_summary(update: Update, context: BotContext, draft: Draft) -> object:
-    text = _text_of(update)
-    if not text or await _too_long(update, context, text, moderation.SUMMARY_CHARS):
+    text = await _text_within(update, context, moderation.SUMMARY_CHARS)
+    if text is None:
         return None
     draft["claim"]["summary"] = text
     return await _after_field(update, context, draft, SOURCES)
@@ -622,7 +626,7 @@ async def on_variant(update: Update, context: BotContext, draft: Draft) -> objec
         return await _finish_variants(update, context, draft)
     if word in moderation.SKIP_WORDS:
         return await _keep_previous(update, context, draft)
-    if not text or await _too_long(update, context, text, moderation.VARIANT_CHARS):
+    if await _text_within(update, context, moderation.VARIANT_CHARS) is None:
         return None
     await _add_to_list(update, context, draft, "variants", text, "mod.add.variant_added")
     return None
@@ -838,8 +842,8 @@ async def on_link_choice(update: Update, context: BotContext, draft: Draft) -> o
 
 @step
 async def on_reason(update: Update, context: BotContext, draft: Draft) -> object:
-    reason = _text_of(update)
-    if not reason or await _too_long(update, context, reason, moderation.REASON_CHARS):
+    reason = await _text_within(update, context, moderation.REASON_CHARS)
+    if reason is None:
         return None
     try:
         sub_id, moderator_id = int(draft["sub"]), user_id_of(update)
