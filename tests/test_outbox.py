@@ -346,6 +346,8 @@ async def test_two_workers_on_one_database_never_send_a_row_twice(h: Harness, db
     h.fake.latency = 0.005  # every send yields, so the two workers interleave
     other_engine = make_engine(db_url)  # a second "process": its own engine and connection pool
     other: sessionmaker[Session] = make_sessionmaker(other_engine)
+    with other_engine.connect():  # connected before the race: a slow first connect let one worker take every row
+        pass
     try:
         one, two = await asyncio.gather(
             delivery.deliver_pending(h.app.bot, h.runtime.sessions, limit=100),
