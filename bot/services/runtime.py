@@ -153,12 +153,12 @@ class Runtime:
     sessions: sessionmaker[Session]
     index: LiveIndex
     secret: str
+    # From the settings: checks per user, commands and button presses per user, answers per group.
     limiter: RateLimiter
-    # Commands and button presses per user; auto-checks per group member, answers per group and
-    # identical posts per group (answered once a window).
-    actions: Throttle = field(default_factory=lambda: Throttle(30, 60.0))
+    actions: Throttle
+    group_answers: RateLimiter
+    # Auto-checks per group member, and identical posts per group (answered once a window).
     member_autochecks: RateLimiter = field(default_factory=lambda: RateLimiter(AUTOCHECKS_PER_MEMBER, 60.0))
-    group_answers: RateLimiter = field(default_factory=lambda: RateLimiter(20, 60.0))
     repeated_posts: Once = field(default_factory=lambda: Once(REPEAT_WINDOW))
     _last_refresh: float = field(default_factory=time.monotonic, repr=False)
 
