@@ -190,10 +190,10 @@ async def check_private(update: Update, context: BotContext) -> None:
         return
     lang = await language_for(context, user)
     extracted = extract(message)
-    if not extracted.text.strip() and extracted.file_unique_id is None and extracted.origin is None:
-        if message.poll is None:
-            await reply_html(update, context, render.message_html(lang, "empty"))
-            return
+    nothing = not extracted.text.strip() and extracted.file_unique_id is None and extracted.origin is None
+    if nothing and message.poll is None:
+        await reply_html(update, context, render.message_html(lang, "empty"))
+        return
     await answer_check(update, context, extracted, lang)
 
 
