@@ -407,6 +407,7 @@ def score_seed(posts: Sequence[dict[str, Any]], got: dict[str, list[Reported]]) 
     """Seed-domain figures over all posts, per kind and per language, and the hard negatives hit."""
     tallies: dict[str, SeedTally] = {"all": SeedTally()}
     hits: list[dict[str, Any]] = []
+    other_wrong: list[dict[str, Any]] = []
     for p in posts:
         pid = str(p["id"])
         gold = set(p.get("gold") or ())
@@ -433,8 +434,8 @@ def score_seed(posts: Sequence[dict[str, Any]], got: dict[str, list[Reported]]) 
                 t.off_topic += 1
                 t.off_topic_silent += not reported
             t.strong_wrong += bool(wrong_strong)
-        if hard and wrong_strong:
-            hits.append(
+        if wrong_strong:
+            (hits if hard else other_wrong).append(
                 {
                     "id": pid,
                     "text": p["text"][:160],
@@ -442,7 +443,12 @@ def score_seed(posts: Sequence[dict[str, Any]], got: dict[str, list[Reported]]) 
                     "note": p.get("note", ""),
                 }
             )
-    return {"groups": {k: v.as_dict() for k, v in tallies.items()}, "hard_negative_strong": hits}
+    order = sorted(tallies, key=lambda k: (k != "all", not k.startswith("kind:"), k))
+    return {
+        "groups": {k: tallies[k].as_dict() for k in order},
+        "hard_negative_strong": hits,
+        "other_wrong_strong": other_wrong,
+    }
 
 
 def readme_examples(readme: Path = README) -> list[tuple[str, str | None]]:
@@ -639,6 +645,8 @@ def print_tables(result: dict[str, Any]) -> None:
             print(f"| {group} | " + " | ".join(_f(r.get(k), p) for _, k, p in scols) + " |")
         for h in seed[split]["hard_negative_strong"]:
             print(f"  strong on hard negative {h['id']}: {h['strong']} — {h['text']!r}")
+        for h in seed[split]["other_wrong_strong"]:
+            print(f"  strong for a claim the post does not make, {h['id']}: {h['strong']} — {h['text']!r}")
     for r in seed.get("readme_examples", []):
         print(
             f"  README example {r['text']!r}: names {r['names']}, top {r['top']} ({r['strength']}) "
