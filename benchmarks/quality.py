@@ -90,6 +90,7 @@ def _default_settings(workdir: Path) -> Iterator[None]:
     """Threshold variables unset and a working folder without .env: the CLI's default settings."""
     saved = {k: os.environ.pop(k) for k in THRESHOLD_VARS if k in os.environ}
     cwd = Path.cwd()
+    _ensure_cache_dir()
     workdir.mkdir(parents=True, exist_ok=True)
     os.chdir(workdir)
     try:
