@@ -28,7 +28,9 @@ from knowledge.schema import Claim
 Vectors = npt.NDArray[np.float32]
 
 HEAD_CHARS = 1000  # encoding cost grows with length (~85 ms for 4,000 characters on one core)
-SEGMENTS = 6  # sentences of a long post encoded besides its head: a claim may sit in the middle
+# Sentences of a long post encoded besides its head. Measured on 2A, 2B and seed dev: 6 sentences
+# changed no figure and doubled the cost (p95 36 ms against 18 ms a post), so none by default.
+SEGMENTS = 0
 LONG_POST = 300
 BATCH = 256
 
@@ -57,16 +59,16 @@ def text_key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-def query_texts(text: str) -> list[str]:
-    """What is encoded for a post: its head, and for a long post some of its sentences."""
-    head = text[:HEAD_CHARS].strip()
+def query_texts(text: str, *, head_chars: int = HEAD_CHARS, segments: int = SEGMENTS) -> list[str]:
+    """What is encoded for a post: its head, and for a long post up to `segments` of its sentences."""
+    head = text[:head_chars].strip()
     out = [head] if head else []
-    if len(text) > LONG_POST:
-        for sentence in split_sentences(text[: HEAD_CHARS * 2]):
+    if len(text) > LONG_POST and segments > 0:
+        for sentence in split_sentences(text[: head_chars * 2]):
             sentence = sentence.strip()
             if len(sentence) >= 25 and sentence != head:
                 out.append(sentence[:400])
-            if len(out) > SEGMENTS:
+            if len(out) > segments:
                 break
     return out
 
@@ -74,9 +76,10 @@ def query_texts(text: str) -> list[str]:
 class SemanticIndex:
     """Claim texts as unit vectors; `query` gives the best cosine per claim, best first."""
 
-    def __init__(self, encoder: Encoder, *, dim: int = 512, query_cache: int = 4096) -> None:
+    def __init__(self, encoder: Encoder, *, dim: int = 512, query_cache: int = 4096, segments: int = SEGMENTS) -> None:
         self.encoder = encoder
         self.dim = dim
+        self.segments = segments
         self._vec_by_key: dict[str, npt.NDArray[np.float32]] = {}
         self._rows: Vectors = np.zeros((0, dim), dtype=np.float32)
         self._row_claim: list[str] = []
@@ -160,7 +163,7 @@ class SemanticIndex:
         if cached is not None:
             self._queries.move_to_end(text)
             return cached
-        vecs = self._encode(query_texts(text))
+        vecs = self._encode(query_texts(text, segments=self.segments))
         self._queries[text] = vecs
         if len(self._queries) > self._query_cache:
             self._queries.popitem(last=False)

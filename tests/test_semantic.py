@@ -116,8 +116,10 @@ def test_stored_vectors_are_reused_by_a_new_index() -> None:
 def test_a_claim_inside_a_long_post_is_found_by_its_sentence() -> None:
     filler = " ".join(f"Sentence {i} talks about the weather and the football results of the week." for i in range(3))
     post = filler + " Hot lemon water cures influenza in two days. " + filler * 3
-    assert len(query_texts(post)) > 1
-    ix, _enc = index(SQUID, MAYOR, LEMON)
+    assert len(query_texts(post, segments=6)) > 1
+    enc = BagOfWords()
+    ix = SemanticIndex(enc, dim=DIM, segments=6)
+    ix.add([SQUID, MAYOR, LEMON])
     cid, cos = ix.query(post, k=1)[0]
     assert cid == "lemon" and cos > 0.9
 
