@@ -90,15 +90,19 @@ def write_2a(directory: Path) -> Path:
                 "not-a-url",
             ]
         )
-    tweets = [("t1", CLAIMS["giant-squid"] + " https://t.co/x"), ("t2", "qqzx wvut plugh xyzzy")]
-    with open(directory / "queries_dev.tsv", "w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f, delimiter="\t")
-        w.writerow(["query_id", "text"])
-        w.writerows(tweets)
-    with open(directory / "qrels_dev.tsv", "w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f, delimiter="\t")
-        w.writerow(["t1", "0", "vclaim-sno-squid", "1"])
-        w.writerow(["t2", "0", "vclaim-sno-mayor", "1"])
+    gibberish = "qqzx wvut plugh xyzzy"
+    splits = {  # devtest and test number their tweets alike, as the real 2021 and 2022 test sets do
+        "dev": [("t1", CLAIMS["giant-squid"] + " https://t.co/x", "squid"), ("t2", gibberish, "mayor")],
+        "devtest": [("t1", CLAIMS["mayor-bicycles"], "mayor"), ("t2", CLAIMS["lemon-flu"], "lemon")],
+        "test": [("t1", gibberish, "mayor"), ("t2", CLAIMS["giant-squid"], "squid")],
+    }
+    for split, rows in splits.items():
+        with open(directory / f"queries_{split}.tsv", "w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f, delimiter="\t")
+            w.writerow(["query_id", "text"])
+            w.writerows((qid, text) for qid, text, _gold in rows)
+        with open(directory / f"qrels_{split}.tsv", "w", encoding="utf-8", newline="") as f:
+            csv.writer(f, delimiter="\t").writerows((qid, "0", f"vclaim-sno-{gold}", "1") for qid, _t, gold in rows)
     return directory
 
 
@@ -153,6 +157,18 @@ def test_main_2a_writes_json_only_with_write(tmp_path: Path, capsys: pytest.Capt
     assert dev["answered_%"] == pytest.approx(50.0)
     assert dev["strong_gold_removed_%"] == pytest.approx(0.0)  # the squid claim removed: nothing strong left
     assert {t["label"] for t in doc["targets"]} >= {"MAP@5 of reported", "answered"}
+    assert "test" not in doc["2a"]  # held-out splits only on request
+
+
+def test_held_out_splits_with_the_same_query_ids_are_scored_apart(tmp_path: Path) -> None:
+    data = write_2a(tmp_path / "2a")
+    out = tmp_path / "quality.json"
+    args = ["--sets", "2a", "--data", str(data), "--out", str(out), "--write", "--no-candidates", "--held-out"]
+    assert quality.main(args) == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))["2a"]
+    assert doc["devtest"]["MAP@5"] == pytest.approx(1.0)
+    assert doc["test"]["MAP@5"] == pytest.approx(0.5)
+    assert doc["test"]["answered_%"] == pytest.approx(50.0)
 
 
 def test_seed_scoring_per_kind_and_language(tmp_path: Path) -> None:
