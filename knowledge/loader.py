@@ -23,11 +23,13 @@ from knowledge.schema import (
     ORIGIN_KEYS,
     ORIGIN_KINDS,
     SOURCE_KEYS,
+    TRANSLATION_KEYS,
     VARIANT_KEYS,
     VERDICTS,
     Claim,
     Origin,
     Source,
+    Translation,
     Variant,
 )
 
@@ -244,6 +246,33 @@ def _string_list(e: _Entry, value: Any, where: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _translations(e: _Entry, value: Any, entry_lang: str) -> tuple[tuple[str, Translation], ...]:
+    """`translations: {uk: {claim, summary}, ...}`: codes like `lang`, not the entry's own, both fields."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        e.error("translations must be a mapping of language code to {claim, summary}")
+        return ()
+    out: list[tuple[str, Translation]] = []
+    for code, item in value.items():
+        where = f"translations.{code}"
+        if not isinstance(code, str) or not LANG_RE.match(code):
+            e.error(f"translations: key {str(code)[:20]!r} is not an ISO 639-1 code (two lowercase letters)")
+            continue
+        if code == entry_lang:
+            e.error(f"{where}: the entry's own language ({entry_lang}) is the original, not a translation")
+            continue
+        if not isinstance(item, dict):
+            e.error(f"{where} must be a mapping with claim and summary")
+            continue
+        _unknown_keys(e, item, TRANSLATION_KEYS, f"{where}: ")
+        claim = _text(e, item.get("claim"), f"{where}.claim")
+        summary = _text(e, item.get("summary"), f"{where}.summary")
+        if claim and summary:
+            out.append((code, Translation(claim=claim, summary=summary)))
+    return tuple(sorted(out, key=lambda pair: pair[0]))
+
+
 def validate_entry(entry: Any, *, name: str, position: int) -> tuple[Claim | None, list[str]]:
     """Validate one claim mapping; returns the Claim (None if invalid) and its errors."""
     if not isinstance(entry, dict):
@@ -260,6 +289,7 @@ def validate_entry(entry: Any, *, name: str, position: int) -> tuple[Claim | Non
     claim_text = _text(e, entry.get("claim"), "claim")
     summary = _text(e, entry.get("summary"), "summary")
     lang = _lang(e, entry.get("lang", "en"), "lang") or "en"
+    translations = _translations(e, entry.get("translations"), lang)
 
     verdict_raw = entry.get("verdict")
     verdict: str | None = None
@@ -349,6 +379,7 @@ def validate_entry(entry: Any, *, name: str, position: int) -> tuple[Claim | Non
             tags=tags,
             published=published,
             updated=updated,
+            translations=translations,
             location=e.prefix,
         ),
         [],
@@ -362,6 +393,8 @@ def claim_to_dict(claim: Claim) -> dict[str, Any]:
     """The YAML mapping for one claim, in schema order, without empty optional fields."""
     out: dict[str, Any] = {"id": claim.id, "claim": claim.claim, "lang": claim.lang, "verdict": claim.verdict}
     out["summary"] = claim.summary
+    if claim.translations:
+        out["translations"] = {lang: {"claim": t.claim, "summary": t.summary} for lang, t in claim.translations}
     if claim.variants:
         out["variants"] = [{"lang": v.lang, "text": v.text} if v.lang else v.text for v in claim.variants]
     if claim.keywords:

@@ -20,6 +20,7 @@ CLAIM_KEYS: tuple[str, ...] = (
     "lang",
     "verdict",
     "summary",
+    "translations",
     "variants",
     "keywords",
     "origins",
@@ -31,6 +32,7 @@ CLAIM_KEYS: tuple[str, ...] = (
 VARIANT_KEYS: tuple[str, ...] = ("lang", "text")
 ORIGIN_KEYS: tuple[str, ...] = ("name", "kind", "url", "date")
 SOURCE_KEYS: tuple[str, ...] = ("title", "publisher", "url", "date")
+TRANSLATION_KEYS: tuple[str, ...] = ("claim", "summary")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +41,14 @@ class Variant:
 
     text: str
     lang: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Translation:
+    """The claim and summary of an entry in another language; both are required."""
+
+    claim: str
+    summary: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,12 +87,29 @@ class Claim:
     tags: tuple[str, ...] = ()
     published: date | None = None
     updated: date | None = None
+    # (lang, Translation) pairs sorted by lang: a tuple keeps Claim frozen and hashable.
+    translations: tuple[tuple[str, Translation], ...] = ()
     # Not part of the YAML schema: where the entry was loaded from (for messages).
     location: str | None = field(default=None, compare=False, repr=False)
 
     def texts(self) -> list[tuple[str, str | None]]:
-        """The claim and every variant as (text, lang) pairs, the claim first."""
-        return [(self.claim, self.lang)] + [(v.text, v.lang) for v in self.variants]
+        """The claim, every variant and every translated claim as (text, lang) pairs, the claim first."""
+        return (
+            [(self.claim, self.lang)]
+            + [(v.text, v.lang) for v in self.variants]
+            + [(t.claim, lang) for lang, t in self.translations]
+        )
+
+    def translation(self, lang: str) -> Translation | None:
+        """The entry's claim and summary in `lang`: the original for its own language, else a translation."""
+        if lang == self.lang:
+            return Translation(claim=self.claim, summary=self.summary)
+        return dict(self.translations).get(lang)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Every language the entry's claim and summary can be read in, the original's first."""
+        return (self.lang, *(lang for lang, _ in self.translations))
 
     @property
     def date(self) -> date | None:

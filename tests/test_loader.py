@@ -151,3 +151,74 @@ def test_dump_then_load_is_lossless(tmp_path: Path) -> None:
     # verdicts that look like YAML booleans stay strings in the export
     data = yaml.safe_load((tmp_path / "out.yaml").read_text(encoding="utf-8"))
     assert all(isinstance(c["verdict"], str) for c in data["claims"])
+
+
+TRANSLATED_ENTRY = """claims:
+  - id: kursk-t
+    claim: "Sudzha was recaptured"
+    lang: en
+    verdict: "true"
+    summary: "Both sides confirmed it."
+    translations:
+      uk: {claim: "Суджу відбили", summary: "Обидві сторони це підтвердили."}
+      ru: {claim: "Суджу отбили", summary: "Обе стороны это подтвердили."}
+    sources: [{title: "t"}]
+"""
+
+
+def test_translations_load_index_and_round_trip(tmp_path: Path) -> None:
+    write(tmp_path, "kb/a.yaml", TRANSLATED_ENTRY)
+    result = load([tmp_path / "kb"])
+    assert result.errors == []
+    (claim,) = result.claims
+    assert [lang for lang, _ in claim.translations] == ["ru", "uk"]
+    uk = claim.translation("uk")
+    assert uk is not None and uk.claim == "Суджу відбили" and uk.summary == "Обидві сторони це підтвердили."
+    assert claim.translation("en") is not None and claim.translation("en").claim == claim.claim  # type: ignore[union-attr]
+    assert claim.translation("de") is None
+    assert ("Суджу отбили", "ru") in claim.texts() and ("Суджу відбили", "uk") in claim.texts()
+    assert claim.texts()[0] == (claim.claim, "en")
+    hash(claim)
+    write(tmp_path, "out/b.yaml", dump_claims(result.claims))
+    again = load([tmp_path / "out"])
+    assert again.errors == [] and again.claims == result.claims
+
+
+def test_bad_translations_are_listed_errors(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "a.yaml",
+        """claims:
+  - id: t
+    claim: "c"
+    lang: uk
+    verdict: "false"
+    summary: "s"
+    sources: [{title: "t"}]
+    translations:
+      uk: {claim: "c", summary: "s"}
+      english: {claim: "c", summary: "s"}
+      ru: {claim: "c", sumary: "typo"}
+      en: {claim: "", summary: "s"}
+      de: "just text"
+  - id: u
+    claim: "c"
+    verdict: "false"
+    summary: "s"
+    sources: [{title: "t"}]
+    translations: [uk, ru]
+""",
+    )
+    result = load([tmp_path])
+    prefix = f"{tmp_path / 'a.yaml'}: entry 1 (t): "
+    assert result.claims == []
+    assert prefix + "translations.uk: the entry's own language (uk) is the original, not a translation" in result.errors
+    assert prefix + "translations: key 'english' is not an ISO 639-1 code (two lowercase letters)" in result.errors
+    assert prefix + "translations.ru: unknown key 'sumary' (allowed: claim, summary)" in result.errors
+    assert prefix + "translations.ru.summary is required" in result.errors
+    assert prefix + "translations.en.claim must not be empty" in result.errors
+    assert prefix + "translations.de must be a mapping with claim and summary" in result.errors
+    assert (
+        f"{tmp_path / 'a.yaml'}: entry 2 (u): translations must be a mapping of language code to {{claim, summary}}"
+        in result.errors
+    )
