@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
 from knowledge.matcher import DEFAULT_POSSIBLE, DEFAULT_STRONG, Match, Matcher
 from knowledge.schema import Claim, Origin, Source, Variant
 
@@ -236,3 +239,34 @@ def test_post_date_ranks_the_claim_of_that_period_first() -> None:
     assert ids(m.match(post, posted=date(2022, 7, 30)))[0] == "grain-2022"
     assert ids(m.match(post + " — Someone (@someone) July 31, 2022"))[0] == "grain-2022"
 
+
+_POST_PARTS = st.one_of(
+    st.text(),
+    st.sampled_from([c.claim for c in KB] + [v.text for c in KB for v in c.variants]),
+    st.builds(
+        lambda u, n: u * n,
+        st.sampled_from(["y", "iy", "67 150 ", "Суджа ", "🔥", ". ", "\n"]),
+        st.integers(1, 3000),
+    ),
+    st.sampled_from(["http://example.com:99999/x", "https://t.me:abc/x", "https://www.example.com/yachts/", "[::1"]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(_POST_PARTS, max_size=5).map(" ".join),
+    st.lists(st.text(max_size=30), max_size=3),
+    st.integers(min_value=-1, max_value=8),
+)
+@example("y" * 4000, [], 5)
+@example("http://example.com:99999/x Zelensky bought two yachts", ["https://t.me:abc/x"], 5)
+def test_no_input_makes_match_raise(text: str, urls: list[str], limit: int) -> None:
+    res = _PROPERTY_MATCHER.match(text, urls=urls, exact_keys=urls, limit=limit)
+    assert len(res) <= max(limit, 0)
+    assert len({m.claim_id for m in res}) == len(res)
+    for m in res:
+        assert 0.0 <= m.score <= 100.0 and m.strength in ("strong", "possible")
+    assert [m.score for m in res] == sorted((m.score for m in res), reverse=True)
+
+
+_PROPERTY_MATCHER = Matcher(KB)

@@ -118,9 +118,18 @@ _WORD_END_RULES: list[tuple[str, str]] = [
 
 
 def latin_to_cyrillic(word: str) -> str:
-    for end, cyr in _WORD_END_RULES:
-        if word.endswith(end) and len(word) > len(end) + 1:
-            return latin_to_cyrillic(word[: -len(end)]) + cyr
+    """Read a Latin word as transliterated Russian (greedy, longest rule first)."""
+    # Word-end rules peel off repeatedly ("...iyiy"); a loop, not recursion, so any length is safe.
+    endings: list[str] = []
+    peeled = True
+    while peeled:
+        peeled = False
+        for end, cyr in _WORD_END_RULES:
+            if word.endswith(end) and len(word) > len(end) + 1:
+                endings.append(cyr)
+                word = word[: -len(end)]
+                peeled = True
+                break
     out: list[str] = []
     i = 0
     while i < len(word):
@@ -135,5 +144,5 @@ def latin_to_cyrillic(word: str) -> str:
         else:
             out.append(word[i])
             i += 1
-    return "".join(out)
+    return "".join(out) + "".join(reversed(endings))
 

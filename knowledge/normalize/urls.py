@@ -53,8 +53,14 @@ def canonical_url(url: str) -> str:
         host = host[4:]
     if host in ("telegram.me", "telegram.dog"):
         host = "t.me"
-    if parts.port and parts.port not in (80, 443):
-        host = f"{host}:{parts.port}"
+    try:
+        port = parts.port
+    except ValueError:  # "example.com:99999", "t.me:abc": keep what was written, as text
+        port = None
+        written = parts.netloc.rpartition("@")[2].rpartition(":")[2]
+        host = f"{host}:{written.lower()}"
+    if port and port not in (80, 443):
+        host = f"{host}:{port}"
     path = re.sub(r"/{2,}", "/", parts.path).rstrip("/")
     if host == "t.me" and path.startswith("/s/"):
         path = path[2:]
