@@ -1,10 +1,13 @@
 """Quality benchmark on CLEF CheckThat! 2022 Task 2A (English tweets -> 14,231 Snopes claims).
 
-    python -m benchmarks.checkthat [--data DIR]          # report dev / devtest / test
+    python -m benchmarks.checkthat [--data DIR] [--write]  # report dev / devtest / test
+
+The data folder defaults to ../shared/bench/checkthat2022-2a-en next to the repository.
 
 Reports MAP@1/3/5, P@1 and R@20 for the default engine and for BM25 alone (same index, ranking by
 BM25 only), the "no match" check (each split's gold claims removed from the KB: share of queries that
-still get a "strong" / any reported match), and the index build time. Writes
+still get a "strong" / any reported match), and the index build time. These rank every candidate
+(Matcher.candidates); what users get is measured by benchmarks/quality.py. ``--write`` writes
 benchmarks/results/checkthat.json.
 
 Fitting lives in ``benchmarks/tune.py`` (a mixture of genres, never devtest/test).
@@ -28,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.paths import DATA_2A, RESULTS
 from knowledge.matcher import (
     CAL_A,
     CAL_B,
@@ -40,8 +44,7 @@ from knowledge.matcher import (
 )
 from knowledge.schema import Claim, Source, Variant
 
-DEFAULT_DATA = Path("/work/shared/bench/checkthat2022-2a-en")
-RESULTS = Path(__file__).resolve().parent / "results"
+DEFAULT_DATA = DATA_2A
 SPLITS = ("dev", "devtest", "test")
 
 # The Snopes subtitle (often a teaser, sometimes the claim again) as one more variant.
@@ -221,13 +224,17 @@ def run(data: Path, splits_to_run: tuple[str, ...] = SPLITS) -> dict[str, object
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--write", action="store_true", help="write benchmarks/results/checkthat.json")
     ap.add_argument("--splits", default=",".join(SPLITS), help="comma-separated splits to report")
     args = ap.parse_args(argv)
+    if not (args.data / "kb.tsv").exists():
+        ap.error(f"no CheckThat! 2A data in {args.data} (kb.tsv missing); pass --data DIR")
     result = run(args.data, tuple(args.splits.split(",")))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "checkthat.json"
-    out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
-    print(f"wrote {out}")
+    if args.write:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        out = RESULTS / "checkthat.json"
+        out.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+        print(f"wrote {out}")
     return 0
 
 

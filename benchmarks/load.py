@@ -66,7 +66,7 @@ it for comparison. The per-user check limit (``FACTBOT_RATE_LIMIT``, 20/min) is 
 ``--users`` users sending ``--updates`` updates in seconds compress what many more real users would
 send, and a rate-limited check is not logged (it would only blur the invariant).
 
-Writes benchmarks/results/load.json (and load-profile.txt with ``--profile``).
+With ``--write``, writes benchmarks/results/load.json (or ``--out``); ``--profile FILE`` writes the profile.
 """
 
 from __future__ import annotations
@@ -1242,7 +1242,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--profile", default="", help="cProfile the first run of each mode, write the stats here")
-    ap.add_argument("--out", type=Path, default=RESULTS / "load.json")
+    ap.add_argument("--write", action="store_true", help="write the results as JSON (to --out)")
+    ap.add_argument("--out", type=Path, default=RESULTS / "load.json", help="with --write: where the JSON goes")
     ap.add_argument(
         "--experiment",
         choices=("none", "no-pre-ping", "match-cache", "no-gc-freeze"),
@@ -1305,9 +1306,10 @@ def main(argv: list[str] | None = None) -> int:
         },
         "backends": results,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(doc, indent=2, ensure_ascii=False))
-    print(f"wrote {args.out}")
+    if args.write:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(doc, indent=2, ensure_ascii=False))
+        print(f"wrote {args.out}")
     ok = all(m["median"]["invariants_pass"] for r in results.values() for m in r["modes"].values())
     return 0 if ok else 1
 

@@ -4,9 +4,9 @@
                                        [--ref DIR] [--check] [--profile OUT]
 
 Sets: ``checkthat`` (CheckThat! 2022 2A dev+test tweets against the 14k KB), ``load`` (the load
-benchmark's post mix against its KB: CheckThat! + bundled entries), ``quality`` (tests/test_quality_set.py
-posts against the bundled KB), ``speedN`` (benchmarks/speed.py's synthetic KB of N entries and its
-long posts).
+benchmark's post mix against its KB: CheckThat! + bundled entries), ``quality`` (the seed-domain dev
+posts, benchmarks/data/seed/dev.jsonl, against the bundled KB), ``speedN`` (benchmarks/speed.py's
+synthetic KB of N entries and its long posts).
 
 ``--ref DIR`` names a directory holding a package ``korig`` (a copy of knowledge/matcher.py,
 normalize.py and stemming.py with their imports rewritten to ``korig.*``): both matchers are built on
@@ -23,6 +23,7 @@ import cProfile
 import csv
 import importlib
 import io
+import json
 import pstats
 import random
 import statistics
@@ -56,9 +57,12 @@ def post_set(name: str, data: Path, n_load: int) -> tuple[list[Claim], list[str]
     if name == "checkthat":
         return load_kb(data), _queries(data, ("dev", "test"))
     if name == "quality":
-        from tests.test_quality_set import CASES
-
-        return list(load([bundled_dir()]).claims), [post for _cid, post in CASES]
+        seed = Path(__file__).resolve().parent / "data" / "seed" / "dev.jsonl"
+        if not seed.exists():
+            raise SystemExit(f"set 'quality' needs {seed}")
+        with open(seed, encoding="utf-8") as f:
+            posts = [json.loads(line)["text"] for line in f if line.strip()]
+        return list(load([bundled_dir()]).claims), posts
     if name == "load":
         from benchmarks.load import Content, load_posts
 
