@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
+from knowledge.consistency import ClaimFacts, Consistency, check, claim_facts, text_facts
 from knowledge.matcher.calibration import Candidate, scored
 from knowledge.matcher.features import ACC_CELLS, Rows, fill_fuzzy, post_features
 from knowledge.matcher.index import NO_DAY, Index
@@ -40,6 +41,9 @@ from knowledge.schema import Claim
 
 __all__ = ["Match", "Matcher"]
 
+CONFLICT_FACTOR = 0.8  # one conflict: the score scaled (and capped below strong)
+CONFLICTS_FACTOR = 0.5  # several: enough to drop most below possible
+
 
 @dataclass(frozen=True, slots=True)
 class Match:
@@ -49,6 +53,9 @@ class Match:
     score: float
     strength: str
     fragment: str
+    # One line for the card: the figures, places and sides that matched, or the conflict that kept
+    # the match from being strong.
+    reason: str = ""
 
     @property
     def claim_id(self) -> str:
@@ -93,6 +100,7 @@ class Matcher:
         self._claim_keywords: dict[str, list[frozenset[int]]] = {}
         self._url_index: dict[str, set[str]] = {}
         self._exact: dict[str, str] = {}
+        self._facts: dict[str, ClaimFacts] = {}
         self.index = Index()
         self._build(claims)
 
@@ -164,6 +172,7 @@ class Matcher:
 
     def _retire(self, claim_id: str) -> None:
         claim = self._claims.pop(claim_id)
+        self._facts.pop(claim_id, None)
         self.index.retire(claim_id)
         self._claim_keywords.pop(claim_id, None)
         for origin in claim.origins:
@@ -227,14 +236,34 @@ class Matcher:
         return self.verdicts(self.scored([got.candidate(i) for i in keep]))
 
     def verdicts(self, rows: list[tuple[str, float, str, int]]) -> list[Match]:
-        """Scored rows (see :meth:`scored`) as reported matches: thresholds and the short-input rule."""
+        """Scored rows (see :meth:`scored`) as reported matches, best first: consistency, thresholds and
+        the short-input rule.
+
+        A post that contradicts the claim (figures, places, sides, time, polarity) is related at best:
+        one conflict caps the score below ``strong``, two or more halve it.
+        """
         out: list[Match] = []
         for claim_id, score, fragment, n_terms in rows:
             if score < self.possible:
                 continue
+            consistency = self.consistency(claim_id, fragment)
+            if len(consistency.conflicts) > 1:
+                score = round(score * CONFLICTS_FACTOR, 2)
+            elif consistency.conflicts:
+                score = min(round(score * CONFLICT_FACTOR, 2), round(self.strong - 0.01, 2))
+            if score < self.possible:
+                continue
             strength = "strong" if score >= self.strong and n_terms >= MIN_STRONG_TERMS else "possible"
-            out.append(Match(self._claims[claim_id], score, strength, fragment))
+            out.append(Match(self._claims[claim_id], score, strength, fragment, consistency.reason))
+        out.sort(key=lambda m: -m.score)
         return out
+
+    def consistency(self, claim_id: str, fragment: str) -> Consistency:
+        """How `fragment` (the part of a post that matched) agrees or conflicts with a claim."""
+        facts = self._facts.get(claim_id)
+        if facts is None:
+            facts = self._facts[claim_id] = claim_facts(self._claims[claim_id])
+        return check(facts, text_facts(fragment))
 
     def candidates(self, text: str, *, posted: date | None = None) -> list[tuple[str, float, str, int]]:
         """(claim id, score, fragment, meaningful words read) for every candidate claim, best first."""

@@ -10,7 +10,16 @@ from knowledge.normalize.text import CYR_RE, LAT_RE, NUM_RE, TERM_RE, normalize
 from knowledge.normalize.translit import latin_to_cyrillic, transliterate
 from knowledge.stemming import stem_uk
 
-__all__ = ["PREFIX_LEN", "PREFIX_MARK", "STOP_WORDS", "terms_of_normalized", "text_mode", "tokens", "word_terms"]
+__all__ = [
+    "PREFIX_LEN",
+    "PREFIX_MARK",
+    "STOP_WORDS",
+    "terms_of_normalized",
+    "text_mode",
+    "tokens",
+    "word_keys",
+    "word_terms",
+]
 
 _EN_STOP = """a about above after again against all am an and any are as at be because been before being
 below between both but by can could did do does doing down during each few for from further had has
@@ -142,6 +151,15 @@ _WORD_CACHE_MAX = 300_000
 _WORD_CACHE: dict[tuple[str, bool], dict[str, tuple[str, ...]]] = {
     (lang, translit): {} for lang in ("ru", "uk") for translit in (False, True)
 }
+
+
+def word_keys(word: str) -> frozenset[str]:
+    """Every full stem one normalised word can give, read as Russian, Ukrainian and (if Latin) English
+    or transliterated Russian: for comparing names across languages, inflections and scripts."""
+    keys: set[str] = set()
+    for lang in ("ru", "uk"):
+        keys.update(t for t in _word_group(word, lang, True) if not t.endswith(PREFIX_MARK))
+    return frozenset(keys)
 
 
 def terms_of_normalized(norm: str, lang: str | None = None, *, mode: tuple[str, bool] | None = None) -> list[str]:
