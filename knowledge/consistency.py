@@ -21,8 +21,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from knowledge.gazetteer import ACTORS, PARENT, PLACES, SOURCES
-from knowledge.normalize import normalize
+from knowledge.gazetteer import ACTORS, ARMIES, PARENT, PLACES, SOURCES
+from knowledge.normalize import normalize, split_sentences
 from knowledge.normalize.terms import word_keys
 from knowledge.normalize.text import TERM_RE
 from knowledge.schema import Claim
@@ -67,6 +67,9 @@ _PERIODS: dict[str, str] = {
     "місяця": "month", "month": "month", "months": "month",
 }  # fmt: skip
 _REL_TOLERANCE = 0.03
+# A quoted speaker at the start: "Ushakov: ...", "Песков: ..." (not a URL's "https:").
+_SPEAKER_RE = re.compile(r"^\W*([^\W\d][^:\n]{0,40}?):(?!//)")
+_SPEAKER_WORDS = 3  # "Песков", "Минобороны РФ", "Помощник Путина Ушаков"; longer is a headline
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +81,9 @@ class TextFacts:
     periods: frozenset[str]
     places: frozenset[str]
     actors: frozenset[str]  # the sides named as acting (sources set aside)
+    speakers: frozenset[str]  # the sides of a quoted speaker ("Ushakov: ...")
     subjects: frozenset[str]  # the first of them (and one joined to it)
+    simple: bool  # one short sentence: its first side is reliably its subject
     sources: frozenset[str]  # the sides whose report the text relays
     negated: bool
 
@@ -90,20 +95,31 @@ class ClaimFacts:
     years: frozenset[int]
     periods: frozenset[str]
     places: frozenset[str]
-    subjects: frozenset[str]
+    subjects: frozenset[str]  # the side most of its wordings name first
+    actors: frozenset[str]  # every side its wordings name as acting
     sources: frozenset[str]
     negated: bool
 
 
+_Notes = list[tuple[str, str]]  # (kind, text); kinds: figures, place, side, time, stance
+
+
 @dataclass(frozen=True, slots=True)
 class Consistency:
-    agreements: tuple[str, ...]
-    conflicts: tuple[str, ...]
+    agreements: tuple[tuple[str, str], ...]
+    conflicts: tuple[tuple[str, str], ...]
+    missing: frozenset[str] = frozenset()  # what the claim is specific about and the post does not say
 
     @property
     def reason(self) -> str:
         """One short line for the card: the conflicts if any, else what matched."""
-        return "; ".join(self.conflicts or self.agreements)
+        return "; ".join(text for _kind, text in self.conflicts or self.agreements)
+
+    def agrees_on(self, kind: str) -> bool:
+        return any(k == kind for k, _t in self.agreements)
+
+    def conflicts_on(self, kind: str) -> bool:
+        return any(k == kind for k, _t in self.conflicts)
 
 
 def _index_names(table: dict[str, tuple[str, ...]]) -> dict[str, list[tuple[str, tuple[frozenset[str], ...]]]]:
@@ -122,8 +138,9 @@ def _index_names(table: dict[str, tuple[str, ...]]) -> dict[str, list[tuple[str,
 
 _PLACE_INDEX = _index_names(PLACES)
 _ACTOR_INDEX = _index_names(ACTORS)
+_ARMY_INDEX = _index_names(ARMIES)
 _SOURCE_INDEX = _index_names({k: forms for k, (forms, _side) in SOURCES.items()})
-_DISPLAY: dict[str, str] = {
+_DISPLAY: dict[str, str] = {  # a name as the reason line shows it
     k: next((f for f in forms if f.isascii()), forms[0]) for k, forms in (PLACES | ACTORS).items()
 }
 
@@ -160,41 +177,54 @@ def _figures(words: list[str]) -> tuple[set[float], set[int]]:
     return figures, years
 
 
-def _sides(words: list[str], keys: list[frozenset[str]]) -> tuple[frozenset[str], frozenset[str]]:
-    """(actors, sources): the sides a text names as acting, and those whose account it relays.
+_Sides = tuple[frozenset[str], frozenset[str], frozenset[str]]
+
+
+def _sides(words: list[str], keys: list[frozenset[str]], speaker_end: int = 0) -> _Sides:
+    """(actors, sources, speakers): the sides a text names as acting, those whose report it relays,
+    and those it quotes ("Ushakov: ...", the first `speaker_end` words).
 
     A ministry or general staff is a source; the side it speaks for is the one named next to it (one
-    content word before or after, stop words skipped), else its default (a ministry's is Russia's: the
-    daily reports people forward). A side followed by a verb of speech ("Moscow accuses", "Ukraine
-    says") gives an account: it is not counted as acting, nor as a source.
+    content word before or after, stop words skipped; an army names a general staff's side, not a
+    ministry's), else its default (a ministry's is Russia's: the daily reports people forward). A side
+    followed by a verb of speech ("Moscow accuses", "Ukraine says") gives an account: it is not
+    counted as acting, nor as a source.
     """
     content = [i for i, k in enumerate(keys) if k]
     rank = {i: r for r, i in enumerate(content)}
     actors = sorted(_find(_ACTOR_INDEX, keys))
+    armies = {a[0] for a in _find(_ARMY_INDEX, keys)}
     taken: set[int] = set()
     sources: set[str] = set()
     for start, end, source_id in sorted(_find(_SOURCE_INDEX, keys)):
         lo, hi = rank.get(start, 0) - 1, rank.get(end - 1, len(content)) + 1
-        near = [a for a in actors if a[0] in rank and lo <= rank[a[0]] <= hi and not start <= a[0] < end]
+        near = [
+            a
+            for a in actors
+            if a[0] in rank and lo <= rank[a[0]] <= hi and not start <= a[0] < end
+            and not (source_id == "ministry" and a[0] in armies)
+        ]  # fmt: skip
         side = near[0][2] if near else SOURCES[source_id][1]
         if side:
             sources.add(side)
         taken.update(range(start, end))
         for a in near[:1]:
             taken.update(range(a[0], a[1]))
+    speakers = {a[2] for a in actors if a[0] < speaker_end and a[0] not in taken}
+    taken.update(range(speaker_end))
     for start, end, _actor in actors:
         after = next((words[i] for i in content if i >= end), "")
         if start not in taken and after.startswith(_SPEECH):
             taken.update(range(start, end))  # whose account, but not an institution's report
-    return frozenset(a[2] for a in actors if a[0] not in taken), frozenset(sources)
+    return frozenset(a[2] for a in actors if a[0] not in taken), frozenset(sources), frozenset(speakers)
 
 
-def _subjects(words: list[str], keys: list[frozenset[str]]) -> frozenset[str]:
+def _subjects(words: list[str], keys: list[frozenset[str]], speaker_end: int = 0) -> frozenset[str]:
     """The side a claim is about: its first acting side, and one joined to it ("Russia and North Korea")."""
     content = [i for i, k in enumerate(keys) if k]
     rank = {i: r for r, i in enumerate(content)}
-    actors_all, _sources = _sides(words, keys)
-    actors = [a for a in sorted(_find(_ACTOR_INDEX, keys)) if a[2] in actors_all]
+    actors_all, _sources, _speakers = _sides(words, keys, speaker_end)
+    actors = [a for a in sorted(_find(_ACTOR_INDEX, keys)) if a[2] in actors_all and a[0] >= speaker_end]
     if not actors:
         return frozenset()
     first = actors[0]
@@ -210,12 +240,30 @@ def text_facts(text: str) -> TextFacts:
     words = TERM_RE.findall(normalize(text))
     keys = [word_keys(w) for w in words]
     figures, years = _figures(words)
-    actors, sources = _sides(words, keys)
-    subjects = _subjects(words, keys)
+    head = _SPEAKER_RE.match(text)
+    speaker_end = len(TERM_RE.findall(normalize(head.group(1)))) if head else 0
+    if speaker_end > _SPEAKER_WORDS:
+        speaker_end = 0
+    actors, sources, speakers = _sides(words, keys, speaker_end)
+    subjects = _subjects(words, keys, speaker_end)
     negated = any(w in _NEGATIONS or w.startswith(_DENIALS) for w in words)
     periods = frozenset(p for w in words if (p := _PERIODS.get(w)))
     places = frozenset(p for _s, _e, p in _find(_PLACE_INDEX, keys))
-    return TextFacts(frozenset(figures), frozenset(years), periods, places, actors, subjects, sources, negated)
+    simple = len(words) <= 30 and len(split_sentences(text)) == 1
+    return TextFacts(
+        frozenset(figures), frozenset(years), periods, places, actors, speakers, subjects, simple, sources, negated
+    )
+
+
+def _majority(sets: list[frozenset[str]]) -> frozenset[str]:
+    """The sides most of a claim's wordings name first (a wording that opens with another side, as
+    "Putin: a ceasefire once Ukrainian troops leave", does not make that side the claim's)."""
+    counts: dict[str, int] = {}
+    for group in sets:
+        for side in group:
+            counts[side] = counts.get(side, 0) + 1
+    top = max(counts.values(), default=0)
+    return frozenset(side for side, n in counts.items() if n * 3 >= top * 2 or n == top)
 
 
 def claim_facts(claim: Claim) -> ClaimFacts:
@@ -223,7 +271,9 @@ def claim_facts(claim: Claim) -> ClaimFacts:
     kw = [text_facts(k) for k in claim.keywords]
     figures = frozenset(f for t in texts for f in t.figures)
     years = {y for t in texts for y in t.years}
-    years.update(d.year for d in (claim.published, claim.updated) if d is not None)
+    day = claim.published or claim.updated  # when it circulated; a later update is an edit, not its time
+    if day is not None:
+        years.add(day.year)
     negated = sum(t.negated for t in texts) * 2 > len(texts) or (texts[0].negated and len(texts) < 3)
     return ClaimFacts(
         figures=figures,
@@ -231,10 +281,15 @@ def claim_facts(claim: Claim) -> ClaimFacts:
         years=frozenset(years),
         periods=frozenset(p for t in texts for p in t.periods),
         places=frozenset(p for t in texts + kw for p in t.places),
-        subjects=frozenset(s for t in texts for s in t.subjects),
+        subjects=_majority([t.subjects for t in texts]),
+        actors=frozenset(a for t in texts for a in t.actors),
         sources=frozenset(s for t in texts for s in t.sources),
         negated=negated,
     )
+
+
+def _display(name_id: str) -> str:
+    return _DISPLAY.get(name_id, name_id)
 
 
 def _same(a: float, b: float) -> bool:
@@ -245,16 +300,16 @@ def _fmt(x: float) -> str:
     return f"{x:,.0f}".replace(",", " ") if x == int(x) else f"{x:g}"
 
 
-def _check_figures(c: ClaimFacts, p: TextFacts, agree: list[str], conflict: list[str]) -> None:
+def _check_figures(c: ClaimFacts, p: TextFacts, agree: _Notes, conflict: _Notes) -> None:
     shared = sorted({f for f in p.figures if any(_same(f, g) for g in c.known_figures)})
     if shared:
-        agree.append("figures " + ", ".join(_fmt(f) for f in shared) + " match")
+        agree.append(("figures", "figures " + ", ".join(_fmt(f) for f in shared) + " match"))
         return
     big_post = sorted(f for f in p.figures if f >= 10)
     big_claim = sorted(f for f in c.figures if f >= 10)
     if big_post and big_claim:
         theirs, mine = ", ".join(map(_fmt, big_post[:3])), ", ".join(map(_fmt, big_claim[:3]))
-        conflict.append(f"figures differ: {theirs} vs {mine}")
+        conflict.append(("figures", f"figures differ: {theirs} vs {mine}"))
 
 
 def _levels(places: frozenset[str]) -> tuple[set[str], set[str]]:
@@ -264,44 +319,50 @@ def _levels(places: frozenset[str]) -> tuple[set[str], set[str]]:
     return towns, regions
 
 
-def _check_places(c: ClaimFacts, p: TextFacts, agree: list[str], conflict: list[str]) -> None:
-    if not c.places or not p.places:
-        return
+def _check_places(c: ClaimFacts, p: TextFacts, agree: _Notes, conflict: _Notes, missing: set[str]) -> None:
     c_towns, c_regions = _levels(c.places)
     p_towns, p_regions = _levels(p.places)
+    if c_towns and not p_towns:
+        missing.add("place")  # the claim names a town (Sudzha), the post at most its region
+    if not c.places or not p.places:
+        return
     for mine, theirs in ((c_towns, p_towns), (c_regions, p_regions)):
         if mine and theirs and mine.isdisjoint(theirs):
-            conflict.append(f"place {_DISPLAY[min(theirs)]}, not {_DISPLAY[min(mine)]}")
+            conflict.append(("place", f"place {_display(min(theirs))}, not {_display(min(mine))}"))
             return
     same = sorted(c.places & p.places, key=lambda x: (x not in PARENT, x))
     if same:
-        agree.append(f"place {_DISPLAY[same[0]]} matches")
+        agree.append(("place", f"place {_display(same[0])} matches"))
 
 
-def _check_sides(c: ClaimFacts, p: TextFacts, agree: list[str], conflict: list[str]) -> None:
+def _check_sides(c: ClaimFacts, p: TextFacts, agree: _Notes, conflict: _Notes) -> None:
     if c.sources and p.sources and c.sources.isdisjoint(p.sources):
-        conflict.append(f"source {_DISPLAY[min(p.sources)]}, not {_DISPLAY[min(c.sources)]}")
-    elif c.subjects and p.actors and c.subjects.isdisjoint(p.actors):
-        conflict.append(f"actor {_DISPLAY[min(p.actors)]}, not {_DISPLAY[min(c.subjects)]}")
+        conflict.append(("side", f"source {_display(min(p.sources))}, not {_display(min(c.sources))}"))
+    elif c.actors and p.actors and c.actors.isdisjoint(p.actors | p.speakers):
+        conflict.append(("side", f"actor {_display(min(p.actors))}, not {_display(min(c.actors))}"))
+    elif p.simple and c.subjects and p.subjects and c.subjects.isdisjoint(p.subjects):
+        conflict.append(("side", f"{_display(min(p.subjects))} acts, not {_display(min(c.subjects))}"))
     elif c.subjects & p.actors:
-        agree.append(f"actor {_DISPLAY[min(c.subjects & p.actors)]} matches")
+        agree.append(("side", f"actor {_display(min(c.subjects & p.actors))} matches"))
 
 
-def _check_time(c: ClaimFacts, p: TextFacts, conflict: list[str]) -> None:
+def _check_time(c: ClaimFacts, p: TextFacts, conflict: _Notes) -> None:
     if c.years and p.years and all(abs(a - b) > 1 for a in c.years for b in p.years):
-        conflict.append(f"year {min(p.years)}, not {max(c.years)}")
+        conflict.append(("time", f"year {min(p.years)}, not {max(c.years)}"))
     if c.periods and p.periods and c.periods.isdisjoint(p.periods):
-        conflict.append(f"a {min(p.periods)}, not a {min(c.periods)}")
+        conflict.append(("time", f"a {min(p.periods)}, not a {min(c.periods)}"))
 
 
 def check(claim: ClaimFacts, post: TextFacts) -> Consistency:
     """How a post (the fragment that matched) agrees or conflicts with a claim."""
-    agree: list[str] = []
-    conflict: list[str] = []
+    agree: _Notes = []
+    conflict: _Notes = []
     _check_figures(claim, post, agree, conflict)
-    _check_places(claim, post, agree, conflict)
+    missing: set[str] = set()
+    _check_places(claim, post, agree, conflict, missing)
     _check_sides(claim, post, agree, conflict)
     _check_time(claim, post, conflict)
     if post.negated != claim.negated:
-        conflict.append("the post denies what the claim asserts" if post.negated else "the claim is a denial")
-    return Consistency(tuple(agree), tuple(conflict))
+        text = "the post denies what the claim asserts" if post.negated else "the claim is a denial"
+        conflict.append(("stance", text))
+    return Consistency(tuple(agree), tuple(conflict), frozenset(missing))

@@ -9,7 +9,7 @@ spokesmen) with actors. Names a KB entry adds itself (its keywords) extend this 
 
 from __future__ import annotations
 
-__all__ = ["ACTORS", "PARENT", "PLACES", "SOURCES"]
+__all__ = ["ACTORS", "ARMIES", "PARENT", "PLACES", "SOURCES"]
 
 # place id -> forms. Regions, towns and villages named in this war's news.
 PLACES: dict[str, tuple[str, ...]] = {
@@ -75,12 +75,21 @@ ACTORS: dict[str, tuple[str, ...]] = {
         "США", "Америка", "американский", "американський", "United States", "USA", "American", "Americans",
         "Вашингтон", "Washington",
     ),  # fmt: skip
+    # The West as one side (mercenaries, weapons, "NATO's war"): a country of it names it too.
+    "west": (
+        "Запад", "западный", "Захід", "західний", "Western", "West", "NATO", "НАТО", "натовский", "натовський",
+        "American", "Americans", "американский", "американський", "Polish", "польский", "польський", "поляки",
+        "French", "французский", "французький", "British", "британский", "британський",
+    ),  # fmt: skip
     "belarus": ("Беларусь", "Белоруссия", "Білорусь", "Belarus", "Лукашенко", "Lukashenko", "белорусский"),
     "iran": ("Иран", "Іран", "Iran", "Iranian", "иранский", "іранський"),
     "venezuela": ("Венесуэла", "Венесуела", "Venezuela", "Venezuelan"),
     "china": ("Китай", "China", "Chinese", "китайский", "китайський"),
     "syria": ("Сирия", "Сирія", "Syria", "Syrian"),
 }
+
+# Armies: they name the side of a general staff ("Генштаб ЗСУ"), never of a ministry ("Минобороны: ВСУ ...").
+ARMIES: dict[str, tuple[str, ...]] = {"ukraine": ("ВСУ", "ЗСУ", "AFU"), "russia": ("ВС РФ",)}
 
 # Whose report a post relays: the side a ministry or general staff speaks for, when it names none.
 SOURCES: dict[str, tuple[tuple[str, ...], str | None]] = {

@@ -270,3 +270,30 @@ def test_no_input_makes_match_raise(text: str, urls: list[str], limit: int) -> N
 
 
 _PROPERTY_MATCHER = Matcher(KB)
+
+
+def test_a_small_kb_reads_common_words_as_common() -> None:
+    """In a 3-claim KB every word is rare by its own counts; ordinary text says which words are not."""
+    from knowledge.background import doc_share
+
+    assert doc_share("россия") > doc_share("суджа") >= 0.0
+    assert doc_share("the") > doc_share("yachts")
+    m = Matcher(KB[:3])
+    idf = m.index.idf_all()
+    # "money" and "biolab" each occur in one document of this KB; only ordinary text tells them apart.
+    common, rare = m.index.vocab["money"], m.index.vocab["biolaborator"]
+    assert m.index.df_of(common) == m.index.df_of(rare) == 1
+    assert idf[common] < idf[rare]
+
+
+def test_keywords_match_in_any_script_and_count_once() -> None:
+    from dataclasses import replace
+
+    truce = replace(
+        make("truce-respite", "A 30-day ceasefire would be nothing more than a temporary respite for the army."),
+        keywords=("Ushakov", "Ушаков", "Ушакова"),
+    )
+    m = Matcher([truce, *KB])
+    for post in ("Ushakov: a 30-day truce is a pause for war, not peace", "Ушаков: перемирие на 30 дней — пауза"):
+        hits = {c.claim_id: c.kw_hits for c in m.candidate_features(post)}
+        assert hits.get("truce-respite") == 1, (post, hits)

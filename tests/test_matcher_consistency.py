@@ -96,6 +96,8 @@ def test_a_contradicting_post_is_never_strong(matcher: Matcher, post: str, claim
 @pytest.mark.parametrize(
     ("post", "claim_id", "why"),
     [
+        ("⚡️Минобороны РФ: потери ВСУ в Курской области составили 67.150 военнослужащих и 392 танка! Подписывайтесь",
+         "losses-67150", "figures 392, 67 150 match"),
         ("Российские войска освободили Суджу, ВСУ отступают из Курской области", "sudzha-recaptured",
          "place Sudzha matches"),
     ],

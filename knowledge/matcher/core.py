@@ -23,9 +23,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
+from knowledge.background import doc_share
 from knowledge.consistency import ClaimFacts, Consistency, check, claim_facts, text_facts
 from knowledge.matcher.calibration import Candidate, scored
-from knowledge.matcher.features import ACC_CELLS, Rows, fill_fuzzy, post_features
+from knowledge.matcher.features import ACC_CELLS, Keyword, Rows, fill_fuzzy, post_features
 from knowledge.matcher.index import NO_DAY, Index
 from knowledge.matcher.params import (
     DEFAULT_PARAMS,
@@ -36,7 +37,8 @@ from knowledge.matcher.params import (
     Params,
 )
 from knowledge.matcher.pruning import reportable
-from knowledge.normalize import canonical_url, extract_urls, normalize, split_sentences, terms_of_normalized
+from knowledge.normalize import canonical_url, extract_urls, normalize, split_sentences
+from knowledge.normalize.terms import word_terms, words_and_terms
 from knowledge.schema import Claim
 
 __all__ = ["Match", "Matcher"]
@@ -62,8 +64,9 @@ class Match:
         return self.claim.id
 
 
-def _doc_texts(claim: Claim) -> list[tuple[str, list[str]]]:
-    """(normalised text, terms) for the claim and each distinct variant."""
+def _doc_texts(claim: Claim, index: Index) -> list[tuple[str, list[str]]]:
+    """(normalised text, terms) for the claim and each distinct variant; the index learns how common
+    in ordinary text each term's words are."""
     out: list[tuple[str, list[str]]] = []
     seen: set[str] = set()
     for text, lang in claim.texts():
@@ -71,7 +74,13 @@ def _doc_texts(claim: Claim) -> list[tuple[str, list[str]]]:
         if not norm or norm in seen:
             continue
         seen.add(norm)
-        terms = terms_of_normalized(norm, lang)
+        terms: list[str] = []
+        for word, group in words_and_terms(norm, lang):
+            share = doc_share(word)
+            for t in group:
+                terms.append(t)
+                if share:
+                    index.set_background(t, share)
         if terms:
             out.append((norm, terms))
     return out
@@ -97,7 +106,7 @@ class Matcher:
         # Weights and calibration; a benchmark may assign another fit (benchmarks/tune.py).
         self.params: Params = DEFAULT_PARAMS
         self._claims: dict[str, Claim] = {}
-        self._claim_keywords: dict[str, list[frozenset[int]]] = {}
+        self._claim_keywords: dict[str, list[Keyword]] = {}
         self._url_index: dict[str, set[str]] = {}
         self._exact: dict[str, str] = {}
         self._facts: dict[str, ClaimFacts] = {}
@@ -124,7 +133,7 @@ class Matcher:
             self._retire(claim.id)
         avgdl = self.index.avgdl()
         self._index_claim_meta(claim)
-        self.index.add(claim.id, _doc_texts(claim), _claim_day(claim), avgdl)
+        self.index.add(claim.id, _doc_texts(claim, self.index), _claim_day(claim), avgdl)
         self.index.maybe_merge()
 
     def remove(self, claim_id: str) -> None:
@@ -151,12 +160,12 @@ class Matcher:
         for origin in claim.origins:
             if origin.url:
                 self._url_index.setdefault(canonical_url(origin.url), set()).add(claim.id)
-        kws: list[frozenset[int]] = []
+        kws: dict[Keyword, None] = {}
         for kw in claim.keywords:
-            ids = frozenset(self.index.term_id(t) for t in terms_of_normalized(normalize(kw)))
-            if ids:
-                kws.append(ids)
-        self._claim_keywords[claim.id] = kws
+            groups = tuple(frozenset(self.index.term_id(t) for t in g) for g in word_terms(normalize(kw)))
+            if groups:
+                kws[groups] = None
+        self._claim_keywords[claim.id] = list(kws)
 
     def _build(self, claims: Iterable[Claim]) -> None:
         """Bulk build: documents go straight into the index's main arrays."""
@@ -166,7 +175,7 @@ class Matcher:
                 if claim.id in self._claims:
                     self._retire(claim.id)
                 self._index_claim_meta(claim)
-                yield claim.id, _doc_texts(claim), _claim_day(claim)
+                yield claim.id, _doc_texts(claim, self.index), _claim_day(claim)
 
         self.index.build(entries())
 
@@ -226,7 +235,9 @@ class Matcher:
                 found[claim.id] = Match(claim, 100.0, "strong", first or key)
 
     def _rows(self, text: str, posted: date | None, acc_cells: int = ACC_CELLS) -> Rows | None:
-        return post_features(self.index, self._claim_keywords, text, posted, self.params, acc_cells=acc_cells)
+        return post_features(
+            self.index, self._claim_keywords, text, posted, self.params, self.facts, acc_cells=acc_cells
+        )
 
     def _fuzzy_matches(self, text: str, posted: date | None = None) -> list[Match]:
         got = self._rows(text, posted)
@@ -258,12 +269,16 @@ class Matcher:
         out.sort(key=lambda m: -m.score)
         return out
 
-    def consistency(self, claim_id: str, fragment: str) -> Consistency:
-        """How `fragment` (the part of a post that matched) agrees or conflicts with a claim."""
+    def facts(self, claim_id: str) -> ClaimFacts:
+        """What a claim says (figures, places, sides, time, stance), read once per entry."""
         facts = self._facts.get(claim_id)
         if facts is None:
             facts = self._facts[claim_id] = claim_facts(self._claims[claim_id])
-        return check(facts, text_facts(fragment))
+        return facts
+
+    def consistency(self, claim_id: str, fragment: str) -> Consistency:
+        """How `fragment` (the part of a post that matched) agrees or conflicts with a claim."""
+        return check(self.facts(claim_id), text_facts(fragment))
 
     def candidates(self, text: str, *, posted: date | None = None) -> list[tuple[str, float, str, int]]:
         """(claim id, score, fragment, meaningful words read) for every candidate claim, best first."""

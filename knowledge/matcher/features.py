@@ -17,6 +17,7 @@ that minimise the ranking score) until :func:`fill_fuzzy`, which the matcher run
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain
@@ -25,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz
 
+from knowledge.consistency import ClaimFacts, check, text_facts
 from knowledge.matcher.calibration import Candidate
 from knowledge.matcher.index import NO_DAY, Index
 from knowledge.matcher.params import (
@@ -243,15 +245,67 @@ def _fill_dates(feats: npt.NDArray[np.float64], index: Index, r_docs: list[int],
         feats[:, F.DATE_NEAR : F.DATE_WEEK + 1] = 0.0
 
 
-def _keyword_hits(claim_keywords: dict[str, list[frozenset[int]]], r_claims: list[str], known: list[int]) -> list[int]:
+_CONSISTENCY_COLUMNS: tuple[tuple[F, str, bool], ...] = (
+    (F.FIG_AGREE, "figures", True),
+    (F.FIG_CONFLICT, "figures", False),
+    (F.PLACE_AGREE, "place", True),
+    (F.PLACE_CONFLICT, "place", False),
+    (F.SIDE_CONFLICT, "side", False),
+    (F.TIME_CONFLICT, "time", False),
+    (F.STANCE_CONFLICT, "stance", False),
+)
+
+
+_CONSISTENCY_INDEX = [f for f, _k, _a in _CONSISTENCY_COLUMNS] + [F.PLACE_MISSING]
+
+
+def _fill_consistency(
+    feats: npt.NDArray[np.float64],
+    r_claims: list[str],
+    r_best: list[int],
+    win_text: WindowText,
+    facts: Callable[[str], ClaimFacts],
+) -> None:
+    """How each row's fragment (its best window) agrees or conflicts with the row's claim."""
+    seen: dict[tuple[str, int], list[float]] = {}
+    for i, (cid, wi) in enumerate(zip(r_claims, r_best, strict=True)):
+        row = seen.get((cid, wi))
+        if row is None:
+            c = check(facts(cid), text_facts(win_text.text(wi)))
+            row = [float(c.agrees_on(k) if agree else c.conflicts_on(k)) for _f, k, agree in _CONSISTENCY_COLUMNS]
+            row.append(float("place" in c.missing))
+            seen[(cid, wi)] = row
+        feats[i, _CONSISTENCY_INDEX] = row
+
+
+Keyword = tuple[frozenset[int], ...]  # per word of a moderator keyword: the term ids it can give
+
+
+def _keyword_hits(claim_keywords: dict[str, list[Keyword]], r_claims: list[str], known: list[int]) -> list[int]:
+    """Per row, the claim's keywords the post holds (every word of the keyword, in any of its readings),
+    at most two; one keyword written in several scripts (Podol / Подол) counts once."""
     kw_hits = [0] * len(r_claims)
     if claim_keywords:
         post_ids = frozenset(known)
         for i, cid in enumerate(r_claims):
-            kws = claim_keywords.get(cid)
-            if kws:
-                kw_hits[i] = min(sum(1 for kw in kws if kw <= post_ids), 2)
+            matched: set[frozenset[int]] = set()
+            for kw in claim_keywords.get(cid, ()):
+                if all(not g.isdisjoint(post_ids) for g in kw):
+                    matched.add(frozenset().union(*(g & post_ids for g in kw)))
+            kw_hits[i] = min(len(matched), 2)
     return kw_hits
+
+
+CLAIM_DOCS = 3  # an entry's best documents that its claim-level BM25 sums
+
+
+def _claim_sums(scored: Iterable[tuple[str, float]]) -> dict[str, float]:
+    """Claim-level BM25: the sum of an entry's best CLAIM_DOCS retrieved documents (claim, variants,
+    translations). Bounded, so that an entry with many wordings does not outweigh a better match."""
+    per: dict[str, list[float]] = {}
+    for cid, s in scored:
+        per.setdefault(cid, []).append(s)
+    return {cid: sum(sorted(v, reverse=True)[:CLAIM_DOCS]) for cid, v in per.items()}
 
 
 def _segment_level(
@@ -273,9 +327,7 @@ def _segment_level(
     for idx in by_win.values():
         idx.sort(key=lambda i: -seg_bm25[i])
         best_s = seg_bm25[idx[0]] or 1.0
-        claim_seg: dict[str, float] = {}
-        for i in idx:
-            claim_seg[r_claims[i]] = claim_seg.get(r_claims[i], 0.0) + seg_bm25[i]
+        claim_seg = _claim_sums((r_claims[i], seg_bm25[i]) for i in idx)
         for rank, i in enumerate(idx, start=1):
             seg_bm[i] = seg_bm25[i] / best_s
             seg_claim[i] = claim_seg[r_claims[i]] / best_s
@@ -290,10 +342,11 @@ def _segment_level(
 
 def post_features(
     index: Index,
-    claim_keywords: dict[str, list[frozenset[int]]],
+    claim_keywords: dict[str, list[Keyword]],
     text: str,
     posted: date | None,
     params: Params,
+    facts: Callable[[str], ClaimFacts],
     *,
     acc_cells: int = ACC_CELLS,
 ) -> Rows | None:
@@ -329,10 +382,7 @@ def post_features(
     r_claims = [index.doc_claim[d] for d in r_docs]
     s_best = top_scores[0] or 1.0
     # Claim-level BM25: the sum over an entry's retrieved documents (claim + variants).
-    claim_sum: dict[str, float] = {}
-    for doc, s in zip(top_docs, top_scores, strict=True):
-        cid = index.doc_claim[doc]
-        claim_sum[cid] = claim_sum.get(cid, 0.0) + s
+    claim_sum = _claim_sums((index.doc_claim[doc], s) for doc, s in zip(top_docs, top_scores, strict=True))
 
     feats = np.empty((n, N_FEATURES), dtype=np.float64)
     feats[:, F.COV_WIN] = a_best / mass_r
@@ -348,6 +398,7 @@ def post_features(
     _fill_dates(feats, index, r_docs, post_day)
     kw_hits = _keyword_hits(claim_keywords, r_claims, post.known)
     r_best: list[int] = best_w.tolist()
+    _fill_consistency(feats, r_claims, r_best, win_text, facts)
     src = list(zip(r_docs, r_best, strict=True))
     # BM25 relative to the post's best document, and its rank. (Tried: relative to the best on the
     # same window, to favour a multi-claim post's second claim; MAP@5 on train fell 0.82 -> 0.77.

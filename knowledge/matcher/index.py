@@ -14,11 +14,13 @@ needs (its terms in order of first occurrence, normalised text, figures, its cla
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
+from knowledge.background import BACKGROUND_DOCS
 from knowledge.matcher.params import BM25_B, BM25_K1
 from knowledge.normalize import numbers
 
@@ -58,6 +60,7 @@ class Index:
         self.vocab: dict[str, int] = {}
         self.terms: list[str] = []
         self._df = _Grow(np.int32)
+        self._bg = _Grow(np.float64, 0.0)  # per term: its share of ordinary texts (knowledge.background)
         self.doc_claim: list[str] = []
         self.doc_terms: list[tuple[int, ...]] = []
         self.doc_norm: list[str] = []
@@ -91,8 +94,20 @@ class Index:
             self.vocab[term] = tid
             self.terms.append(term)
             self._df.append(0)
+            self._bg.append(0.0)
             self._idf_cache = None
         return tid
+
+    def df_of(self, tid: int) -> int:
+        """How many live documents hold a term."""
+        return int(self._df.a[tid])
+
+    def set_background(self, term: str, share: float) -> None:
+        """A term's share of ordinary texts (the largest of the words that give it)."""
+        tid = self.term_id(term)
+        if share > self._bg.a[tid]:
+            self._bg.a[tid] = share
+            self._idf_cache = None
 
     def _new_doc(self, claim_id: str, norm: str, terms: list[str], day: int) -> tuple[int, dict[int, int]]:
         tf: dict[int, int] = {}
@@ -218,9 +233,15 @@ class Index:
         self._main_docs = len(self.doc_claim)
 
     def _idf(self, tids: Sequence[int]) -> npt.NDArray[np.float64]:
-        n = max(self.n_alive, 1)
-        df = self._df.a[np.asarray(tids, dtype=np.int64)].astype(np.float64)
+        """idf over the KB's documents plus BACKGROUND_DOCS documents of ordinary text."""
+        ix = np.asarray(tids, dtype=np.int64)
+        n = max(self.n_alive, 1) + BACKGROUND_DOCS
+        df = self._df.a[ix].astype(np.float64) + BACKGROUND_DOCS * self._bg.a[ix].astype(np.float64)
         return np.log1p((n - df + 0.5) / (df + 0.5))
+
+    def idf_unknown(self) -> float:
+        """idf of a word no document has (and ordinary text hardly uses)."""
+        return math.log1p((max(self.n_alive, 1) + BACKGROUND_DOCS + 0.5) / 0.5)
 
     def idf_all(self) -> list[float]:
         """idf of every term id, cached until the counts change (``idf_arr`` is the same as an array)."""

@@ -7,7 +7,6 @@ which is reported as a match's fragment. A window is one segment or two adjacent
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from knowledge.matcher.index import Index
@@ -63,7 +62,7 @@ def read_post(text: str, index: Index, idf_all: list[float]) -> Post | None:
     known = sorted({vocab[t] for t in post_terms if t in vocab})
     if not known:
         return None
-    idf_unknown = math.log1p((max(index.n_alive, 1) + 0.5) / 0.5)
+    idf_unknown = index.idf_unknown()
     seg_ids = [frozenset(vocab[t] for t in ts if t in vocab) for ts in seg_terms]
     group_idf: dict[tuple[str, ...], float] = {}
     for gs in seg_groups:

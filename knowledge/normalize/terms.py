@@ -19,6 +19,7 @@ __all__ = [
     "tokens",
     "word_keys",
     "word_terms",
+    "words_and_terms",
 ]
 
 _EN_STOP = """a about above after again against all am an and any are as at be because been before being
@@ -113,12 +114,19 @@ def word_terms(norm: str, lang: str | None = None, *, mode: tuple[str, bool] | N
     measure "how much of the text is explained" count a word once. Stop words give no group.
     `mode` (from :func:`text_mode` of a whole post) makes every segment of a post be read alike.
     """
+    return [group for _w, group in words_and_terms(norm, lang, mode=mode)]
+
+
+def words_and_terms(
+    norm: str, lang: str | None = None, *, mode: tuple[str, bool] | None = None
+) -> list[tuple[str, tuple[str, ...]]]:
+    """(word, its terms) for every word of an already normalised string that is not a stop word."""
     words = TERM_RE.findall(norm)
     if not words:
         return []
     cyr_lang, translit = mode if mode is not None else _text_lang(words, lang, norm)
     cache = _WORD_CACHE[(cyr_lang, translit)]
-    out: list[tuple[str, ...]] = []
+    out: list[tuple[str, tuple[str, ...]]] = []
     for w in words:
         group = cache.get(w)
         if group is None:
@@ -126,7 +134,7 @@ def word_terms(norm: str, lang: str | None = None, *, mode: tuple[str, bool] | N
             if len(cache) < _WORD_CACHE_MAX:
                 cache[w] = group
         if group:
-            out.append(group)
+            out.append((w, group))
     return out
 
 
