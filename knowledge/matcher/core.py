@@ -38,7 +38,7 @@ from knowledge.matcher.params import (
 )
 from knowledge.matcher.pruning import reportable
 from knowledge.normalize import canonical_url, extract_urls, normalize, split_sentences
-from knowledge.normalize.terms import word_terms, words_and_terms
+from knowledge.normalize.terms import PREFIX_MARK, word_terms, words_and_terms
 from knowledge.schema import Claim
 
 __all__ = ["Match", "Matcher"]
@@ -162,7 +162,12 @@ class Matcher:
                 self._url_index.setdefault(canonical_url(origin.url), set()).add(claim.id)
         kws: dict[Keyword, None] = {}
         for kw in claim.keywords:
-            groups = tuple(frozenset(self.index.term_id(t) for t in g) for g in word_terms(normalize(kw)))
+            # Full stems only: the coarse prefix term would let "газопровід" hit a post's "газопровода"
+            # twice over, once through its Russian twin.
+            groups = tuple(
+                frozenset(self.index.term_id(t) for t in g if not t.endswith(PREFIX_MARK))
+                for g in word_terms(normalize(kw))
+            )
             if groups:
                 kws[groups] = None
         self._claim_keywords[claim.id] = list(kws)
