@@ -98,7 +98,7 @@ class ClaimFacts:
     subjects: frozenset[str]  # the side most of its wordings name first
     actors: frozenset[str]  # every side its wordings name as acting
     sources: frozenset[str]
-    negated: bool
+    polarities: frozenset[bool]  # negated or not, per wording: a post must share one of them
 
 
 _Notes = list[tuple[str, str]]  # (kind, text); kinds: figures, place, side, time, stance
@@ -274,7 +274,6 @@ def claim_facts(claim: Claim) -> ClaimFacts:
     day = claim.published or claim.updated  # when it circulated; a later update is an edit, not its time
     if day is not None:
         years.add(day.year)
-    negated = sum(t.negated for t in texts) * 2 > len(texts) or (texts[0].negated and len(texts) < 3)
     return ClaimFacts(
         figures=figures,
         known_figures=figures | {f for t in kw for f in t.figures},
@@ -284,7 +283,7 @@ def claim_facts(claim: Claim) -> ClaimFacts:
         subjects=_majority([t.subjects for t in texts]),
         actors=frozenset(a for t in texts for a in t.actors),
         sources=frozenset(s for t in texts for s in t.sources),
-        negated=negated,
+        polarities=frozenset(t.negated for t in texts),
     )
 
 
@@ -362,7 +361,7 @@ def check(claim: ClaimFacts, post: TextFacts) -> Consistency:
     _check_places(claim, post, agree, conflict, missing)
     _check_sides(claim, post, agree, conflict)
     _check_time(claim, post, conflict)
-    if post.negated != claim.negated:
+    if claim.polarities and post.negated not in claim.polarities:
         text = "the post denies what the claim asserts" if post.negated else "the claim is a denial"
         conflict.append(("stance", text))
     return Consistency(tuple(agree), tuple(conflict), frozenset(missing))

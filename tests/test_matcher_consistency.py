@@ -132,3 +132,18 @@ def test_whose_report_it_is() -> None:
     assert text_facts("Ukraine's General Staff says Russia has lost 38,000 troops").sources == {"ukraine"}
     said = text_facts("Москва обвиняет ВСУ во взрыве станции")
     assert said.actors == {"ukraine"} and not said.sources  # Moscow gives an account, Ukraine acts
+
+
+def test_stance_is_compared_with_every_wording_of_the_claim() -> None:
+    denial = claim_facts(KB[3])  # every wording says "fake"
+    assert check(denial, text_facts("North Korean troops fight in the Kursk region")).conflicts_on("stance")
+    assert not check(denial, text_facts("Сообщения о северокорейцах в Курской области — фейк")).conflicts_on("stance")
+    mixed = claim_facts(
+        entry(
+            "no-foreign-help",
+            "Russia is driving Ukraine out of the Kursk region on its own, without any foreign help.",
+            ("ru", "Курщину освобождают исключительно российские войска, иностранцев там нет"),
+        )
+    )
+    for post in ("Россия освобождает Курщину без иностранной помощи", "Курщину освобождают только российские войска"):
+        assert not check(mixed, text_facts(post)).conflicts_on("stance"), post
