@@ -1,7 +1,6 @@
 """Quality benchmark on CLEF CheckThat! 2022 Task 2A (English tweets -> 14,231 Snopes claims).
 
     python -m benchmarks.checkthat [--data DIR] [--write]  # report dev / devtest / test
-    python -m benchmarks.checkthat --tune [--write]        # refit re-ranker weights + thresholds
 
 The data folder defaults to ../shared/bench/checkthat2022-2a-en next to the repository.
 
@@ -11,11 +10,7 @@ still get a "strong" / any reported match), and the index build time. These rank
 (Matcher.candidates); what users get is measured by benchmarks/quality.py. ``--write`` writes
 benchmarks/results/checkthat.json.
 
-``--tune`` fits the pairwise re-ranker and its calibration on the *train* split only, prints the
-constants (``--write`` puts them into knowledge/matcher.py), and picks thresholds on train+dev:
-``strong`` as the lowest score at which at most 3% of no-match queries (gold removed) get a strong
-match, ``possible`` likewise at 35%, each the stricter of two readings: with the claims' dates (kb.tsv)
-and without (as the bundled KB, whose entries have none). devtest and test are never used for tuning.
+Fitting lives in ``benchmarks/tune.py`` (a mixture of genres, never devtest/test).
 
 The KB entries are the vclaim with the title and the subtitle as variants, and kb.tsv's date as the
 entry's ``published`` date (the tweet's date is read from its signature by the matcher).
@@ -30,8 +25,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -46,7 +40,6 @@ from knowledge.matcher import (
     FEATURES,
     KEYWORD_BONUS,
     WEIGHTS,
-    Candidate,
     Matcher,
 )
 from knowledge.schema import Claim, Source, Variant
@@ -173,168 +166,6 @@ def no_match_rates(
     return tops
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 50) -> np.ndarray:
-    """Newton's method for L2-regularised logistic regression; returns [bias, w...]."""
-    xb = np.hstack([np.ones((len(x), 1)), x])
-    w = np.zeros(xb.shape[1])
-    reg = np.full(xb.shape[1], l2)
-    reg[0] = 0.0
-    for _ in range(iters):
-        p = 1.0 / (1.0 + np.exp(-(xb @ w)))
-        g = xb.T @ (p - y) + reg * w
-        h = (xb * (p * (1 - p))[:, None]).T @ xb + np.diag(reg)
-        step = np.linalg.solve(h, g)
-        w -= step
-        if np.abs(step).max() < 1e-8:
-            break
-    return w
-
-
-def tune(data: Path, write: bool = False) -> None:
-    import knowledge.matcher as mm
-
-    claims = load_kb(data)
-    m = Matcher(claims, possible=0.0)
-    queries, qrels = load_split(data, "train")
-    # Pairwise (RankNet-style) logistic fit: for every train query, the gold document against each
-    # retrieved non-gold one. It learns the ranking direction; a 1-D Platt fit then calibrates it.
-    xs: list[np.ndarray] = []
-    ys: list[float] = []
-    per_query: list[tuple[set[str], list[tuple[str, np.ndarray]]]] = []
-    for qid, text in queries:
-        gold = qrels.get(qid, set())
-        cands = [(c.claim_id, np.asarray(c.f)) for c in m.candidate_features(text)]
-        per_query.append((gold, cands))
-        pos = [f for cid, f in cands if cid in gold]
-        if not pos:
-            continue
-        p = max(pos, key=lambda v: float(v.sum()))
-        for cid, f in cands:
-            if cid not in gold:
-                xs.append(p - f)
-                ys.append(1.0)
-                xs.append(f - p)
-                ys.append(0.0)
-    w = fit_logistic(np.asarray(xs), np.asarray(ys))[1:]
-    mm.WEIGHTS = tuple(float(v) for v in w)
-    # The typical runner-up, read without dates (as in a KB whose entries carry none): the
-    # competitor assumed for a candidate alone on its fragment.
-    runner_up: list[float] = []
-    with without_dates(m):
-        for _qid, text in queries:
-            zq: dict[str, float] = {}
-            for c in m.candidate_features(text):
-                zq[c.claim_id] = max(zq.get(c.claim_id, -1e9), float(np.asarray(c.f) @ w))
-            if len(zq) > 1:
-                runner_up.append(sorted(zq.values(), reverse=True)[1])
-    mm.Z_FLOOR = float(np.median(runner_up))
-    print(f"Z_FLOOR = {mm.Z_FLOOR:.3f}")
-    # Stage 2: calibration rows = the top candidates of every train query, with the gold claims
-    # present (label: is gold) and removed (label 0), scored as Matcher.scored() sees them; each
-    # both with the claims' dates and without (the bundled KB has none), so that one calibration
-    # serves both.
-    abs_idx = [FEATURES.index(n) for n in mm.ABS_FEATURES]
-    r_x: list[list[float]] = []
-    r_y: list[float] = []
-
-    def add_rows(rows: list[Candidate], gold: set[str]) -> None:
-        # Both levels (post and segment) of the best claims, as Matcher.scored() reads them.
-        for e in sorted(mm.per_claim(rows), key=lambda r: -r.z)[:20]:
-            r_x.append([e.z, e.margin] + [e.f[i] for i in abs_idx])
-            r_y.append(1.0 if e.claim_id in gold else 0.0)
-
-    gold_all = {c for q, _ in queries for c in qrels.get(q, ())}
-    removed = [c for c in claims if c.id in gold_all]
-    for dated in (True, False):
-        with without_dates(m, not dated):
-            for qid, text in queries:
-                add_rows(m.candidate_features(text), qrels.get(qid, set()))
-            for c in removed:
-                m.remove(c.id)
-            for _qid, text in queries:
-                add_rows(m.candidate_features(text), set())
-            for c in removed:
-                m.upsert(c)
-    cal = fit_logistic(np.asarray(r_x), np.asarray(r_y), l2=1.0)
-    print("WEIGHTS = (" + ", ".join(f"{v:.3f}" for v in w) + ")")
-    print(f"CAL_B = {cal[0]:.4f}\nCAL_A = {cal[1]:.4f}\nCAL_MARGIN = {cal[2]:.4f}")
-    print("CAL_W = (" + ", ".join(f"{v:.3f}" for v in cal[3:]) + ")")
-    for name, v in zip(FEATURES, w, strict=True):
-        print(f"  {name:14s} {v:+.3f}")
-    mm.CAL_B = float(cal[0])
-    mm.CAL_A = float(cal[1])
-    mm.CAL_MARGIN = float(cal[2])
-    mm.CAL_W = tuple(float(v) for v in cal[3:])
-    # Thresholds on train+dev only, the stricter of the two readings (with and without dates).
-    by_id = {c.id: c for c in claims}
-    strong = possible = 0.0
-    for dated in (True, False):
-        tops: list[float] = []
-        correct_top: list[float] = []
-        with without_dates(m, not dated):
-            for split in ("train", "dev"):
-                qs, qr = load_split(data, split)
-                tops += no_match_rates(m, by_id, qs, qr)
-                runs = []
-                for qid, text in qs:
-                    ranked = engine_ranking(m, text)
-                    runs.append(([c for c, _, _ in ranked], qr.get(qid, set())))
-                    if ranked and ranked[0][0] in qr.get(qid, set()) and ranked[0][2] >= 5:
-                        correct_top.append(ranked[0][1])
-                label = "with dates" if dated else "no dates"
-                print(f"{split} {label} (after refit):", {k: round(v, 4) for k, v in metrics(runs).items()})
-        arr = np.asarray(tops)
-        s_q = round(float(np.quantile(arr, 0.97)) + 0.05, 1)
-        p_q = round(float(np.quantile(arr, 0.65)) + 0.05, 1)
-        strong, possible = max(strong, s_q), max(possible, p_q)
-        print(
-            f"  {label}: strong at {s_q:.1f} (correct top-1 kept as strong "
-            f"{np.mean(np.asarray(correct_top) >= s_q):.3f}), possible at {p_q:.1f} (correct top-1 "
-            f"reported {np.mean(np.asarray(correct_top) >= p_q):.3f})"
-        )
-    print(f"DEFAULT_STRONG = {strong:.1f}\nDEFAULT_POSSIBLE = {possible:.1f}")
-    if write:
-        write_constants(
-            {
-                "WEIGHTS": "(\n    " + ", ".join(f"{v:.3f}" for v in w) + ",\n)",
-                "CAL_A": f"{cal[1]:.4f}",
-                "CAL_B": f"{cal[0]:.4f}",
-                "CAL_MARGIN": f"{cal[2]:.4f}",
-                "CAL_W": "(" + ", ".join(f"{v:.3f}" for v in cal[3:]) + ")",
-                "Z_FLOOR": f"{mm.Z_FLOOR:.3f}",
-                "DEFAULT_STRONG": f"{strong:.1f}",
-                "DEFAULT_POSSIBLE": f"{possible:.1f}",
-            }
-        )
-
-
-@contextmanager
-def without_dates(m: Matcher, active: bool = True) -> Iterator[None]:
-    """Read every claim as undated for a while (as the bundled KB, whose entries carry no dates)."""
-    saved = m._claim_day
-    if active:
-        m._claim_day = {}
-    try:
-        yield
-    finally:
-        m._claim_day = saved
-
-
-def write_constants(values: dict[str, str]) -> None:
-    """Rewrite the fitted constants in knowledge/matcher.py in place (``--tune --write``)."""
-    import knowledge.matcher as mm
-
-    path = Path(mm.__file__)
-    src = path.read_text(encoding="utf-8")
-    for name, value in values.items():
-        pat = re.compile(rf"^({name}(?:: [^=]+)? = )(\([^)]*\)|[^\n]+)", re.MULTILINE)
-        src, n = pat.subn(lambda mt, v=value: mt.group(1) + v, src, count=1)
-        if n != 1:
-            raise SystemExit(f"constant {name} not found in {path}")
-    path.write_text(src, encoding="utf-8")
-    print(f"wrote fitted constants to {path}")
-
-
 def run(data: Path, splits_to_run: tuple[str, ...] = SPLITS) -> dict[str, object]:
     claims = load_kb(data)
     t0 = time.perf_counter()
@@ -393,19 +224,11 @@ def run(data: Path, splits_to_run: tuple[str, ...] = SPLITS) -> dict[str, object
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    ap.add_argument("--tune", action="store_true", help="refit weights on train, thresholds on train+dev")
-    ap.add_argument(
-        "--write",
-        action="store_true",
-        help="write benchmarks/results/checkthat.json (with --tune: the constants into matcher.py)",
-    )
+    ap.add_argument("--write", action="store_true", help="write benchmarks/results/checkthat.json")
     ap.add_argument("--splits", default=",".join(SPLITS), help="comma-separated splits to report")
     args = ap.parse_args(argv)
     if not (args.data / "kb.tsv").exists():
         ap.error(f"no CheckThat! 2A data in {args.data} (kb.tsv missing); pass --data DIR")
-    if args.tune:
-        tune(args.data, args.write)
-        return 0
     result = run(args.data, tuple(args.splits.split(",")))
     if args.write:
         RESULTS.mkdir(parents=True, exist_ok=True)

@@ -140,3 +140,67 @@ def test_find_date() -> None:
     assert find_date("on 2025-03-13, then 14.03.2025") == date(2025, 3, 14)  # the last one
     assert find_date("May 40, 2020") is None
     assert find_date("") is None and find_date("no date here, 2020") is None
+
+
+# --- no input can make the normaliser raise -----------------------------------------------------
+
+_HUGE_WORD = st.builds(
+    lambda unit, n: unit * n,
+    st.sampled_from(["y", "iy", "yi", "я", "ї", "7", "shch", "a\u0301", "🔥", "w"]) | st.text(min_size=1, max_size=3),
+    st.integers(min_value=500, max_value=4000),
+)
+_ODD_URL = st.builds(
+    lambda scheme, user, host, port, path: f"{scheme}{user}{host}{port}{path}",
+    st.sampled_from(["http://", "https://", "", "www.", "HTTP://", "ftp://", "//"]),
+    st.sampled_from(["", "user@", "a:b@", "@"]),
+    st.sampled_from(["example.com", "t.me", "[::1]", "[::1", "xn--e1afmkfd.xn--p1ai", "ПРИМЕР.рф", ""])
+    | st.text(max_size=12),
+    st.sampled_from(["", ":", ":0", ":80", ":99999", ":abc", ":-1", ":65536", ":１２"])
+    | st.integers(-10, 10**6).map(lambda p: f":{p}"),
+    st.sampled_from(["", "/", "/x", "//a//b/", "/s/chan/1", "?utm_source=x&a=1", "#f", "/%zz?%%=&&"])
+    | st.text(max_size=20),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.text(), _HUGE_WORD, _ODD_URL), max_size=6).map(" ".join))
+@example("y" * 4000)
+@example("http://example.com:99999/x https://t.me:abc/x")
+def test_no_input_makes_the_normaliser_raise(text: str) -> None:
+    from datetime import date
+
+    from knowledge.normalize import find_date, numbers, text_mode, word_terms
+
+    norm = normalize(text)
+    assert normalize(norm) == norm
+    assert all(isinstance(t, str) and t for t in tokens(text))
+    assert all(isinstance(t, str) and t for g in word_terms(norm, mode=text_mode(norm)) for t in g)
+    assert all(isinstance(n, str) for n in numbers(norm))
+    assert all(s and s in text for s in split_sentences(text))
+    found = find_date(text)
+    assert found is None or isinstance(found, date)
+    for url in extract_urls(text):
+        assert url in text
+        assert isinstance(canonical_url(url), str)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ODD_URL)
+@example("http://example.com:99999/x")
+@example("https://t.me:abc/x")
+def test_canonical_url_never_raises(url: str) -> None:
+    got = canonical_url(url)
+    assert isinstance(got, str)
+    assert canonical_url(url) == got
+
+
+def test_invalid_ports_keep_their_text() -> None:
+    assert canonical_url("http://example.com:99999/x") == "https://example.com:99999/x"
+    assert canonical_url("https://t.me:abc/x") == "https://t.me:abc/x"
+    assert canonical_url("https://t.me:abc/x") != canonical_url("https://t.me/x")
+
+
+def test_a_huge_single_word_is_read() -> None:
+    assert tokens("y" * 4000)  # used to recurse once per "yy" ending
+    assert tokens("Zelenskiy" * 300)
+    assert "zelensk" in tokens("Zelenskiy kupil dve yahty")

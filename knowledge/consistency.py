@@ -1,0 +1,367 @@
+"""Consistency before confidence: does a post agree with a claim on what makes the claim that claim?
+
+A matched post may only get a verdict card if it does not contradict the claim on:
+
+- figures: 67 150 = 67,150 = 67.150 (one canonical number), "120 тысяч" = 120,000 (within 3 %);
+  "1 200" != "340". Years are time, not figures; a day of a month is neither.
+- places: from the gazetteer (and the claim's own keywords), compared town with town and region with
+  region (Sudzha is in the Kursk region; Avdiivka is not Sudzha).
+- actors: whose report it is (a ministry speaks for Russia unless it names another side; the general
+  staff for Ukraine) and who does what (the first side named once the source is set aside).
+- time: years more than one apart, and the period of a figure (a day vs a week).
+- polarity: a post that denies what the claim asserts, or asserts what the claim denies (negation and
+  denial cues in ru/uk/en).
+
+:func:`check` gives the agreements and conflicts and a one-line reason for the card. Pure functions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from knowledge.gazetteer import ACTORS, ARMIES, PARENT, PLACES, SOURCES
+from knowledge.normalize import normalize, split_sentences
+from knowledge.normalize.terms import word_keys
+from knowledge.normalize.text import TERM_RE
+from knowledge.schema import Claim
+
+__all__ = ["ClaimFacts", "Consistency", "TextFacts", "check", "claim_facts", "text_facts"]
+
+_MONTH_WORDS = frozenset(
+    """january february march april may june july august september october november december jan feb mar apr
+    jun jul aug sep sept oct nov dec января февраля марта апреля мая июня июля августа сентября октября ноября
+    декабря січня лютого березня квітня травня червня липня серпня вересня жовтня листопада грудня yanvarya
+    fevralya marta aprelya maya iyunya iyulya avgusta sentyabrya oktyabrya noyabrya dekabrya sichnya lyutogo
+    bereznya kvitnya travnya chervnya lypnya serpnya veresnya zhovtnya lystopada grudnya""".split()
+)
+_MULTIPLIERS = {
+    "тыс": 1e3, "тысяч": 1e3, "тысячи": 1e3, "тысяча": 1e3, "тис": 1e3, "тисяч": 1e3, "тисячі": 1e3,
+    "тисяча": 1e3, "thousand": 1e3, "k": 1e3, "млн": 1e6, "million": 1e6, "миллион": 1e6, "миллиона": 1e6,
+    "миллионов": 1e6, "мільйон": 1e6, "мільйона": 1e6, "мільйонів": 1e6,
+}  # fmt: skip
+_NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?$")
+# Denial and existence negated ("there are no ...", "without any ..."): what turns a claim into its
+# opposite. A plain "not" is left out: it negates many a predicate that is not the claim's.
+_NEGATIONS = frozenset(
+    """никаких никакого никакой никакие жодних жодного жодної жоден без no none without nikakih nikakoi
+    nikakoy bez zhodnogo zhodnih""".split()
+)
+# Denial predicates, as stems a word starts with.
+_DENIALS: tuple[str, ...] = (
+    "фейк", "fake", "ложь", "лжив", "брехн", "бреш", "неправд", "вымысел", "вымысл", "выдум", "вигад",
+    "опроверг", "спростув", "спростов", "deni", "deny", "hoax", "debunk", "вброс", "вкид", "отверг", "отклон",
+    "відхил", "відкин", "reject", "untrue", "казк", "сказк", "небылиц",
+)  # fmt: skip
+# A side followed by one of these is whose account it is, not who acts ("Moscow accuses ...").
+_SPEECH: tuple[str, ...] = (
+    "заяв", "сказ", "говор", "пиш", "сообщ", "утвержд", "обвин", "звинува", "каж", "повідом", "розганя", "пишут",
+    "стверджу", "счита", "вважа", "признал", "визна", "say", "said", "claim", "accus", "report", "tweet", "wrote",
+    "write", "insist", "argu", "estimat",
+)  # fmt: skip
+_PERIODS: dict[str, str] = {
+    "сутки": "day", "суток": "day", "добу": "day", "доби": "day", "день": "day", "day": "day", "days": "day",
+    "daily": "day", "неделю": "week", "неделя": "week", "недели": "week", "тиждень": "week", "тижня": "week",
+    "week": "week", "weeks": "week", "weekly": "week", "месяц": "month", "месяца": "month", "місяць": "month",
+    "місяця": "month", "month": "month", "months": "month",
+}  # fmt: skip
+_REL_TOLERANCE = 0.03
+# A quoted speaker at the start: "Ushakov: ...", "Песков: ..." (not a URL's "https:").
+_SPEAKER_RE = re.compile(r"^\W*([^\W\d][^:\n]{0,40}?):(?!//)")
+_SPEAKER_WORDS = 3  # "Песков", "Минобороны РФ", "Помощник Путина Ушаков"; longer is a headline
+
+
+@dataclass(frozen=True, slots=True)
+class TextFacts:
+    """What one text says: figures, years, places, the sides it names, its polarity."""
+
+    figures: frozenset[float]  # counts and amounts (not years, not days of a month)
+    years: frozenset[int]
+    periods: frozenset[str]
+    places: frozenset[str]
+    actors: frozenset[str]  # the sides named as acting (sources set aside)
+    speakers: frozenset[str]  # the sides of a quoted speaker ("Ushakov: ...")
+    subjects: frozenset[str]  # the first of them (and one joined to it)
+    simple: bool  # one short sentence: its first side is reliably its subject
+    sources: frozenset[str]  # the sides whose report the text relays
+    negated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimFacts:
+    figures: frozenset[float]  # from the claim's texts: a post must not contradict these
+    known_figures: frozenset[float]  # also from keywords: a post sharing one agrees
+    years: frozenset[int]
+    periods: frozenset[str]
+    places: frozenset[str]
+    subjects: frozenset[str]  # the side most of its wordings name first
+    actors: frozenset[str]  # every side its wordings name as acting
+    sources: frozenset[str]
+    polarities: frozenset[bool]  # negated or not, per wording: a post must share one of them
+
+
+_Notes = list[tuple[str, str]]  # (kind, text); kinds: figures, place, side, time, stance
+
+
+@dataclass(frozen=True, slots=True)
+class Consistency:
+    agreements: tuple[tuple[str, str], ...]
+    conflicts: tuple[tuple[str, str], ...]
+    missing: frozenset[str] = frozenset()  # what the claim is specific about and the post does not say
+
+    @property
+    def reason(self) -> str:
+        """One short line for the card: the conflicts if any, else what matched."""
+        return "; ".join(text for _kind, text in self.conflicts or self.agreements)
+
+    def agrees_on(self, kind: str) -> bool:
+        return any(k == kind for k, _t in self.agreements)
+
+    def conflicts_on(self, kind: str) -> bool:
+        return any(k == kind for k, _t in self.conflicts)
+
+
+def _index_names(table: dict[str, tuple[str, ...]]) -> dict[str, list[tuple[str, tuple[frozenset[str], ...]]]]:
+    """first word's key -> [(id, keys of every word of the form)]."""
+    out: dict[str, list[tuple[str, tuple[frozenset[str], ...]]]] = {}
+    for name_id, forms in table.items():
+        for form in forms:
+            words = TERM_RE.findall(normalize(form))
+            keys = tuple(word_keys(w) for w in words)
+            if not keys or not all(keys):
+                continue
+            for k in keys[0]:
+                out.setdefault(k, []).append((name_id, keys))
+    return out
+
+
+_PLACE_INDEX = _index_names(PLACES)
+_ACTOR_INDEX = _index_names(ACTORS)
+_ARMY_INDEX = _index_names(ARMIES)
+_SOURCE_INDEX = _index_names({k: forms for k, (forms, _side) in SOURCES.items()})
+_DISPLAY: dict[str, str] = {  # a name as the reason line shows it
+    k: next((f for f in forms if f.isascii()), forms[0]) for k, forms in (PLACES | ACTORS).items()
+}
+
+
+def _find(index: dict[str, list[tuple[str, tuple[frozenset[str], ...]]]], keys: list[frozenset[str]]) -> list[
+    tuple[int, int, str]
+]:  # fmt: skip
+    """(start, end, id) of every name of `index` in a text read as per-word keys."""
+    found: list[tuple[int, int, str]] = []
+    for i, ks in enumerate(keys):
+        for k in ks:
+            for name_id, form in index.get(k, ()):
+                end = i + len(form)
+                if end <= len(keys) and all(not form[j].isdisjoint(keys[i + j]) for j in range(1, len(form))):
+                    found.append((i, end, name_id))
+    return found
+
+
+def _figures(words: list[str]) -> tuple[set[float], set[int]]:
+    figures: set[float] = set()
+    years: set[int] = set()
+    for i, w in enumerate(words):
+        if not _NUMBER_RE.match(w):
+            continue
+        value = float(w)
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        prev = words[i - 1] if i else ""
+        if "." not in w and len(w) == 4 and 1900 <= value <= 2099:
+            years.add(int(value))
+        elif nxt in _MONTH_WORDS or (prev in _MONTH_WORDS and value <= 31):
+            continue  # a day of a month
+        else:
+            figures.add(value * _MULTIPLIERS.get(nxt, 1.0))
+    return figures, years
+
+
+_Sides = tuple[frozenset[str], frozenset[str], frozenset[str]]
+
+
+def _sides(words: list[str], keys: list[frozenset[str]], speaker_end: int = 0) -> _Sides:
+    """(actors, sources, speakers): the sides a text names as acting, those whose report it relays,
+    and those it quotes ("Ushakov: ...", the first `speaker_end` words).
+
+    A ministry or general staff is a source; the side it speaks for is the one named next to it (one
+    content word before or after, stop words skipped; an army names a general staff's side, not a
+    ministry's), else its default (a ministry's is Russia's: the daily reports people forward). A side
+    followed by a verb of speech ("Moscow accuses", "Ukraine says") gives an account: it is not
+    counted as acting, nor as a source.
+    """
+    content = [i for i, k in enumerate(keys) if k]
+    rank = {i: r for r, i in enumerate(content)}
+    actors = sorted(_find(_ACTOR_INDEX, keys))
+    armies = {a[0] for a in _find(_ARMY_INDEX, keys)}
+    taken: set[int] = set()
+    sources: set[str] = set()
+    for start, end, source_id in sorted(_find(_SOURCE_INDEX, keys)):
+        lo, hi = rank.get(start, 0) - 1, rank.get(end - 1, len(content)) + 1
+        near = [
+            a
+            for a in actors
+            if a[0] in rank and lo <= rank[a[0]] <= hi and not start <= a[0] < end
+            and not (source_id == "ministry" and a[0] in armies)
+        ]  # fmt: skip
+        side = near[0][2] if near else SOURCES[source_id][1]
+        if side:
+            sources.add(side)
+        taken.update(range(start, end))
+        for a in near[:1]:
+            taken.update(range(a[0], a[1]))
+    speakers = {a[2] for a in actors if a[0] < speaker_end and a[0] not in taken}
+    taken.update(range(speaker_end))
+    for start, end, _actor in actors:
+        after = next((words[i] for i in content if i >= end), "")
+        if start not in taken and after.startswith(_SPEECH):
+            taken.update(range(start, end))  # whose account, but not an institution's report
+    return frozenset(a[2] for a in actors if a[0] not in taken), frozenset(sources), frozenset(speakers)
+
+
+def _subjects(words: list[str], keys: list[frozenset[str]], speaker_end: int = 0) -> frozenset[str]:
+    """The side a claim is about: its first acting side, and one joined to it ("Russia and North Korea")."""
+    content = [i for i, k in enumerate(keys) if k]
+    rank = {i: r for r, i in enumerate(content)}
+    actors_all, _sources, _speakers = _sides(words, keys, speaker_end)
+    actors = [a for a in sorted(_find(_ACTOR_INDEX, keys)) if a[2] in actors_all and a[0] >= speaker_end]
+    if not actors:
+        return frozenset()
+    first = actors[0]
+    out = {first[2]}
+    for a in actors[1:]:
+        if a[0] in rank and first[1] - 1 in rank and rank[a[0]] - rank[first[1] - 1] <= 1:
+            out.add(a[2])
+    return frozenset(out)
+
+
+@lru_cache(maxsize=4096)
+def text_facts(text: str) -> TextFacts:
+    words = TERM_RE.findall(normalize(text))
+    keys = [word_keys(w) for w in words]
+    figures, years = _figures(words)
+    head = _SPEAKER_RE.match(text)
+    speaker_end = len(TERM_RE.findall(normalize(head.group(1)))) if head else 0
+    if speaker_end > _SPEAKER_WORDS:
+        speaker_end = 0
+    actors, sources, speakers = _sides(words, keys, speaker_end)
+    subjects = _subjects(words, keys, speaker_end)
+    negated = any(w in _NEGATIONS or w.startswith(_DENIALS) for w in words)
+    periods = frozenset(p for w in words if (p := _PERIODS.get(w)))
+    places = frozenset(p for _s, _e, p in _find(_PLACE_INDEX, keys))
+    simple = len(words) <= 30 and len(split_sentences(text)) == 1
+    return TextFacts(
+        frozenset(figures), frozenset(years), periods, places, actors, speakers, subjects, simple, sources, negated
+    )
+
+
+def _majority(sets: list[frozenset[str]]) -> frozenset[str]:
+    """The sides most of a claim's wordings name first (a wording that opens with another side, as
+    "Putin: a ceasefire once Ukrainian troops leave", does not make that side the claim's)."""
+    counts: dict[str, int] = {}
+    for group in sets:
+        for side in group:
+            counts[side] = counts.get(side, 0) + 1
+    top = max(counts.values(), default=0)
+    return frozenset(side for side, n in counts.items() if n * 3 >= top * 2 or n == top)
+
+
+def claim_facts(claim: Claim) -> ClaimFacts:
+    texts = [text_facts(t) for t, _lang in claim.texts()]
+    kw = [text_facts(k) for k in claim.keywords]
+    figures = frozenset(f for t in texts for f in t.figures)
+    years = {y for t in texts for y in t.years}
+    day = claim.published or claim.updated  # when it circulated; a later update is an edit, not its time
+    if day is not None:
+        years.add(day.year)
+    return ClaimFacts(
+        figures=figures,
+        known_figures=figures | {f for t in kw for f in t.figures},
+        years=frozenset(years),
+        periods=frozenset(p for t in texts for p in t.periods),
+        places=frozenset(p for t in texts + kw for p in t.places),
+        subjects=_majority([t.subjects for t in texts]),
+        actors=frozenset(a for t in texts for a in t.actors),
+        sources=frozenset(s for t in texts for s in t.sources),
+        polarities=frozenset(t.negated for t in texts),
+    )
+
+
+def _display(name_id: str) -> str:
+    return _DISPLAY.get(name_id, name_id)
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) <= _REL_TOLERANCE * max(abs(a), abs(b))
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,.0f}".replace(",", " ") if x == int(x) else f"{x:g}"
+
+
+def _check_figures(c: ClaimFacts, p: TextFacts, agree: _Notes, conflict: _Notes) -> None:
+    shared = sorted({f for f in p.figures if any(_same(f, g) for g in c.known_figures)})
+    if shared:
+        agree.append(("figures", "figures " + ", ".join(_fmt(f) for f in shared) + " match"))
+        return
+    big_post = sorted(f for f in p.figures if f >= 10)
+    big_claim = sorted(f for f in c.figures if f >= 10)
+    if big_post and big_claim:
+        theirs, mine = ", ".join(map(_fmt, big_post[:3])), ", ".join(map(_fmt, big_claim[:3]))
+        conflict.append(("figures", f"figures differ: {theirs} vs {mine}"))
+
+
+def _levels(places: frozenset[str]) -> tuple[set[str], set[str]]:
+    """(towns, regions): a town's region counts as a region the text names."""
+    towns = {p for p in places if p in PARENT}
+    regions = {p for p in places if p not in PARENT} | {PARENT[t] for t in towns}
+    return towns, regions
+
+
+def _check_places(c: ClaimFacts, p: TextFacts, agree: _Notes, conflict: _Notes, missing: set[str]) -> None:
+    c_towns, c_regions = _levels(c.places)
+    p_towns, p_regions = _levels(p.places)
+    if c_towns and not p_towns:
+        missing.add("place")  # the claim names a town (Sudzha), the post at most its region
+    if not c.places or not p.places:
+        return
+    for mine, theirs in ((c_towns, p_towns), (c_regions, p_regions)):
+        if mine and theirs and mine.isdisjoint(theirs):
+            conflict.append(("place", f"place {_display(min(theirs))}, not {_display(min(mine))}"))
+            return
+    same = sorted(c.places & p.places, key=lambda x: (x not in PARENT, x))
+    if same:
+        agree.append(("place", f"place {_display(same[0])} matches"))
+
+
+def _check_sides(c: ClaimFacts, p: TextFacts, agree: _Notes, conflict: _Notes) -> None:
+    if c.sources and p.sources and c.sources.isdisjoint(p.sources):
+        conflict.append(("side", f"source {_display(min(p.sources))}, not {_display(min(c.sources))}"))
+    elif c.actors and p.actors and c.actors.isdisjoint(p.actors | p.speakers):
+        conflict.append(("side", f"actor {_display(min(p.actors))}, not {_display(min(c.actors))}"))
+    elif p.simple and c.subjects and p.subjects and c.subjects.isdisjoint(p.subjects):
+        conflict.append(("side", f"{_display(min(p.subjects))} acts, not {_display(min(c.subjects))}"))
+    elif c.subjects & p.actors:
+        agree.append(("side", f"actor {_display(min(c.subjects & p.actors))} matches"))
+
+
+def _check_time(c: ClaimFacts, p: TextFacts, conflict: _Notes) -> None:
+    if c.years and p.years and all(abs(a - b) > 1 for a in c.years for b in p.years):
+        conflict.append(("time", f"year {min(p.years)}, not {max(c.years)}"))
+    if c.periods and p.periods and c.periods.isdisjoint(p.periods):
+        conflict.append(("time", f"a {min(p.periods)}, not a {min(c.periods)}"))
+
+
+def check(claim: ClaimFacts, post: TextFacts) -> Consistency:
+    """How a post (the fragment that matched) agrees or conflicts with a claim."""
+    agree: _Notes = []
+    conflict: _Notes = []
+    _check_figures(claim, post, agree, conflict)
+    missing: set[str] = set()
+    _check_places(claim, post, agree, conflict, missing)
+    _check_sides(claim, post, agree, conflict)
+    _check_time(claim, post, conflict)
+    if claim.polarities and post.negated not in claim.polarities:
+        text = "the post denies what the claim asserts" if post.negated else "the claim is a denial"
+        conflict.append(("stance", text))
+    return Consistency(tuple(agree), tuple(conflict), frozenset(missing))

@@ -1,0 +1,112 @@
+"""From feature rows to a 0-100 score: per-claim evidence, ranking score, margin, logistic calibration."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from knowledge.matcher.params import MARGIN_CAP, MIN_STRONG_TERMS, Params
+
+__all__ = ["Candidate", "ClaimEvidence", "calibrated", "per_claim", "rank_score", "scored"]
+
+
+@dataclass(slots=True)
+class Candidate:
+    """One retrieved document of a claim, with its features (see :mod:`knowledge.matcher.features`).
+
+    ``f`` reads the document against the whole post (BM25 and rank relative to the post's best
+    document); ``f_seg`` reads it against its fragment alone, as if the fragment had been sent on
+    its own (BM25 over the fragment's terms, relative to the best document on the same fragment).
+    The second is what lets a post's second, different claim be reported on its own merits.
+    """
+
+    claim_id: str
+    f: list[float]
+    f_seg: list[float]
+    fragment: str
+    n_words: int  # meaningful words in the post
+    seg_words: int  # meaningful words in the fragment
+    kw_hits: int
+
+
+@dataclass(slots=True)
+class ClaimEvidence:
+    """A claim's best document read at one level ("post" or "segment")."""
+
+    claim_id: str
+    level: str
+    z: float  # ranking score
+    margin: float  # z minus the best other claim's z on the same fragment, capped
+    f: list[float]
+    fragment: str
+    n_words: int  # meaningful words of the text this level reads (post or fragment)
+    kw_hits: int
+
+
+def rank_score(f: list[float], params: Params) -> float:
+    return sum(w * x for w, x in zip(params.weights, f, strict=True))
+
+
+_Best = dict[str, tuple[float, Candidate, list[float]]]
+
+
+def _with_margins(best: _Best, level: str, z_floor: float) -> list[ClaimEvidence]:
+    by_fragment: dict[str, list[float]] = {}
+    for z, c, _f in best.values():
+        by_fragment.setdefault(c.fragment, []).append(z)
+    for zs in by_fragment.values():
+        zs.sort(reverse=True)
+    out: list[ClaimEvidence] = []
+    for claim_id, (z, c, f) in best.items():
+        zs = by_fragment[c.fragment]
+        other = max(zs[1] if len(zs) > 1 else z_floor, z_floor) if z >= zs[0] else zs[0]
+        margin = max(-MARGIN_CAP, min(MARGIN_CAP, z - other))
+        n = c.n_words if level == "post" else c.seg_words
+        out.append(ClaimEvidence(claim_id, level, z, margin, f, c.fragment, n, c.kw_hits))
+    return out
+
+
+def per_claim(rows: list[Candidate], params: Params) -> list[ClaimEvidence]:
+    """Stage 1: each claim's best document, at the post level and (if it differs) the segment level.
+
+    An entry takes its best document. The margin is z minus the best *other* claim's z on the same
+    fragment (a clear winner there is more credible than one of many look-alikes). Alone on its
+    fragment, a claim is compared with a typical runner-up (``z_floor``). The segment level reads each
+    fragment as if it had been sent alone, so that a second, distinct claim in another sentence of a
+    post is judged on that sentence, not against the post's first claim; it is only used for
+    fragments with at least ``MIN_STRONG_TERMS`` meaningful words and for posts of several segments.
+    """
+    post: _Best = {}
+    seg: _Best = {}
+    for c in rows:
+        z = rank_score(c.f, params)
+        if c.claim_id not in post or z > post[c.claim_id][0]:
+            post[c.claim_id] = (z, c, c.f)
+        if c.f_seg is not c.f and c.seg_words >= MIN_STRONG_TERMS:
+            zs = rank_score(c.f_seg, params)
+            if c.claim_id not in seg or zs > seg[c.claim_id][0]:
+                seg[c.claim_id] = (zs, c, c.f_seg)
+    return _with_margins(post, "post", params.z_floor) + _with_margins(seg, "segment", params.z_floor)
+
+
+def calibrated(e: ClaimEvidence, params: Params) -> float:
+    """Stage 2: the 0-100 score of one piece of evidence."""
+    logit = params.cal_b + params.cal_a * e.z + params.cal_margin * e.margin + params.keyword_bonus * e.kw_hits
+    logit += sum(c * e.f[params.abs_idx[i]] for i, c in enumerate(params.cal_w))
+    return 100.0 / (1.0 + math.exp(-max(-30.0, min(30.0, logit))))
+
+
+def scored(rows: list[Candidate], params: Params) -> list[tuple[str, float, str, int]]:
+    """Two-stage scoring of feature rows, one row per claim, best first: (claim id, score, fragment, words).
+
+    A claim's score is the better of its post-level and segment-level evidence; the fragment and
+    word count are those of the level that gave it.
+    """
+    best: dict[str, tuple[float, str, int]] = {}
+    for e in per_claim(rows, params):
+        score = round(calibrated(e, params), 2)
+        if e.claim_id not in best or score > best[e.claim_id][0]:
+            best[e.claim_id] = (score, e.fragment, e.n_words)
+    out = [(cid, score, frag, n) for cid, (score, frag, n) in best.items()]
+    out.sort(key=lambda r: -r[1])
+    return out

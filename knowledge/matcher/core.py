@@ -1,0 +1,310 @@
+"""The Matcher: exact lookups, then BM25 retrieval, re-ranking features, calibration and thresholds.
+
+Pipeline for one post (:meth:`Matcher.match`):
+
+1. Exact lookups. URLs in the post (or passed in) whose canonical form equals a KB origin's URL, and
+   keys moderators registered with :meth:`Matcher.add_exact_key` ("tg:<chat>:<msg>", "file:<id>"),
+   give their claim score 100, "strong".
+2. Segmentation and retrieval (:mod:`.segments`, :mod:`.index`): the whole post is one BM25 query;
+   the best ``RETRIEVE_DOCS`` documents go on.
+3. Re-ranking (:mod:`.features`, :mod:`.calibration`): a named feature table per document, a linear
+   ranking score and a logistic calibration give each claim a 0-100 score, read both against the
+   whole post and against its own fragment. :meth:`Matcher.match` runs the rapidfuzz scorers only
+   where they can change its result (:mod:`.pruning`); :meth:`Matcher.candidates` scores everything.
+4. Thresholds. Below ``possible`` nothing is reported; ``strong`` at or above ``strong``. A post with
+   fewer than ``MIN_STRONG_TERMS`` meaningful terms is at most "possible".
+
+Pure: no I/O, no Telegram or database imports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from knowledge.background import doc_share
+from knowledge.consistency import ClaimFacts, Consistency, check, claim_facts, text_facts
+from knowledge.matcher.calibration import Candidate, scored
+from knowledge.matcher.features import ACC_CELLS, Keyword, Rows, fill_fuzzy, post_features
+from knowledge.matcher.index import NO_DAY, Index
+from knowledge.matcher.params import (
+    DEFAULT_PARAMS,
+    DEFAULT_POSSIBLE,
+    DEFAULT_STRONG,
+    MAX_CHARS,
+    MIN_STRONG_TERMS,
+    Params,
+)
+from knowledge.matcher.pruning import reportable
+from knowledge.normalize import canonical_url, extract_urls, normalize, split_sentences
+from knowledge.normalize.terms import PREFIX_MARK, word_terms, words_and_terms
+from knowledge.schema import Claim
+
+__all__ = ["Match", "Matcher"]
+
+CONFLICT_FACTOR = 0.8  # one conflict: the score scaled (and capped below strong)
+CONFLICTS_FACTOR = 0.5  # several: enough to drop most below possible
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One claim found in a post."""
+
+    claim: Claim
+    score: float
+    strength: str
+    fragment: str
+    # One line for the card: the figures, places and sides that matched, or the conflict that kept
+    # the match from being strong.
+    reason: str = ""
+
+    @property
+    def claim_id(self) -> str:
+        return self.claim.id
+
+
+def _doc_texts(claim: Claim, index: Index) -> list[tuple[str, list[str]]]:
+    """(normalised text, terms) for the claim and each distinct variant; the index learns how common
+    in ordinary text each term's words are."""
+    out: list[tuple[str, list[str]]] = []
+    seen: set[str] = set()
+    for text, lang in claim.texts():
+        norm = normalize(text)
+        if not norm or norm in seen:
+            continue
+        seen.add(norm)
+        terms: list[str] = []
+        for word, group in words_and_terms(norm, lang):
+            share = doc_share(word)
+            for t in group:
+                terms.append(t)
+                if share:
+                    index.set_background(t, share)
+        if terms:
+            out.append((norm, terms))
+    return out
+
+
+def _claim_day(claim: Claim) -> int:
+    day = claim.published or claim.updated
+    return day.toordinal() if day is not None else NO_DAY
+
+
+class Matcher:
+    """An in-memory, incrementally updatable claim index. Not thread-safe for concurrent writes."""
+
+    def __init__(
+        self,
+        claims: Iterable[Claim] = (),
+        *,
+        strong: float = DEFAULT_STRONG,
+        possible: float = DEFAULT_POSSIBLE,
+    ) -> None:
+        self.strong = strong
+        self.possible = possible
+        # Weights and calibration; a benchmark may assign another fit (benchmarks/tune.py).
+        self.params: Params = DEFAULT_PARAMS
+        self._claims: dict[str, Claim] = {}
+        self._claim_keywords: dict[str, list[Keyword]] = {}
+        self._url_index: dict[str, set[str]] = {}
+        self._exact: dict[str, str] = {}
+        self._facts: dict[str, ClaimFacts] = {}
+        self.index = Index()
+        self._build(claims)
+
+    # --- public collection API ------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._claims)
+
+    def __contains__(self, claim_id: object) -> bool:
+        return claim_id in self._claims
+
+    def get(self, claim_id: str) -> Claim | None:
+        return self._claims.get(claim_id)
+
+    def claims(self) -> Iterator[Claim]:
+        return iter(list(self._claims.values()))
+
+    def upsert(self, claim: Claim) -> None:
+        """Add or replace one entry; visible to the next :meth:`match`."""
+        if claim.id in self._claims:
+            self._retire(claim.id)
+        avgdl = self.index.avgdl()
+        self._index_claim_meta(claim)
+        self.index.add(claim.id, _doc_texts(claim, self.index), _claim_day(claim), avgdl)
+        self.index.maybe_merge()
+
+    def remove(self, claim_id: str) -> None:
+        """Retire an entry: it is no longer matched (unknown ids are ignored)."""
+        if claim_id in self._claims:
+            self._retire(claim_id)
+            self.index.maybe_merge()
+
+    def add_exact_key(self, key: str, claim_id: str) -> None:
+        """Register a moderator key (e.g. "tg:<channel_id>:<message_id>", "file:<file_unique_id>")."""
+        self._exact[key] = claim_id
+
+    def remove_exact_key(self, key: str) -> None:
+        self._exact.pop(key, None)
+
+    def compact(self) -> None:
+        """Fold the index's delta into its main arrays and drop dead postings (done automatically)."""
+        self.index.compact()
+
+    # --- index building ---------------------------------------------------------------------------
+
+    def _index_claim_meta(self, claim: Claim) -> None:
+        self._claims[claim.id] = claim
+        for origin in claim.origins:
+            if origin.url:
+                self._url_index.setdefault(canonical_url(origin.url), set()).add(claim.id)
+        kws: dict[Keyword, None] = {}
+        for kw in claim.keywords:
+            # Full stems only: the coarse prefix term would let "газопровід" hit a post's "газопровода"
+            # twice over, once through its Russian twin.
+            groups = tuple(
+                frozenset(self.index.term_id(t) for t in g if not t.endswith(PREFIX_MARK))
+                for g in word_terms(normalize(kw))
+            )
+            if groups:
+                kws[groups] = None
+        self._claim_keywords[claim.id] = list(kws)
+
+    def _build(self, claims: Iterable[Claim]) -> None:
+        """Bulk build: documents go straight into the index's main arrays."""
+
+        def entries() -> Iterator[tuple[str, list[tuple[str, list[str]]], int]]:
+            for claim in claims:
+                if claim.id in self._claims:
+                    self._retire(claim.id)
+                self._index_claim_meta(claim)
+                yield claim.id, _doc_texts(claim, self.index), _claim_day(claim)
+
+        self.index.build(entries())
+
+    def _retire(self, claim_id: str) -> None:
+        claim = self._claims.pop(claim_id)
+        self._facts.pop(claim_id, None)
+        self.index.retire(claim_id)
+        self._claim_keywords.pop(claim_id, None)
+        for origin in claim.origins:
+            if origin.url:
+                key = canonical_url(origin.url)
+                ids = self._url_index.get(key)
+                if ids is not None:
+                    ids.discard(claim_id)
+                    if not ids:
+                        del self._url_index[key]
+
+    # --- matching ---------------------------------------------------------------------------------
+
+    def match(
+        self,
+        text: str,
+        *,
+        urls: Iterable[str] = (),
+        exact_keys: Iterable[str] = (),
+        limit: int = 5,
+        posted: date | None = None,
+    ) -> list[Match]:
+        """Claims found in `text`, best first, each once, at most `limit`; never raises on odd input.
+
+        `posted`, the post's date if the caller knows it, helps rank claims of the same period;
+        without it the last date written in the post is used, if any.
+        """
+        if limit <= 0:
+            return []
+        text = text if isinstance(text, str) else ""
+        found: dict[str, Match] = {}
+        self._exact_matches(text, urls, exact_keys, found)
+        for m in self._fuzzy_matches(text[:MAX_CHARS], posted):
+            if m.claim.id not in found:
+                found[m.claim.id] = m
+        out = sorted(found.values(), key=lambda m: -m.score)
+        return out[:limit]
+
+    def _exact_matches(self, text: str, urls: Iterable[str], keys: Iterable[str], found: dict[str, Match]) -> None:
+        first = next(iter(split_sentences(text[:MAX_CHARS])), "")
+        all_urls = list(urls) + extract_urls(text[: MAX_CHARS * 4])
+        for url in all_urls:
+            for cid in sorted(self._url_index.get(canonical_url(url), ())):
+                claim = self._claims.get(cid)
+                if claim is not None and cid not in found:
+                    found[cid] = Match(claim, 100.0, "strong", url)
+        for key in keys:
+            target = self._exact.get(key)
+            claim = self._claims.get(target) if target else None
+            if claim is not None and claim.id not in found:
+                found[claim.id] = Match(claim, 100.0, "strong", first or key)
+
+    def _rows(self, text: str, posted: date | None, acc_cells: int = ACC_CELLS) -> Rows | None:
+        return post_features(
+            self.index, self._claim_keywords, text, posted, self.params, self.facts, acc_cells=acc_cells
+        )
+
+    def _fuzzy_matches(self, text: str, posted: date | None = None) -> list[Match]:
+        got = self._rows(text, posted)
+        if got is None:
+            return []
+        keep = reportable(self.index, got, self.params, self.possible)  # fills in their rapidfuzz features
+        return self.verdicts(self.scored([got.candidate(i) for i in keep]))
+
+    def verdicts(self, rows: list[tuple[str, float, str, int]]) -> list[Match]:
+        """Scored rows (see :meth:`scored`) as reported matches, best first: consistency, thresholds and
+        the short-input rule.
+
+        A post that contradicts the claim (figures, places, sides, time, polarity) is related at best:
+        one conflict caps the score below ``strong``, two or more halve it.
+        """
+        out: list[Match] = []
+        for claim_id, score, fragment, n_terms in rows:
+            if score < self.possible:
+                continue
+            consistency = self.consistency(claim_id, fragment)
+            if len(consistency.conflicts) > 1:
+                score = round(score * CONFLICTS_FACTOR, 2)
+            elif consistency.conflicts:
+                score = min(round(score * CONFLICT_FACTOR, 2), round(self.strong - 0.01, 2))
+            if score < self.possible:
+                continue
+            strength = "strong" if score >= self.strong and n_terms >= MIN_STRONG_TERMS else "possible"
+            out.append(Match(self._claims[claim_id], score, strength, fragment, consistency.reason))
+        out.sort(key=lambda m: -m.score)
+        return out
+
+    def facts(self, claim_id: str) -> ClaimFacts:
+        """What a claim says (figures, places, sides, time, stance), read once per entry."""
+        facts = self._facts.get(claim_id)
+        if facts is None:
+            facts = self._facts[claim_id] = claim_facts(self._claims[claim_id])
+        return facts
+
+    def consistency(self, claim_id: str, fragment: str) -> Consistency:
+        """How `fragment` (the part of a post that matched) agrees or conflicts with a claim."""
+        return check(self.facts(claim_id), text_facts(fragment))
+
+    def candidates(self, text: str, *, posted: date | None = None) -> list[tuple[str, float, str, int]]:
+        """(claim id, score, fragment, meaningful words read) for every candidate claim, best first."""
+        return self.scored(self.candidate_features(text, posted=posted))
+
+    def scored(self, rows: list[Candidate]) -> list[tuple[str, float, str, int]]:
+        """Two-stage scoring of candidate_features() rows, one row per claim, best first."""
+        return scored(rows, self.params)
+
+    def candidate_features(
+        self, text: str, *, posted: date | None = None, acc_cells: int = ACC_CELLS
+    ) -> list[Candidate]:
+        """Per candidate document: a :class:`Candidate` (features at post and segment level).
+
+        `posted` is the post's date if known; otherwise the last date written in the post (a tweet's
+        signature, "January 14, 2020") is used. Public so that benchmarks can fit the re-ranker.
+        `acc_cells` bounds the vectorised window-coverage array (above it, a loop sums the same values).
+        """
+        got = self._rows(text, posted, acc_cells)
+        if got is None:
+            return []
+        for i in range(len(got.claims)):
+            fill_fuzzy(self.index, got, i)
+        return got.candidates()

@@ -1,0 +1,63 @@
+"""Calendar dates written in a post (a tweet's or a channel post's signature)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+__all__ = ["find_date"]
+
+_MONTHS = {
+    m: i
+    for i, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for m in names
+}
+_MONTH_ALT = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_DATE_RE = re.compile(
+    rf"\b(?:(?P<m1>{_MONTH_ALT})\.? (?P<d1>\d{{1,2}}),? (?P<y1>(?:19|20)\d\d)"  # January 14, 2020
+    rf"|(?P<d2>\d{{1,2}}) (?P<m2>{_MONTH_ALT})\.?,? (?P<y2>(?:19|20)\d\d)"  # 14 January 2020
+    r"|(?P<y3>(?:19|20)\d\d)-(?P<m3>\d\d)-(?P<d3>\d\d)"  # 2020-01-14
+    r"|(?P<d4>\d\d)\.(?P<m4>\d\d)\.(?P<y4>(?:19|20)\d\d))\b",  # 14.01.2020
+    re.IGNORECASE,
+)
+
+
+_YEAR_RE = re.compile(r"(?:19|20)\d\d")
+
+
+def find_date(text: str) -> date | None:
+    """The last calendar date written in `text` (a tweet's or post's signature), if any."""
+    found: date | None = None
+    if not text or not _YEAR_RE.search(text):  # cheap test first: most posts carry no year
+        return None
+    for m in _DATE_RE.finditer(text):
+        g = m.groupdict()
+        try:
+            if g["m1"]:
+                found = date(int(g["y1"]), _MONTHS[g["m1"].lower()], int(g["d1"]))
+            elif g["m2"]:
+                found = date(int(g["y2"]), _MONTHS[g["m2"].lower()], int(g["d2"]))
+            elif g["y3"]:
+                found = date(int(g["y3"]), int(g["m3"]), int(g["d3"]))
+            else:
+                found = date(int(g["y4"]), int(g["m4"]), int(g["d4"]))
+        except ValueError:
+            continue
+    return found
+

@@ -1,0 +1,149 @@
+"""Consistency before confidence: a post that contradicts a claim's figures, places, sides, time or
+stance never gets that claim as a strong match, and every match says why in one line."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from knowledge.consistency import check, claim_facts, text_facts
+from knowledge.matcher import Match, Matcher
+from knowledge.schema import Claim, Source, Variant
+
+
+def entry(cid: str, claim: str, *variants: tuple[str, str], keywords: tuple[str, ...] = ()) -> Claim:
+    return Claim(
+        id=cid,
+        claim=claim,
+        verdict="false",
+        summary="-",
+        sources=(Source("test"),),
+        variants=tuple(Variant(t, lg) for lg, t in variants),
+        keywords=keywords,
+        published=date(2025, 3, 13),
+    )
+
+
+KB = [
+    entry(
+        "losses-340",
+        "Ukraine lost more than 340 servicemen in the Kursk direction in a single day, according to Russia's "
+        "Ministry of Defence.",
+        ("ru", "Минобороны: за сутки на курском направлении ВСУ потеряли более 340 военнослужащих"),
+        ("uk", "Міноборони РФ: за добу на курському напрямку ЗСУ втратили понад 340 військовослужбовців"),
+    ),
+    entry(
+        "losses-67150",
+        "Ukraine has lost more than 67,150 servicemen, 392 tanks and 2,428 vehicles in the Kursk direction, "
+        "according to Russia's Ministry of Defence.",
+        ("ru", "Минобороны России: потери ВСУ на курском направлении превысили 67 150 военнослужащих и 392 танка"),
+    ),
+    entry(
+        "sudzha-recaptured",
+        "Russian forces have recaptured the town of Sudzha in the Kursk region from Ukrainian troops.",
+        ("ru", "Российские войска освободили Суджу в Курской области"),
+        ("uk", "Російські війська повернули контроль над Суджею на Курщині"),
+        keywords=("Sudzha", "Суджа"),
+    ),
+    entry(
+        "no-nk-troops",
+        "Reports that North Korean soldiers are fighting in Russia's war against Ukraine are fake news.",
+        ("ru", "Сообщения о северокорейских военных в Курской области — фейк"),
+    ),
+    entry(
+        "storm-z",
+        "Russia itself recruits convicts to fight in Ukraine, through Wagner and the 'Storm-Z' penal units.",
+        ("ru", "Россия сама вербует заключённых на фронт через «Вагнер» и штурмовые отряды «Шторм-Z»"),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher(KB)
+
+
+def strong(matches: list[Match]) -> list[str]:
+    return [m.claim_id for m in matches if m.strength == "strong"]
+
+
+@pytest.mark.parametrize(
+    ("post", "claim_id", "why"),
+    [
+        ("Минобороны: за сутки на покровском направлении ВСУ потеряли до 1 200 военнослужащих.", "losses-340", "1 200"),
+        ("Russian forces have recaptured the town of Avdiivka.", "sudzha-recaptured", "Avdiivka"),
+        ("Российские войска вернули контроль над городом Авдеевка.", "sudzha-recaptured", "Avdiivka"),
+        ("Генштаб ЗСУ: за добу на Курщині знищено понад 340 російських окупантів.", "losses-340", "not"),
+        ("North Korean soldiers are fighting for Russia in the Kursk region", "no-nk-troops", "denial"),
+        ("Никаких зэков на фронте у нас нет и не было, все «Шторм-Z» — выдумка украинских пропагандистов.", "storm-z",
+         "denies"),
+        ("Минобороны: за неделю на курском направлении ВСУ потеряли более 340 военнослужащих", "losses-340", "week"),
+        ("В 2022 году Российские войска освободили Суджу в Курской области", "sudzha-recaptured", "2022"),
+    ],
+)  # fmt: skip
+def test_a_contradicting_post_is_never_strong(matcher: Matcher, post: str, claim_id: str, why: str) -> None:
+    res = matcher.match(post)
+    assert claim_id not in strong(res)
+    listed = {m.claim_id: m for m in res}
+    if claim_id in listed:  # related at best, and the card can say why
+        assert why in listed[claim_id].reason, listed[claim_id].reason
+    # The same claim, read without the checks, would have been listed: the conflict is what held it back.
+    facts = claim_facts(matcher.get(claim_id))  # type: ignore[arg-type]
+    assert check(facts, text_facts(post)).conflicts
+
+
+@pytest.mark.parametrize(
+    ("post", "claim_id", "why"),
+    [
+        ("⚡️Минобороны РФ: потери ВСУ в Курской области составили 67.150 военнослужащих и 392 танка! Подписывайтесь",
+         "losses-67150", "figures 392, 67 150 match"),
+        ("Российские войска освободили Суджу, ВСУ отступают из Курской области", "sudzha-recaptured",
+         "place Sudzha matches"),
+    ],
+)  # fmt: skip
+def test_an_agreeing_post_is_strong_and_says_why(matcher: Matcher, post: str, claim_id: str, why: str) -> None:
+    res = matcher.match(post)
+    assert res and res[0].claim_id == claim_id and res[0].strength == "strong", res
+    assert why in res[0].reason
+
+
+def test_figures_are_compared_as_numbers() -> None:
+    forms = ["67 150", "67,150", "67.150", "67150"]
+    assert {text_facts(f"потеряли {f} человек").figures for f in forms} == {frozenset({67150.0})}
+    assert text_facts("эвакуировали 120 тысяч человек").figures == {120000.0}
+    assert text_facts("13 сентября 2024 года в селе").figures == frozenset()  # a day and a year
+    assert text_facts("13 сентября 2024 года в селе").years == {2024}
+    claim = claim_facts(entry("x", "More than 120,000 people have been evacuated."))
+    assert not check(claim, text_facts("Эвакуировано 122 000 человек")).conflicts  # within 3 %
+    assert check(claim, text_facts("Эвакуировано 12 000 человек")).conflicts
+
+
+def test_places_inflected_and_transliterated_are_one_place() -> None:
+    for text in ("Суджа", "в Судже", "под Суджей", "Sudzha", "у Суджі"):
+        assert "sudzha" in text_facts(text).places, text
+    claim = claim_facts(KB[2])
+    assert not check(claim, text_facts("Sudzha osvobozhdena")).conflicts
+    assert not check(claim, text_facts("Бои идут в Курской области")).conflicts  # Sudzha is in it
+
+
+def test_whose_report_it_is() -> None:
+    assert text_facts("Минобороны пишет: ВСУ потеряли 67150 человек").sources == {"russia"}
+    assert text_facts("Ukraine's General Staff says Russia has lost 38,000 troops").sources == {"ukraine"}
+    said = text_facts("Москва обвиняет ВСУ во взрыве станции")
+    assert said.actors == {"ukraine"} and not said.sources  # Moscow gives an account, Ukraine acts
+
+
+def test_stance_is_compared_with_every_wording_of_the_claim() -> None:
+    denial = claim_facts(KB[3])  # every wording says "fake"
+    assert check(denial, text_facts("North Korean troops fight in the Kursk region")).conflicts_on("stance")
+    assert not check(denial, text_facts("Сообщения о северокорейцах в Курской области — фейк")).conflicts_on("stance")
+    mixed = claim_facts(
+        entry(
+            "no-foreign-help",
+            "Russia is driving Ukraine out of the Kursk region on its own, without any foreign help.",
+            ("ru", "Курщину освобождают исключительно российские войска, иностранцев там нет"),
+        )
+    )
+    for post in ("Россия освобождает Курщину без иностранной помощи", "Курщину освобождают только российские войска"):
+        assert not check(mixed, text_facts(post)).conflicts_on("stance"), post
