@@ -110,7 +110,8 @@ def test_a_new_variant_is_seen_when_the_claim_row_is_stamped(two: tuple[Runtime,
     """Contract for every writer (e.g. /variant): a change to a claim's children must also set the claim's
     modified_at (apply_claim does) and bump the KB version; the index reloads entries by their row."""
     writer, reader = two
-    wording = "Жители Курской области сами выгнали украинскую армию без всякой помощи союзников"
+    wording = "Курское приграничье российская армия зачистила своими силами, никто со стороны не помогал"
+    assert strong_ids(reader.index.matcher, wording) == []  # not known before the variant
     with session_scope(writer.sessions) as s:
         row = kb_store.get_claim_row(s, "kursk-no-foreign-help")
         assert row is not None
