@@ -73,11 +73,20 @@ class Inbox:
                 continue
             update = self.parse(update_id, raw)
             if update is not None:
+                # Taken before the store awaits: a copy in this batch, or in a request racing this one
+                # (a webhook retry), is skipped instead of being found "not handled yet" and started too.
+                self.active.add(update_id)
                 batch.append((update_id, json.dumps(raw, ensure_ascii=False), update))
-        fresh = await run_db(inbox.store, self.engine, [(i, payload) for i, payload, _ in batch])
+        try:
+            fresh = await run_db(inbox.store, self.engine, [(i, payload) for i, payload, _ in batch])
+        except BaseException:
+            self.active.difference_update(i for i, _, _ in batch)
+            raise
         for update_id, _, update in batch:
             if update_id in fresh:
                 self.dispatch(update_id, update)
+            else:
+                self.active.discard(update_id)
         await self._prune_if_due()
         return highest
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 from sqlalchemy import Engine
 
 from bot.db.models import utcnow
 from bot.services import inbox
+from factbot_testing import fake_telegram as tgf
+from handlers.inbox import Inbox
+from tests.harness import USER_ID, Harness
+
+UNKNOWN = "В Калуге открылся новый зоопарк, вход для детей бесплатный"
 
 
 def test_stored_updates_are_handled_once_and_replayed_until_then(engine: Engine) -> None:
@@ -30,3 +36,21 @@ def test_handled_updates_are_pruned_after_a_while(engine: Engine) -> None:
     assert inbox.prune(engine, now=utcnow() + inbox.KEEP_HANDLED + dt.timedelta(seconds=1)) == 1
     assert [i for i, _ in inbox.unhandled(engine)] == [21]  # never handled: kept however old
     assert inbox.store(engine, [(20, "{}")]) == {20}
+
+
+async def test_an_update_delivered_twice_at_once_is_answered_once(tg: Harness) -> None:
+    """Telegram may deliver one update twice (a webhook retry racing the first request, or the same id
+    twice in one batch): while the first copy is being stored, the second must not be started too."""
+    box = Inbox(tg.app, tg.runtime.engine)
+    first = tgf.private_text(USER_ID, UNKNOWN)
+    again = tgf.private_text(USER_ID, UNKNOWN + " (a second text under the same id)")
+    again["update_id"] = first["update_id"]
+    await tg.app.start()
+    try:
+        await asyncio.gather(box.accept([first, again]), box.accept([again]), box.accept([first]))
+    finally:
+        await tg.app.stop()  # waits for every update it started
+    answers = [c for c in tg.fake.calls_of("sendMessage") if c.params["chat_id"] == USER_ID]
+    assert len(answers) == 1, [c.params["text"][:40] for c in answers]
+    assert inbox.unhandled(tg.runtime.engine) == []
+    assert box.active == set()
