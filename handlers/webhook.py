@@ -32,6 +32,11 @@ log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024  # Telegram's updates are a few kB; a 1 MB cap leaves room for any real one
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_CONNECTIONS = 40
+# A connection must send its headers, and then its body, within these (seconds); otherwise it is closed.
+# Telegram sends a few kB at once; without a bound, slow or stalled connections each hold a socket for an hour.
+HEADER_TIMEOUT = 10.0
+BODY_TIMEOUT = 10.0
+MAX_HEADER_SIZE = 16 * 1024
 
 
 def webhook_secret(runtime: Runtime) -> str:
@@ -143,7 +148,12 @@ async def start_webhook(app: Application, inbox: Inbox, runtime: Runtime) -> HTT
     secret = webhook_secret(runtime)
     routes = [(url_path(settings.webhook_url), UpdateHandler, {"inbox": inbox, "secret": secret})]
     server = HTTPServer(
-        tornado.web.Application(routes, log_function=_no_access_log), max_body_size=MAX_BODY + 1, xheaders=True
+        tornado.web.Application(routes, log_function=_no_access_log),
+        max_body_size=MAX_BODY + 1,
+        max_header_size=MAX_HEADER_SIZE,
+        idle_connection_timeout=HEADER_TIMEOUT,  # tornado's bound on the wait for each request's headers
+        body_timeout=BODY_TIMEOUT,
+        xheaders=True,
     )
     server.listen(settings.port, address="0.0.0.0")
     log.info("webhook listening on port %d", settings.port)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 import re
@@ -10,11 +11,15 @@ import socket
 import subprocess
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, select
 
 from bot.db.models import User
 from factbot_testing import fake_telegram as tgf
+from handlers import webhook
+from handlers.inbox import Inbox
 from tests.bot_api_server import BotApiServer, start_factbot
+from tests.harness import make_harness
 
 HOOK_PATH = "/telegram/hook"
 ADMIN = 9001
@@ -134,3 +139,34 @@ def test_webhook_uses_the_configured_secret(tmp_path: Path) -> None:
         finally:
             output = stop(process)
         assert "Traceback" not in output
+
+
+async def test_webhook_drops_connections_that_send_slowly(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Slowloris: connections that trickle their headers (no secret needed to try) or stop sending in the
+    middle of a body are closed after a bounded wait, instead of holding a socket each for an hour."""
+    monkeypatch.setattr(webhook, "HEADER_TIMEOUT", 0.5)
+    monkeypatch.setattr(webhook, "BODY_TIMEOUT", 0.5)
+    port = free_port()
+    h = make_harness(db_url, WEBHOOK_URL=f"https://bot.example.org{HOOK_PATH}", PORT=str(port))
+    async with h.app:
+        server = await webhook.start_webhook(h.app, Inbox(h.app, h.runtime.engine), h.runtime)
+        secret = webhook.webhook_secret(h.runtime)
+        try:
+            partial_headers = f"POST {HOOK_PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: appl"
+            partial_body = (
+                f"POST {HOOK_PATH} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n"
+                f"X-Telegram-Bot-Api-Secret-Token: {secret}\r\n\r\n" + '{"update_id": 1, '
+            )
+            for start in (partial_headers, partial_body):
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.write(start.encode())
+                await writer.drain()
+                try:  # the server closes the connection (EOF, perhaps after an error status) well before this
+                    answer = await asyncio.wait_for(reader.read(), timeout=15)
+                finally:
+                    writer.close()
+                assert b"200 OK" not in answer, answer
+        finally:
+            server.stop()
+    h.runtime.close()
+    assert h.fake.calls_of("sendMessage") == []
