@@ -32,6 +32,10 @@ PRUNE_EVERY = 60.0  # seconds
 SHARED_CHAT_SLOTS = 2
 
 
+class InboxClosed(RuntimeError):
+    """The process is stopping: the update was not taken (Telegram sends it again)."""
+
+
 def update_id_of(raw: object) -> int | None:
     """The update_id of a raw update, if it has a usable one."""
     if isinstance(raw, dict):
@@ -49,7 +53,12 @@ class Inbox:
         self.engine = engine
         self.active: set[int] = set()  # handling now: a redelivery meanwhile is not started twice
         self.shared_chat_slots = asyncio.Semaphore(SHARED_CHAT_SLOTS)
+        self.closed = False
         self._last_prune = 0.0
+
+    def close(self) -> None:
+        """Take no more updates: the Application is stopping and would not wait for their handling."""
+        self.closed = True
 
     def parse(self, update_id: int, raw: dict[str, Any]) -> Update | None:
         """The Update, or None (logged once, without its content) when the library cannot read it."""
@@ -60,7 +69,10 @@ class Inbox:
             return None
 
     async def accept(self, raws: list[Any]) -> int | None:
-        """Store and start handling a batch; the highest update_id seen (acknowledge past it), if any."""
+        """Store and start handling a batch; the highest update_id seen (acknowledge past it), if any.
+        Raises InboxClosed once the process is stopping."""
+        if self.closed:
+            raise InboxClosed
         highest: int | None = None
         batch: list[tuple[int, str, Update]] = []
         for raw in raws:
@@ -83,9 +95,9 @@ class Inbox:
             self.active.difference_update(i for i, _, _ in batch)
             raise
         for update_id, _, update in batch:
-            if update_id in fresh:
+            if update_id in fresh and not self.closed:
                 self.dispatch(update_id, update)
-            else:
+            else:  # handled before, or the process began stopping during the store: the restart replays it
                 self.active.discard(update_id)
         await self._prune_if_due()
         return highest
@@ -95,6 +107,7 @@ class Inbox:
         self.app.create_task(self._handle(update_id, update), update=update, name=f"update {update_id}")
 
     async def _handle(self, update_id: int, update: Update) -> None:
+        handled = False
         try:
             chat = update.effective_chat
             if chat is not None and chat.type != ChatType.PRIVATE:
@@ -102,11 +115,20 @@ class Inbox:
                     await self.app.update_processor.process_update(update, self.app.process_update(update))
             else:
                 await self.app.update_processor.process_update(update, self.app.process_update(update))
+            handled = True
+        except asyncio.CancelledError:
+            raise  # cut short by the process stopping: left unhandled, so the restart replays it
+        except Exception:  # the Application's error handler has already dealt with the handler's own errors
+            handled = True
+            raise
         finally:
-            try:
-                await run_db(inbox.mark_handled, self.engine, update_id)
-            except Exception:
-                log.exception("could not mark update %d handled; it may be answered again after a restart", update_id)
+            if handled:
+                try:
+                    await run_db(inbox.mark_handled, self.engine, update_id)
+                except Exception:
+                    log.exception(
+                        "could not mark update %d handled; it may be answered again after a restart", update_id
+                    )
             self.active.discard(update_id)
 
     async def replay(self) -> int:

@@ -22,12 +22,12 @@ async def serve(app: Application, runtime: Runtime) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     server: HTTPServer | None = None
+    inbox = Inbox(app, runtime.engine)
     await app.initialize()
     try:
         if app.post_init is not None:
             await app.post_init(app)
         await app.start()
-        inbox = Inbox(app, runtime.engine)
         await inbox.replay()
         if runtime.settings.webhook_url:
             server = await start_webhook(app, inbox, runtime)
@@ -36,6 +36,8 @@ async def serve(app: Application, runtime: Runtime) -> None:
             await app.bot.delete_webhook(drop_pending_updates=False)  # getUpdates is refused while one is set
             await poll(app, inbox, stop)
     finally:
+        # First take no more updates: one taken while the Application stops would not be waited for.
+        inbox.close()
         if server is not None:
             server.stop()
         if app.running:

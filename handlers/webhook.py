@@ -25,7 +25,7 @@ from tornado.httpserver import HTTPServer
 
 from bot.db import session_scope
 from bot.services.runtime import Runtime, stored_secret
-from handlers.inbox import Inbox, update_id_of
+from handlers.inbox import Inbox, InboxClosed, update_id_of
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +127,9 @@ class UpdateHandler(tornado.web.RequestHandler):
             return
         try:
             await self.inbox.accept([data])
+        except InboxClosed:  # stopping: Telegram sends it again, to the restarted process
+            self.answer(HTTPStatus.SERVICE_UNAVAILABLE)
+            return
         except Exception:
             log.exception("webhook: could not store an update; Telegram will send it again")
             self.answer(HTTPStatus.SERVICE_UNAVAILABLE)

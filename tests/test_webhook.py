@@ -9,6 +9,8 @@ import re
 import signal
 import socket
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -60,9 +62,14 @@ def status_before_the_body(port: int, length: int, secret: str | None) -> int:
     return int(status_line.split()[1])
 
 
-def start_webhook(api: BotApiServer, db: Path, port: int) -> subprocess.Popen[str]:
+def start_webhook(api: BotApiServer, db: Path, port: int, **settings: str) -> subprocess.Popen[str]:
     return start_factbot(
-        api, db, WEBHOOK_URL=f"https://bot.example.org{HOOK_PATH}", PORT=str(port), FACTBOT_ADMIN_IDS=str(ADMIN)
+        api,
+        db,
+        WEBHOOK_URL=f"https://bot.example.org{HOOK_PATH}",
+        PORT=str(port),
+        FACTBOT_ADMIN_IDS=str(ADMIN),
+        **settings,
     )
 
 
@@ -170,3 +177,65 @@ async def test_webhook_drops_connections_that_send_slowly(db_url: str, monkeypat
             server.stop()
     h.runtime.close()
     assert h.fake.calls_of("sendMessage") == []
+
+
+def test_sigterm_loses_no_update_acknowledged_on_kept_alive_connections(tmp_path: Path) -> None:
+    """Telegram keeps its webhook connections open and goes on sending on them. Updates it sends after
+    SIGTERM, while earlier ones are still being answered, are either refused (Telegram sends them again
+    later) or, once acknowledged with 200, answered: before the process exits or after the restart."""
+    db = tmp_path / "term.sqlite3"
+    port = free_port()
+    secret = {"WEBHOOK_SECRET": "s3cret-token", "FACTBOT_RATE_LIMIT": "1000"}
+    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}
+    users = list(range(2101, 2149))
+    status: dict[int, int | None] = {}
+
+    def deliver_in_turn(mine: list[int]) -> None:
+        """One kept-alive connection, as Telegram uses them."""
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+        try:
+            for user in mine:
+                try:
+                    body = json.dumps(tgf.private_text(user, UNKNOWN)).encode()
+                    connection.request("POST", HOOK_PATH, body=body, headers=headers)
+                    response = connection.getresponse()
+                    response.read()
+                    status[user] = response.status
+                except (ConnectionError, http.client.HTTPException):
+                    status[user] = None  # refused: Telegram would send it again
+                    connection.close()
+                time.sleep(0.1)
+        finally:
+            connection.close()
+
+    with BotApiServer() as api:
+        api.delays.update(dict.fromkeys(users, 0.5))  # answers take a while: some are in flight at SIGTERM
+        process = start_webhook(api, db, port, **secret)
+        try:
+            api.wait_for("setWebhook", 1, timeout=90)
+            senders = [threading.Thread(target=deliver_in_turn, args=(users[k::8],)) for k in range(8)]
+            for sender in senders:
+                sender.start()
+            api.wait_until(lambda: len(status) >= 8 and api.holding > 0, 30)
+            process.send_signal(signal.SIGTERM)
+            for sender in senders:
+                sender.join(60)
+        finally:
+            output, _ = process.communicate(timeout=60)
+        assert process.returncode == 0, output
+        assert "Traceback" not in output
+        acknowledged = {user for user, code in status.items() if code == 200}
+        assert acknowledged and set(status.values()) <= {200, 503, None}, status
+
+        def answered() -> set[int]:
+            return {int(m["chat_id"]) for m in api.sent()}
+
+        if not acknowledged <= answered():
+            process = start_webhook(api, db, port, **secret)  # the restart answers what was stored, not handled
+            try:
+                api.wait_until(lambda: acknowledged <= answered(), 60)
+            finally:
+                stop(process)
+        assert sorted(int(m["chat_id"]) for m in api.sent() if int(m["chat_id"]) in acknowledged) == sorted(
+            acknowledged
+        ), "each acknowledged update answered once"
