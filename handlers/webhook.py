@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import re
 import secrets
 import time
 from http import HTTPStatus
@@ -149,7 +150,8 @@ async def start_webhook(app: Application, inbox: Inbox, runtime: Runtime) -> HTT
     settings = runtime.settings
     assert settings.webhook_url is not None
     secret = webhook_secret(runtime)
-    routes = [(url_path(settings.webhook_url), UpdateHandler, {"inbox": inbox, "secret": secret})]
+    # Tornado reads a route as a regular expression: the path is escaped so it matches only itself.
+    routes = [(re.escape(url_path(settings.webhook_url)), UpdateHandler, {"inbox": inbox, "secret": secret})]
     server = HTTPServer(
         tornado.web.Application(routes, log_function=_no_access_log),
         max_body_size=MAX_BODY + 1,

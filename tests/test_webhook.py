@@ -38,14 +38,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def post(port: int, body: bytes, secret: str | None = None, **headers: str) -> int:
+def post(port: int, body: bytes, secret: str | None = None, path: str = HOOK_PATH, **headers: str) -> int:
     """POST to the webhook; the HTTP status."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
     sent = {"Content-Type": "application/json", **headers}
     if secret is not None:
         sent["X-Telegram-Bot-Api-Secret-Token"] = secret
     try:
-        connection.request("POST", HOOK_PATH, body=body, headers=sent)
+        connection.request("POST", path, body=body, headers=sent)
         return connection.getresponse().status
     finally:
         connection.close()
@@ -239,3 +239,30 @@ def test_sigterm_loses_no_update_acknowledged_on_kept_alive_connections(tmp_path
         assert sorted(int(m["chat_id"]) for m in api.sent() if int(m["chat_id"]) in acknowledged) == sorted(
             acknowledged
         ), "each acknowledged update answered once"
+
+
+def test_webhook_path_is_taken_literally(tmp_path: Path) -> None:
+    """WEBHOOK_URL's path is where Telegram posts, character for character: '+', '(' or '.' in it are not
+    a pattern (a path like /hook+1 was never matched, so the bot received nothing)."""
+    port = free_port()
+    path = "/tg/hook+1(a).v2"
+    with BotApiServer() as api:
+        process = start_factbot(
+            api,
+            tmp_path / "path.sqlite3",
+            WEBHOOK_URL=f"https://bot.example.org{path}",
+            PORT=str(port),
+            WEBHOOK_SECRET="s3cret-token",
+        )
+        try:
+            api.wait_for("setWebhook", 1, timeout=90)
+            for wrong in ("/tg/hookk1a.v2", "/tg/hook+1(a)xv2"):
+                assert (
+                    post(port, json.dumps(tgf.private_text(2001, UNKNOWN)).encode(), "s3cret-token", path=wrong) == 404
+                )
+            assert post(port, json.dumps(tgf.private_text(2001, UNKNOWN)).encode(), "s3cret-token", path=path) == 200
+            (reply,) = api.wait_for("sendMessage", 1, timeout=60)
+        finally:
+            output = stop(process)
+        assert reply["chat_id"] == 2001
+        assert "Traceback" not in output
