@@ -45,6 +45,19 @@ def update_id_of(raw: object) -> int | None:
     return None
 
 
+def storable(raw: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The update as JSON text a database takes, and the update that text reads back as. JSON may carry a
+    lone UTF-16 surrogate (an emoji cut in half), which is not text in UTF-8: it becomes U+FFFD, so one
+    such update neither fails its whole batch nor reaches a handler that would store it."""
+    payload = json.dumps(raw, ensure_ascii=False)
+    try:
+        payload.encode("utf-8")
+    except UnicodeEncodeError:
+        payload = payload.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        raw = json.loads(payload)
+    return payload, raw
+
+
 class Inbox:
     """Stores, dispatches and marks the updates of one Application."""
 
@@ -83,12 +96,13 @@ class Inbox:
             highest = update_id if highest is None else max(highest, update_id)
             if update_id in self.active:
                 continue
+            payload, raw = storable(raw)
             update = self.parse(update_id, raw)
             if update is not None:
                 # Taken before the store awaits: a copy in this batch, or in a request racing this one
                 # (a webhook retry), is skipped instead of being found "not handled yet" and started too.
                 self.active.add(update_id)
-                batch.append((update_id, json.dumps(raw, ensure_ascii=False), update))
+                batch.append((update_id, payload, update))
         try:
             fresh = await run_db(inbox.store, self.engine, [(i, payload) for i, payload, _ in batch])
         except BaseException:

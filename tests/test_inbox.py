@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 
 from sqlalchemy import Engine
 
@@ -54,3 +55,19 @@ async def test_an_update_delivered_twice_at_once_is_answered_once(tg: Harness) -
     assert len(answers) == 1, [c.params["text"][:40] for c in answers]
     assert inbox.unhandled(tg.runtime.engine) == []
     assert box.active == set()
+
+
+async def test_an_emoji_cut_in_half_does_not_hold_up_its_batch(tg: Harness) -> None:
+    """JSON may carry a lone UTF-16 surrogate (an emoji cut in half, "\\ud83d"), which no database takes
+    as text: the batch it came in is stored and answered anyway, the broken character replaced."""
+    box = Inbox(tg.app, tg.runtime.engine)
+    broken = json.loads(json.dumps(tgf.private_text(USER_ID, "half an emoji \ud83d: " + UNKNOWN)))
+    normal = tgf.private_text(USER_ID + 1, UNKNOWN)
+    await tg.app.start()
+    try:
+        assert await box.accept([broken, normal]) == normal["update_id"]
+    finally:
+        await tg.app.stop()
+    answered = sorted(c.params["chat_id"] for c in tg.fake.calls_of("sendMessage"))
+    assert answered == [USER_ID, USER_ID + 1]
+    assert inbox.unhandled(tg.runtime.engine) == []
