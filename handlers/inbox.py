@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 from typing import Any
 
@@ -45,17 +46,35 @@ def update_id_of(raw: object) -> int | None:
     return None
 
 
+# json.loads joins a valid surrogate pair into one character, so any surrogate left in a string is lone.
+NOT_STORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def storable(raw: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The update as JSON text a database takes, and the update that text reads back as. JSON may carry a
-    lone UTF-16 surrogate (an emoji cut in half), which is not text in UTF-8: it becomes U+FFFD, so one
-    such update neither fails its whole batch nor reaches a handler that would store it."""
+    """The update as JSON text a database takes, and the update that text reads back as. Two characters
+    are text in JSON but not in every database: a lone UTF-16 surrogate (an emoji cut in half) is no text
+    in UTF-8, and PostgreSQL refuses NUL. Both become U+FFFD, so such an update neither fails its whole
+    batch nor reaches a handler whose writes would fail."""
     payload = json.dumps(raw, ensure_ascii=False)
     try:
         payload.encode("utf-8")
     except UnicodeEncodeError:
-        payload = payload.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-        raw = json.loads(payload)
-    return payload, raw
+        pass
+    else:
+        if "\\u0000" not in payload:  # json.dumps writes NUL as this escape
+            return payload, raw
+    clean = _clean(raw)
+    return json.dumps(clean, ensure_ascii=False), clean
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return NOT_STORABLE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_clean(item) for item in value]
+    if isinstance(value, dict):
+        return {_clean(key): _clean(item) for key, item in value.items()}
+    return value
 
 
 class Inbox:
