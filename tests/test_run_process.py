@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from factbot_testing import fake_telegram as tgf
-from tests.bot_api_server import BotApiServer, start_factbot
+from tests.bot_api_server import BotApiServer, connection_reset, server_error, start_factbot, too_many_requests
 
 FORWARDED = (
     "‼️ Бойцы «Шквала» из 129-й бригады ТрО ВСУ — бывшие зэки из украинских колоний, им разрешили грабить "
@@ -119,3 +119,26 @@ def test_a_slow_group_does_not_hold_up_private_chats(tmp_path: Path) -> None:
     order = [int(p["chat_id"]) for p in api.sent()]
     assert sorted(order) == sorted([group] * len(asked) + [2001])
     assert order.index(2001) <= 2, order
+
+
+def test_bot_api_faults_are_waited_out_and_every_update_answered_once(tmp_path: Path) -> None:
+    """Telegram failing under the running bot: getUpdates and sendMessage answered with 429 (retry_after),
+    500, 502, or a reset connection. The bot waits and retries; every update is answered exactly once."""
+    users = [2101, 2102, 2103, 2104, 2105]
+    with BotApiServer() as api:
+        for method in ("getUpdates", "sendMessage"):
+            for fault in (too_many_requests(1), server_error(500), server_error(502), connection_reset()):
+                api.fail_next(method, fault)
+        api.push(*(tgf.private_text(user, UNKNOWN) for user in users))
+        process = start_factbot(api, tmp_path / "faults.sqlite3")
+        try:
+            api.wait_until(lambda: {int(m["chat_id"]) for m in api.sent()} >= set(users), 90)
+            api.push(tgf.private_text(users[0], POSSIBLE))  # still fetching after all that
+            api.wait_for("sendMessage", len(users) + 1, timeout=60)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            output, _ = process.communicate(timeout=60)
+        assert process.returncode == 0, output
+        assert "Traceback" not in output
+        assert len(api.failed) == 8, api.failed  # every injected fault was met
+    assert sorted(int(m["chat_id"]) for m in api.sent()) == sorted([*users, users[0]])
