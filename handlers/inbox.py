@@ -124,6 +124,16 @@ class Inbox:
                 batch.append((update_id, payload, update))
         try:
             fresh = await run_db(inbox.store, self.engine, [(i, payload) for i, payload, _ in batch])
+        except Exception as exc:
+            if self.closed:
+                self.active.difference_update(i for i, _, _ in batch)
+                raise InboxClosed from exc
+            # Locked or unreachable: handle the batch from memory, and only then let the caller
+            # acknowledge it, so other users are answered meanwhile and a crash still gets it sent again.
+            log.warning("could not store %d update(s) (%s); handling them first", len(batch), type(exc).__name__)
+            handling = [self.dispatch(i, update, stored=False) for i, _, update in batch]
+            await asyncio.gather(*handling, return_exceptions=True)
+            return highest
         except BaseException:
             self.active.difference_update(i for i, _, _ in batch)
             raise
@@ -135,11 +145,11 @@ class Inbox:
         await self._prune_if_due()
         return highest
 
-    def dispatch(self, update_id: int, update: Update) -> None:
+    def dispatch(self, update_id: int, update: Update, *, stored: bool = True) -> asyncio.Task[None]:
         self.active.add(update_id)
-        self.app.create_task(self._handle(update_id, update), update=update, name=f"update {update_id}")
+        return self.app.create_task(self._handle(update_id, update, stored), update=update, name=f"update {update_id}")
 
-    async def _handle(self, update_id: int, update: Update) -> None:
+    async def _handle(self, update_id: int, update: Update, stored: bool = True) -> None:
         handled = False
         try:
             chat = update.effective_chat
@@ -155,12 +165,14 @@ class Inbox:
             handled = True
             raise
         finally:
-            if handled:
+            if handled and stored:
                 try:
                     await run_db(inbox.mark_handled, self.engine, update_id)
-                except Exception:
-                    log.exception(
-                        "could not mark update %d handled; it may be answered again after a restart", update_id
+                except Exception as exc:  # a locked or lost database: expected, and what it costs is known
+                    log.warning(
+                        "could not mark update %d handled (%s); it may be answered again after a restart",
+                        update_id,
+                        type(exc).__name__,
                     )
             self.active.discard(update_id)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from factbot_testing import fake_telegram as tgf
 from tests.bot_api_server import BotApiServer, connection_reset, server_error, start_factbot, too_many_requests
+from tests.test_kill_restart import unhandled_in_inbox
 
 FORWARDED = (
     "‼️ Бойцы «Шквала» из 129-й бригады ТрО ВСУ — бывшие зэки из украинских колоний, им разрешили грабить "
@@ -142,3 +144,32 @@ def test_bot_api_faults_are_waited_out_and_every_update_answered_once(tmp_path: 
         assert "Traceback" not in output
         assert len(api.failed) == 8, api.failed  # every injected fault was met
     assert sorted(int(m["chat_id"]) for m in api.sent()) == sorted([*users, users[0]])
+
+
+def test_a_locked_database_does_not_stop_the_running_bot(tmp_path: Path) -> None:
+    """Another process holds SQLite's write lock. Every update is stored before it is handled, but the
+    store must not wait out the lock with every update behind it: a newcomer's /start is answered
+    while the lock is still held (handled from memory, acknowledged once handled)."""
+    db = tmp_path / "locked.sqlite3"
+    with BotApiServer() as api:
+        process = start_factbot(api, db)
+        try:
+            api.push(tgf.command(2001, "/start"))
+            api.wait_for("sendMessage", 1, timeout=90)
+            api.wait_until(lambda: unhandled_in_inbox(db) == 0, 30)  # nothing of it is left to write
+            holder = sqlite3.connect(db, isolation_level=None)
+            holder.execute("BEGIN EXCLUSIVE")
+            try:
+                api.push(tgf.command(2002, "/start", language_code="uk"))
+                (_, reply) = api.wait_for("sendMessage", 2, timeout=10)  # the lock is held all along
+            finally:
+                holder.rollback()
+                holder.close()
+            api.push(tgf.private_text(2003, UNKNOWN))  # and it goes on normally once the lock is gone
+            api.wait_for("sendMessage", 3, timeout=60)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            output, _ = process.communicate(timeout=60)
+        assert process.returncode == 0, output
+        assert "Traceback" not in output
+    assert reply["chat_id"] == 2002 and reply["text"].startswith("Вітаю!")
