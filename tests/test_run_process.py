@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from factbot_testing import fake_telegram as tgf
-from tests.bot_api_server import BotApiServer, connection_reset, server_error, start_factbot, too_many_requests
+from tests.bot_api_server import BotApiServer, Fault, connection_reset, server_error, start_factbot, too_many_requests
 from tests.test_kill_restart import unhandled_in_inbox
 
 FORWARDED = (
@@ -173,3 +173,23 @@ def test_a_locked_database_does_not_stop_the_running_bot(tmp_path: Path) -> None
         assert process.returncode == 0, output
         assert "Traceback" not in output
     assert reply["chat_id"] == 2002 and reply["text"].startswith("Вітаю!")
+
+
+def test_a_passing_conflict_with_the_previous_process_is_waited_out(tmp_path: Path) -> None:
+    """During a restart (a deploy) the old process may still hold its getUpdates when the new one starts:
+    Telegram answers the new one 409 Conflict for a few seconds. That is waited out, not fatal."""
+    conflict = Fault(
+        409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
+    )
+    with BotApiServer() as api:
+        api.fail_next("getUpdates", conflict, times=2)
+        api.push(tgf.private_text(2001, UNKNOWN))
+        process = start_factbot(api, tmp_path / "conflict.sqlite3")
+        try:
+            (reply,) = api.wait_for("sendMessage", 1, timeout=90)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            output, _ = process.communicate(timeout=60)
+        assert process.returncode == 0, output
+        assert "Traceback" not in output
+    assert reply["chat_id"] == 2001
