@@ -25,6 +25,7 @@ from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 
 from bot.db import session_scope
+from bot.errors import CannotListen
 from bot.services.runtime import Runtime, stored_secret
 from handlers.inbox import Inbox, InboxClosed, update_id_of
 
@@ -160,7 +161,10 @@ async def start_webhook(app: Application, inbox: Inbox, runtime: Runtime) -> HTT
         body_timeout=BODY_TIMEOUT,
         xheaders=True,
     )
-    server.listen(settings.port, address="0.0.0.0")
+    try:
+        server.listen(settings.port, address="0.0.0.0")
+    except OSError as exc:
+        raise CannotListen(f"cannot listen for the webhook on port {settings.port}: {exc.strerror or exc}") from None
     log.info("webhook listening on port %d", settings.port)
     await app.bot.set_webhook(
         url=settings.webhook_url,

@@ -266,3 +266,18 @@ def test_webhook_path_is_taken_literally(tmp_path: Path) -> None:
             output = stop(process)
         assert reply["chat_id"] == 2001
         assert "Traceback" not in output
+
+
+def test_a_port_already_taken_is_one_clear_line(tmp_path: Path) -> None:
+    with socket.socket() as taken, BotApiServer() as api:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        process = start_webhook(api, tmp_path / "port.sqlite3", port, WEBHOOK_SECRET="s3cret-token")
+        output, _ = process.communicate(timeout=120)  # the log and the error, in one stream
+    assert process.returncode == 1, output
+    assert "Traceback" not in output
+    assert (
+        output.strip().splitlines()[-1]
+        == f"factbot: cannot listen for the webhook on port {port}: Address already in use"
+    )
