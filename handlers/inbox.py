@@ -5,7 +5,9 @@ is parsed on its own (one python-telegram-bot cannot read is logged once and ski
 stored, and only then acknowledged to Telegram by the caller; it is handled concurrently through the
 Application's update processor and marked handled at the end. At start `replay` handles what a
 killed process stored but never finished. Delivery is at least once: an update whose handler had
-already answered when the process died is answered again after the restart.
+already answered when the process died is answered again after the restart. When the database cannot
+store a batch at once (locked, or down), the batch is handled from memory before `accept` returns, so
+the caller still acknowledges it only once it is handled.
 """
 
 from __future__ import annotations
@@ -115,7 +117,11 @@ class Inbox:
             highest = update_id if highest is None else max(highest, update_id)
             if update_id in self.active:
                 continue
-            payload, raw = storable(raw)
+            try:
+                payload, raw = storable(raw)
+            except RecursionError:  # nested deeper than any update Telegram sends
+                log.warning("skipped update %d: nested too deeply to store", update_id)
+                continue
             update = self.parse(update_id, raw)
             if update is not None:
                 # Taken before the store awaits: a copy in this batch, or in a request racing this one

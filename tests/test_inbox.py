@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 
@@ -88,3 +89,18 @@ async def test_a_nul_character_is_stored_and_checked_like_any_text(tg: Harness) 
     with tg.runtime.engine.connect() as connection:
         logged = connection.execute(select(func.count()).select_from(CheckLog)).scalar_one()
     assert logged == 1
+
+
+async def test_an_update_nested_too_deeply_to_store_is_skipped_not_fatal_to_its_batch(tg: Harness) -> None:
+    box = Inbox(tg.app, tg.runtime.engine)
+    deep: dict[str, Any] = {"text": "NUL \x00"}
+    for _ in range(990):  # json.loads reads it; cleaning and storing it would recurse past Python's limit
+        deep = {"x": deep}
+    odd = {"update_id": 10**6, "message_reaction_count": deep}
+    normal = tgf.private_text(USER_ID, UNKNOWN)
+    await tg.app.start()
+    try:
+        assert await box.accept([odd, normal]) == 10**6
+    finally:
+        await tg.app.stop()
+    assert [c.params["chat_id"] for c in tg.fake.calls_of("sendMessage")] == [USER_ID]
