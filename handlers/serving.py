@@ -4,8 +4,10 @@ serve the webhook until SIGINT/SIGTERM, and stop letting in-flight updates finis
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 
+from telegram.error import NetworkError
 from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 
@@ -13,6 +15,30 @@ from bot.services.runtime import Runtime
 from handlers.inbox import Inbox
 from handlers.polling import poll
 from handlers.webhook import start_webhook
+
+log = logging.getLogger(__name__)
+
+# Telegram failing for a moment (502, a dropped connection) while the bot starts is waited out this many
+# times, doubling the pause from 1 s; a failure that lasts is the caller's one-line error.
+START_ATTEMPTS = 4
+
+
+async def initialize(app: Application, stop: asyncio.Event) -> None:
+    """app.initialize() (it asks Telegram who the bot is), retried on passing network failures."""
+    pause = 1.0
+    for attempt in range(1, START_ATTEMPTS + 1):
+        try:
+            await app.initialize()
+            return
+        except NetworkError as exc:
+            if attempt == START_ATTEMPTS or stop.is_set():
+                raise
+            log.warning("the Bot API failed at start (%s); trying again in %.0f s", type(exc).__name__, pause)
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=pause)
+        except TimeoutError:
+            pass
+        pause *= 2
 
 
 async def serve(app: Application, runtime: Runtime) -> None:
@@ -23,7 +49,7 @@ async def serve(app: Application, runtime: Runtime) -> None:
         loop.add_signal_handler(signum, stop.set)
     server: HTTPServer | None = None
     inbox = Inbox(app, runtime.engine)
-    await app.initialize()
+    await initialize(app, stop)
     try:
         if app.post_init is not None:
             await app.post_init(app)

@@ -193,3 +193,21 @@ def test_a_passing_conflict_with_the_previous_process_is_waited_out(tmp_path: Pa
         assert process.returncode == 0, output
         assert "Traceback" not in output
     assert reply["chat_id"] == 2001
+
+
+def test_a_passing_bot_api_failure_at_start_is_retried(tmp_path: Path) -> None:
+    """Telegram answering 502 or dropping the connection for a moment while the bot starts (a restart
+    during a Telegram hiccup) is retried, not a crash; only a lasting failure is the one-line error."""
+    with BotApiServer() as api:
+        api.fail_next("getMe", server_error(502))
+        api.fail_next("getMe", connection_reset())
+        api.push(tgf.private_text(2001, UNKNOWN))
+        process = start_factbot(api, tmp_path / "start.sqlite3")
+        try:
+            (reply,) = api.wait_for("sendMessage", 1, timeout=90)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            output, _ = process.communicate(timeout=60)
+        assert process.returncode == 0, output
+        assert "Traceback" not in output
+    assert reply["chat_id"] == 2001
