@@ -4,41 +4,16 @@ serve the webhook until SIGINT/SIGTERM, and stop letting in-flight updates finis
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 
-from telegram.error import NetworkError
 from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 
 from bot.services.runtime import Runtime
 from handlers.inbox import Inbox
 from handlers.polling import poll
+from handlers.startup import at_start
 from handlers.webhook import start_webhook
-
-log = logging.getLogger(__name__)
-
-# Telegram failing for a moment (502, a dropped connection) while the bot starts is waited out this many
-# times, doubling the pause from 1 s; a failure that lasts is the caller's one-line error.
-START_ATTEMPTS = 4
-
-
-async def initialize(app: Application, stop: asyncio.Event) -> None:
-    """app.initialize() (it asks Telegram who the bot is), retried on passing network failures."""
-    pause = 1.0
-    for attempt in range(1, START_ATTEMPTS + 1):
-        try:
-            await app.initialize()
-            return
-        except NetworkError as exc:
-            if attempt == START_ATTEMPTS or stop.is_set():
-                raise
-            log.warning("the Bot API failed at start (%s); trying again in %.0f s", type(exc).__name__, pause)
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=pause)
-        except TimeoutError:
-            pass
-        pause *= 2
 
 
 async def serve(app: Application, runtime: Runtime) -> None:
@@ -49,7 +24,7 @@ async def serve(app: Application, runtime: Runtime) -> None:
         loop.add_signal_handler(signum, stop.set)
     server: HTTPServer | None = None
     inbox = Inbox(app, runtime.engine)
-    await initialize(app, stop)
+    await at_start(app.initialize, "getMe", stop)
     try:
         if app.post_init is not None:
             await app.post_init(app)
@@ -59,7 +34,8 @@ async def serve(app: Application, runtime: Runtime) -> None:
             server = await start_webhook(app, inbox, runtime)
             await stop.wait()
         else:
-            await app.bot.delete_webhook(drop_pending_updates=False)  # getUpdates is refused while one is set
+            # getUpdates is refused while a webhook is set
+            await at_start(lambda: app.bot.delete_webhook(drop_pending_updates=False), "deleteWebhook", stop)
             await poll(app, inbox, stop)
     finally:
         # First take no more updates: one taken while the Application stops would not be waited for.

@@ -28,6 +28,7 @@ from bot.db import session_scope
 from bot.errors import CannotListen
 from bot.services.runtime import Runtime, stored_secret
 from handlers.inbox import Inbox, InboxClosed, update_id_of
+from handlers.startup import at_start
 
 log = logging.getLogger(__name__)
 
@@ -166,11 +167,19 @@ async def start_webhook(app: Application, inbox: Inbox, runtime: Runtime) -> HTT
     except OSError as exc:
         raise CannotListen(f"cannot listen for the webhook on port {settings.port}: {exc.strerror or exc}") from None
     log.info("webhook listening on port %d", settings.port)
-    await app.bot.set_webhook(
-        url=settings.webhook_url,
-        secret_token=secret,
-        allowed_updates=Update.ALL_TYPES,
-        drop_pending_updates=False,
-        max_connections=MAX_CONNECTIONS,
-    )
+    url = settings.webhook_url
+    try:
+        await at_start(
+            lambda: app.bot.set_webhook(
+                url=url,
+                secret_token=secret,
+                allowed_updates=Update.ALL_TYPES,
+                drop_pending_updates=False,
+                max_connections=MAX_CONNECTIONS,
+            ),
+            "setWebhook",
+        )
+    except BaseException:
+        server.stop()
+        raise
     return server

@@ -201,6 +201,7 @@ def test_a_passing_bot_api_failure_at_start_is_retried(tmp_path: Path) -> None:
     with BotApiServer() as api:
         api.fail_next("getMe", server_error(502))
         api.fail_next("getMe", connection_reset())
+        api.fail_next("deleteWebhook", server_error(500))
         api.push(tgf.private_text(2001, UNKNOWN))
         process = start_factbot(api, tmp_path / "start.sqlite3")
         try:

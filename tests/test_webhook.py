@@ -20,7 +20,7 @@ from bot.db.models import User
 from factbot_testing import fake_telegram as tgf
 from handlers import webhook
 from handlers.inbox import Inbox
-from tests.bot_api_server import BotApiServer, start_factbot
+from tests.bot_api_server import BotApiServer, server_error, start_factbot
 from tests.harness import make_harness
 
 HOOK_PATH = "/telegram/hook"
@@ -130,6 +130,7 @@ def test_webhook_without_a_configured_secret_refuses_unauthenticated_updates(tmp
 def test_webhook_uses_the_configured_secret(tmp_path: Path) -> None:
     port = free_port()
     with BotApiServer() as api:
+        api.fail_next("setWebhook", server_error(502))  # a passing failure at start is tried again
         process = start_factbot(
             api,
             tmp_path / "hook.sqlite3",
