@@ -7,3 +7,7 @@ class KnowledgeBaseInvalid(RuntimeError):
 
 class TelegramUnavailable(RuntimeError):
     """The Bot API could not be reached at start, or refused the token; the message says which."""
+
+
+class CannotListen(RuntimeError):
+    """The webhook cannot listen on PORT (taken, or not allowed); the message says which port and why."""

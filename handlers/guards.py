@@ -63,7 +63,8 @@ async def throttle(update: Update, context: BotContext) -> None:
     """Commands and button presses beyond ACTIONS_PER_MINUTE per user stop here."""
     user = update.effective_user
     query = update.callback_query
-    if user is None or (query is None and not _is_command(update.message)):
+    # An edited command runs again (command handlers take edited messages too), so it counts as well.
+    if user is None or (query is None and not _is_command(update.message or update.edited_message)):
         return
     verdict = context.runtime.actions.check(user.id)
     if verdict == "allow":

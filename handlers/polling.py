@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 
 POLL_TIMEOUT = 10  # seconds Telegram holds a getUpdates open when nothing is waiting
 ERROR_PAUSE_MAX = 30.0
+# 409 Conflict: another process is polling. For a while that is the previous process of a restart still
+# finishing its long poll; only a conflict lasting this long means two processes really run at once.
+CONFLICT_GRACE = 60.0
 
 
 async def get_updates(app: Application, offset: int | None, timeout: int) -> list[Any]:
@@ -37,6 +40,8 @@ async def poll(app: Application, inbox: Inbox, stop: asyncio.Event) -> None:
     """Fetch, store, acknowledge, until `stop` is set; then acknowledge the last stored batch."""
     offset: int | None = None
     pause = 1.0
+    conflict_since: float | None = None
+    loop = asyncio.get_running_loop()
     while not stop.is_set():
         fetch = asyncio.ensure_future(get_updates(app, offset, POLL_TIMEOUT))
         stopping = asyncio.ensure_future(stop.wait())
@@ -47,8 +52,16 @@ async def poll(app: Application, inbox: Inbox, stop: asyncio.Event) -> None:
             break
         try:
             highest = await inbox.accept(fetch.result())
-        except (InvalidToken, Conflict):
+        except InvalidToken:
             raise
+        except Conflict:
+            conflict_since = loop.time() if conflict_since is None else conflict_since
+            if loop.time() - conflict_since >= CONFLICT_GRACE:
+                raise
+            log.warning("getUpdates: another process is receiving updates; retrying in %.0f s", pause)
+            await _pause(stop, pause)
+            pause = min(pause * 2, ERROR_PAUSE_MAX)
+            continue
         except RetryAfter as exc:
             await _pause(stop, retry_seconds(exc.retry_after))
             continue
@@ -63,6 +76,7 @@ async def poll(app: Application, inbox: Inbox, stop: asyncio.Event) -> None:
             pause = min(pause * 2, ERROR_PAUSE_MAX)
             continue
         pause = 1.0
+        conflict_since = None
         if highest is not None:
             offset = highest + 1
     if offset is not None:

@@ -12,6 +12,7 @@ from tornado.httpserver import HTTPServer
 from bot.services.runtime import Runtime
 from handlers.inbox import Inbox
 from handlers.polling import poll
+from handlers.startup import at_start
 from handlers.webhook import start_webhook
 
 
@@ -22,20 +23,23 @@ async def serve(app: Application, runtime: Runtime) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     server: HTTPServer | None = None
-    await app.initialize()
+    inbox = Inbox(app, runtime.engine)
+    await at_start(app.initialize, "getMe", stop)
     try:
         if app.post_init is not None:
             await app.post_init(app)
         await app.start()
-        inbox = Inbox(app, runtime.engine)
         await inbox.replay()
         if runtime.settings.webhook_url:
             server = await start_webhook(app, inbox, runtime)
             await stop.wait()
         else:
-            await app.bot.delete_webhook(drop_pending_updates=False)  # getUpdates is refused while one is set
+            # getUpdates is refused while a webhook is set
+            await at_start(lambda: app.bot.delete_webhook(drop_pending_updates=False), "deleteWebhook", stop)
             await poll(app, inbox, stop)
     finally:
+        # First take no more updates: one taken while the Application stops would not be waited for.
+        inbox.close()
         if server is not None:
             server.stop()
         if app.running:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import re
 import secrets
 import time
 from http import HTTPStatus
@@ -24,14 +25,21 @@ from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 
 from bot.db import session_scope
+from bot.errors import CannotListen
 from bot.services.runtime import Runtime, stored_secret
-from handlers.inbox import Inbox, update_id_of
+from handlers.inbox import Inbox, InboxClosed, update_id_of
+from handlers.startup import at_start
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024  # Telegram's updates are a few kB; a 1 MB cap leaves room for any real one
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_CONNECTIONS = 40
+# A connection must send its headers, and then its body, within these (seconds); otherwise it is closed.
+# Telegram sends a few kB at once; without a bound, slow or stalled connections each hold a socket for an hour.
+HEADER_TIMEOUT = 10.0
+BODY_TIMEOUT = 10.0
+MAX_HEADER_SIZE = 16 * 1024
 
 
 def webhook_secret(runtime: Runtime) -> str:
@@ -122,6 +130,9 @@ class UpdateHandler(tornado.web.RequestHandler):
             return
         try:
             await self.inbox.accept([data])
+        except InboxClosed:  # stopping: Telegram sends it again, to the restarted process
+            self.answer(HTTPStatus.SERVICE_UNAVAILABLE)
+            return
         except Exception:
             log.exception("webhook: could not store an update; Telegram will send it again")
             self.answer(HTTPStatus.SERVICE_UNAVAILABLE)
@@ -141,17 +152,34 @@ async def start_webhook(app: Application, inbox: Inbox, runtime: Runtime) -> HTT
     settings = runtime.settings
     assert settings.webhook_url is not None
     secret = webhook_secret(runtime)
-    routes = [(url_path(settings.webhook_url), UpdateHandler, {"inbox": inbox, "secret": secret})]
+    # Tornado reads a route as a regular expression: the path is escaped so it matches only itself.
+    routes = [(re.escape(url_path(settings.webhook_url)), UpdateHandler, {"inbox": inbox, "secret": secret})]
     server = HTTPServer(
-        tornado.web.Application(routes, log_function=_no_access_log), max_body_size=MAX_BODY + 1, xheaders=True
+        tornado.web.Application(routes, log_function=_no_access_log),
+        max_body_size=MAX_BODY + 1,
+        max_header_size=MAX_HEADER_SIZE,
+        idle_connection_timeout=HEADER_TIMEOUT,  # tornado's bound on the wait for each request's headers
+        body_timeout=BODY_TIMEOUT,
+        xheaders=True,
     )
-    server.listen(settings.port, address="0.0.0.0")
+    try:
+        server.listen(settings.port, address="0.0.0.0")
+    except OSError as exc:
+        raise CannotListen(f"cannot listen for the webhook on port {settings.port}: {exc.strerror or exc}") from None
     log.info("webhook listening on port %d", settings.port)
-    await app.bot.set_webhook(
-        url=settings.webhook_url,
-        secret_token=secret,
-        allowed_updates=Update.ALL_TYPES,
-        drop_pending_updates=False,
-        max_connections=MAX_CONNECTIONS,
-    )
+    url = settings.webhook_url
+    try:
+        await at_start(
+            lambda: app.bot.set_webhook(
+                url=url,
+                secret_token=secret,
+                allowed_updates=Update.ALL_TYPES,
+                drop_pending_updates=False,
+                max_connections=MAX_CONNECTIONS,
+            ),
+            "setWebhook",
+        )
+    except BaseException:
+        server.stop()
+        raise
     return server

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -29,12 +31,46 @@ BOT = {
 }
 
 
+class Fault:
+    """How the emulator fails one call: an HTTP error as Telegram words it, or (status 0) a connection
+    reset before any answer."""
+
+    def __init__(self, status: int, description: str = "", retry_after: int | None = None) -> None:
+        self.status = status
+        self.description = description
+        self.retry_after = retry_after
+
+    def body(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"ok": False, "error_code": self.status, "description": self.description}
+        if self.retry_after is not None:
+            data["parameters"] = {"retry_after": self.retry_after}
+        return data
+
+    def __repr__(self) -> str:
+        return f"Fault({self.status}, {self.description!r})"
+
+
+def too_many_requests(retry_after: int = 1) -> Fault:
+    return Fault(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+
+
+def server_error(status: int = 500) -> Fault:
+    return Fault(status, {500: "Internal Server Error", 502: "Bad Gateway"}.get(status, "Server Error"))
+
+
+def connection_reset() -> Fault:
+    return Fault(0)
+
+
 class BotApiServer:
     """Start with `with BotApiServer() as api:`; `api.base_url` is the TELEGRAM_API_BASE_URL to use."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []  # in the order they were answered
         self.delays: dict[int, float] = {}  # chat id -> seconds to hold each sendMessage (a slow, busy chat)
+        self.holding = 0  # sendMessage calls being held by `delays` now
+        self.failed: list[tuple[str, Fault]] = []  # calls answered with a fault, in order
+        self._faults: dict[str, list[Fault]] = {}  # method -> faults for its next calls
         self._updates: list[dict[str, Any]] = []
         self._lock = threading.RLock()  # reentrant: wait_until conditions may call sent()
         self._changed = threading.Condition(self._lock)  # every call and every push notifies the waiters
@@ -50,11 +86,23 @@ class BotApiServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode("utf-8") if length else ""
                 method = self.path.rsplit("/", 1)[-1]
-                params = server._decode(body, self.headers.get("Content-Type") or "")
-                result = server._answer(method, params)
-                data = json.dumps({"ok": True, "result": result}).encode()
+                fault = server._take_fault(method)
+                if fault is not None and fault.status == 0:
+                    # A connection reset: SO_LINGER 0 makes close() send RST instead of FIN.
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.close_connection = True
+                    self.connection.close()
+                    return
+                status = 200
+                if fault is not None:
+                    status = fault.status
+                    data = json.dumps(fault.body()).encode()
+                else:
+                    params = server._decode(body, self.headers.get("Content-Type") or "")
+                    result = server._answer(method, params)
+                    data = json.dumps({"ok": True, "result": result}).encode()
                 try:
-                    self.send_response(200)
+                    self.send_response(status)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
@@ -76,6 +124,21 @@ class BotApiServer:
     def __exit__(self, *exc: object) -> None:
         self._http.shutdown()
         self._http.server_close()
+
+    def fail_next(self, method: str, fault: Fault, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` with `fault` instead of doing them."""
+        with self._lock:
+            self._faults.setdefault(method, []).extend([fault] * times)
+
+    def _take_fault(self, method: str) -> Fault | None:
+        with self._changed:
+            queue = self._faults.get(method)
+            if not queue:
+                return None
+            fault = queue.pop(0)
+            self.failed.append((method, fault))
+            self._changed.notify_all()
+            return fault
 
     def push(self, *updates: dict[str, Any]) -> None:
         with self._changed:
@@ -123,8 +186,14 @@ class BotApiServer:
         return params
 
     def _answer(self, method: str, params: dict[str, Any]) -> Any:
-        if method == "sendMessage":
-            time.sleep(self.delays.get(int(params.get("chat_id") or 0), 0.0))
+        delay = self.delays.get(int(params.get("chat_id") or 0), 0.0) if method == "sendMessage" else 0.0
+        if delay:
+            with self._changed:
+                self.holding += 1
+                self._changed.notify_all()
+            time.sleep(delay)
+            with self._changed:
+                self.holding -= 1
         with self._changed:
             self.calls.append((method, params))
             self._changed.notify_all()

@@ -127,3 +127,18 @@ async def test_asked_checks_in_one_group_stay_under_its_budget(tg: Harness) -> N
         answered += len(_sends(calls)) > 0
     assert answered == 20  # FACTBOT_GROUP_RATE_LIMIT's default, a minute
     assert len(_sends(await tg.send(tgf.private_text(USER_ID, FALSE_CLAIM_RU)))) >= 1
+
+
+async def test_a_hundred_edits_of_a_command_get_the_same_budget(tg: Harness) -> None:
+    """Editing a sent command runs it again (python-telegram-bot's command handlers take edited messages
+    too): each edit counts against the same budget as a new command."""
+    replies: list[str] = []
+    for n in range(100):
+        edit = tgf.edited_text(USER_ID, 7, "/start" + " " * (n % 2), entities=[_command_entity("/start")])
+        replies += [c.params["text"] for c in _sends(await tg.send(edit))]
+    assert len(replies) < 40, len(replies)
+    assert replies.count(SLOW_DOWN) == 1 and replies[-1] == SLOW_DOWN
+
+
+def _command_entity(text: str) -> dict[str, Any]:
+    return {"type": "bot_command", "offset": 0, "length": len(text)}

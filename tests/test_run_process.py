@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from factbot_testing import fake_telegram as tgf
-from tests.bot_api_server import BotApiServer, start_factbot
+from tests.bot_api_server import BotApiServer, Fault, connection_reset, server_error, start_factbot, too_many_requests
+from tests.test_kill_restart import unhandled_in_inbox
 
 FORWARDED = (
     "‼️ Бойцы «Шквала» из 129-й бригады ТрО ВСУ — бывшие зэки из украинских колоний, им разрешили грабить "
@@ -119,3 +121,94 @@ def test_a_slow_group_does_not_hold_up_private_chats(tmp_path: Path) -> None:
     order = [int(p["chat_id"]) for p in api.sent()]
     assert sorted(order) == sorted([group] * len(asked) + [2001])
     assert order.index(2001) <= 2, order
+
+
+def test_bot_api_faults_are_waited_out_and_every_update_answered_once(tmp_path: Path) -> None:
+    """Telegram failing under the running bot: getUpdates and sendMessage answered with 429 (retry_after),
+    500, 502, or a reset connection. The bot waits and retries; every update is answered exactly once."""
+    users = [2101, 2102, 2103, 2104, 2105]
+    with BotApiServer() as api:
+        for method in ("getUpdates", "sendMessage"):
+            for fault in (too_many_requests(1), server_error(500), server_error(502), connection_reset()):
+                api.fail_next(method, fault)
+        api.push(*(tgf.private_text(user, UNKNOWN) for user in users))
+        process = start_factbot(api, tmp_path / "faults.sqlite3")
+        try:
+            api.wait_until(lambda: {int(m["chat_id"]) for m in api.sent()} >= set(users), 90)
+            api.push(tgf.private_text(users[0], POSSIBLE))  # still fetching after all that
+            api.wait_for("sendMessage", len(users) + 1, timeout=60)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            output, _ = process.communicate(timeout=60)
+        assert process.returncode == 0, output
+        assert "Traceback" not in output
+        assert len(api.failed) == 8, api.failed  # every injected fault was met
+    assert sorted(int(m["chat_id"]) for m in api.sent()) == sorted([*users, users[0]])
+
+
+def test_a_locked_database_does_not_stop_the_running_bot(tmp_path: Path) -> None:
+    """Another process holds SQLite's write lock. Every update is stored before it is handled, but the
+    store must not wait out the lock with every update behind it: a newcomer's /start is answered
+    while the lock is still held (handled from memory, acknowledged once handled)."""
+    db = tmp_path / "locked.sqlite3"
+    with BotApiServer() as api:
+        process = start_factbot(api, db)
+        try:
+            api.push(tgf.command(2001, "/start"))
+            api.wait_for("sendMessage", 1, timeout=90)
+            api.wait_until(lambda: unhandled_in_inbox(db) == 0, 30)  # nothing of it is left to write
+            holder = sqlite3.connect(db, isolation_level=None)
+            holder.execute("BEGIN EXCLUSIVE")
+            try:
+                api.push(tgf.command(2002, "/start", language_code="uk"))
+                (_, reply) = api.wait_for("sendMessage", 2, timeout=10)  # the lock is held all along
+            finally:
+                holder.rollback()
+                holder.close()
+            api.push(tgf.private_text(2003, UNKNOWN))  # and it goes on normally once the lock is gone
+            api.wait_for("sendMessage", 3, timeout=60)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            output, _ = process.communicate(timeout=60)
+        assert process.returncode == 0, output
+        assert "Traceback" not in output
+    assert reply["chat_id"] == 2002 and reply["text"].startswith("Вітаю!")
+
+
+def test_a_passing_conflict_with_the_previous_process_is_waited_out(tmp_path: Path) -> None:
+    """During a restart (a deploy) the old process may still hold its getUpdates when the new one starts:
+    Telegram answers the new one 409 Conflict for a few seconds. That is waited out, not fatal."""
+    conflict = Fault(
+        409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
+    )
+    with BotApiServer() as api:
+        api.fail_next("getUpdates", conflict, times=2)
+        api.push(tgf.private_text(2001, UNKNOWN))
+        process = start_factbot(api, tmp_path / "conflict.sqlite3")
+        try:
+            (reply,) = api.wait_for("sendMessage", 1, timeout=90)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            output, _ = process.communicate(timeout=60)
+        assert process.returncode == 0, output
+        assert "Traceback" not in output
+    assert reply["chat_id"] == 2001
+
+
+def test_a_passing_bot_api_failure_at_start_is_retried(tmp_path: Path) -> None:
+    """Telegram answering 502 or dropping the connection for a moment while the bot starts (a restart
+    during a Telegram hiccup) is retried, not a crash; only a lasting failure is the one-line error."""
+    with BotApiServer() as api:
+        api.fail_next("getMe", server_error(502))
+        api.fail_next("getMe", connection_reset())
+        api.fail_next("deleteWebhook", server_error(500))
+        api.push(tgf.private_text(2001, UNKNOWN))
+        process = start_factbot(api, tmp_path / "start.sqlite3")
+        try:
+            (reply,) = api.wait_for("sendMessage", 1, timeout=90)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            output, _ = process.communicate(timeout=60)
+        assert process.returncode == 0, output
+        assert "Traceback" not in output
+    assert reply["chat_id"] == 2001

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from bot.cli import admin, check, db, kb, run
 from bot.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
 from bot.db import DatabaseUnavailable
-from bot.errors import KnowledgeBaseInvalid, TelegramUnavailable
+from bot.errors import CannotListen, KnowledgeBaseInvalid, TelegramUnavailable
 from bot.settings import SettingsError
 
 COMMAND_GROUPS = (run, check, kb, db, admin)
@@ -39,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"factbot: {exc}", file=sys.stderr)
         return exc.code
-    except (DatabaseUnavailable, TelegramUnavailable) as exc:
+    except (DatabaseUnavailable, TelegramUnavailable, CannotListen) as exc:
         print(f"factbot: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KnowledgeBaseInvalid as exc:

@@ -11,28 +11,44 @@ from collections.abc import Sequence
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot.db import engine as db_engine
 from bot.db.models import InboxUpdate, utcnow
 
 # Telegram sends an update again only if it was not acknowledged (polling: the last batch; webhook: a
 # request that got no answer), so a handled update's id is needed for a short while only.
 KEEP_HANDLED = dt.timedelta(hours=1)
+STORE_WAIT_MS = 250
 
 
 def store(engine: Engine, updates: Sequence[tuple[int, str]]) -> set[int]:
     """Store new updates (update_id, JSON); the ids among them to handle now: the new ones and
-    those stored before but never handled. Already handled ones are left out."""
+    those stored before but never handled. Already handled ones are left out.
+
+    Waits at most STORE_WAIT_MS for a lock: every update passes here, so a database locked by someone
+    else must not hold them all up (the caller handles them without storing them then)."""
     if not updates:
         return set()
     ids = [update_id for update_id, _ in updates]
     rows = [{"update_id": i, "payload": p, "received_at": utcnow()} for i, p in updates]
-    insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+    postgres = engine.dialect.name == "postgresql"
+    insert = postgresql.insert if postgres else sqlite.insert
     with engine.begin() as connection:
-        handled = set(
-            connection.scalars(
-                select(InboxUpdate.update_id).where(InboxUpdate.update_id.in_(ids), InboxUpdate.handled_at.is_not(None))
+        if postgres:
+            connection.exec_driver_sql(f"SET LOCAL lock_timeout = {STORE_WAIT_MS}")
+        else:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout = {STORE_WAIT_MS}")
+        try:
+            handled = set(
+                connection.scalars(
+                    select(InboxUpdate.update_id).where(
+                        InboxUpdate.update_id.in_(ids), InboxUpdate.handled_at.is_not(None)
+                    )
+                )
             )
-        )
-        connection.execute(insert(InboxUpdate).on_conflict_do_nothing(index_elements=["update_id"]), rows)
+            connection.execute(insert(InboxUpdate).on_conflict_do_nothing(index_elements=["update_id"]), rows)
+        finally:
+            if not postgres:  # the pooled connection goes back with the engine's usual wait
+                connection.exec_driver_sql(f"PRAGMA busy_timeout = {db_engine.SQLITE_BUSY_TIMEOUT_MS}")
     return set(ids) - handled
 
 
