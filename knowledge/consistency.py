@@ -109,6 +109,7 @@ class Consistency:
     agreements: tuple[tuple[str, str], ...]
     conflicts: tuple[tuple[str, str], ...]
     missing: frozenset[str] = frozenset()  # what the claim is specific about and the post does not say
+    figures: tuple[str, ...] = ()  # the figures post and claim share, as the card shows them
 
     @property
     def reason(self) -> str:
@@ -299,10 +300,15 @@ def _fmt(x: float) -> str:
     return f"{x:,.0f}".replace(",", " ") if x == int(x) else f"{x:g}"
 
 
+def shared_figures(c: ClaimFacts, p: TextFacts) -> tuple[str, ...]:
+    """The post's figures that the claim states too, formatted (67 150), smallest first."""
+    return tuple(_fmt(f) for f in sorted({f for f in p.figures if any(_same(f, g) for g in c.known_figures)}))
+
+
 def _check_figures(c: ClaimFacts, p: TextFacts, agree: _Notes, conflict: _Notes) -> None:
-    shared = sorted({f for f in p.figures if any(_same(f, g) for g in c.known_figures)})
+    shared = shared_figures(c, p)
     if shared:
-        agree.append(("figures", "figures " + ", ".join(_fmt(f) for f in shared) + " match"))
+        agree.append(("figures", "figures " + ", ".join(shared) + " match"))
         return
     big_post = sorted(f for f in p.figures if f >= 10)
     big_claim = sorted(f for f in c.figures if f >= 10)
@@ -364,4 +370,5 @@ def check(claim: ClaimFacts, post: TextFacts) -> Consistency:
     if claim.polarities and post.negated not in claim.polarities:
         text = "the post denies what the claim asserts" if post.negated else "the claim is a denial"
         conflict.append(("stance", text))
-    return Consistency(tuple(agree), tuple(conflict), frozenset(missing))
+    figures = shared_figures(claim, post) if any(kind == "figures" for kind, _t in agree) else ()
+    return Consistency(tuple(agree), tuple(conflict), frozenset(missing), figures)

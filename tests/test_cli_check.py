@@ -52,7 +52,7 @@ def test_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
     matches = payload["matches"]
     assert 1 <= len(matches) <= 5
     for match in matches:
-        assert set(match) == {"claim_id", "score", "strength", "verdict", "claim", "fragment"}
+        assert set(match) == {"claim_id", "score", "strength", "verdict", "claim", "fragment", "reason"}
         assert match["strength"] in ("strong", "possible")
         assert 0 <= match["score"] <= 100
     assert matches[0]["claim_id"] == "kursk-no-foreign-help" and matches[0]["strength"] == "strong"
@@ -124,3 +124,32 @@ def test_ten_thousand_line_batch() -> None:
     out = result.stdout.splitlines()
     assert len(out) == 10_000
     assert [json.loads(line)["id"] for line in out[:12]] == list(range(12))
+
+
+MOD_340 = "Минобороны: за сутки потери ВСУ на курском направлении составили более 340 военнослужащих"
+
+
+@pytest.mark.parametrize(
+    ("lang", "why"),
+    [
+        ("uk", "Збігається з твердженням: цифри 340; місце; хто діє"),
+        ("ru", "Совпадает с утверждением: цифры 340; место; кто действует"),
+        ("en", "Agrees with the claim on: figures 340; the place; who acts"),
+    ],
+)
+def test_a_verdict_card_says_in_one_line_why_in_the_readers_language(
+    lang: str, why: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check", "--kb", KB, "--lang", lang, MOD_340]) == 0
+    assert why in capsys.readouterr().out.splitlines()
+
+
+def test_json_gives_the_reason_for_a_match_and_for_a_capped_one(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--kb", KB, "--json", MOD_340]) == 0
+    (first, *_rest) = json.loads(capsys.readouterr().out)["matches"]
+    assert first["claim_id"] == "kursk-340-killed-one-day" and first["strength"] == "strong"
+    assert first["reason"].startswith("figures 340 match")
+    assert main(["check", "--kb", KB, "--json", "Russian forces have recaptured the town of Avdiivka."]) == 0
+    matches = json.loads(capsys.readouterr().out)["matches"]
+    assert [m["strength"] for m in matches] == ["possible"]
+    assert matches[0]["claim_id"] == "kursk-sudzha-recaptured" and matches[0]["reason"] == "place Avdiivka, not Sudzha"

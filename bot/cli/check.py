@@ -23,6 +23,7 @@ def _printed_match(match: Any) -> dict[str, Any]:
         "verdict": match.claim.verdict,
         "claim": match.claim.claim,
         "fragment": match.fragment,
+        "reason": match.reason,
     }
 
 

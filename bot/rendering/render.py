@@ -75,6 +75,7 @@ def card(
     fragment: str | None = None,
     compact: bool = False,
     summary_chars: int = SUMMARY_CHARS,
+    match: Match | None = None,
 ) -> str:
     """One claim's verdict card as Telegram HTML, in the reader's language when the entry has it."""
     text, original = in_language(claim, lang)
@@ -93,9 +94,23 @@ def card(
     if fragment and not compact:
         lines.append("")
         lines.append(f"<b>{esc(t(lang, 'card.matched'))}:</b> <i>«{esc(shorten(fragment, FRAGMENT_CHARS))}»</i>")
+    why = why_line(match, lang) if match is not None and not compact else None
+    if why:
+        lines.append(f"<i>{esc(why)}</i>")
     if claim.date and not compact:
         lines.append(f"<i>{esc(t(lang, 'card.date', date=claim.date.isoformat()))}</i>")
     return "\n".join(lines)
+
+
+def why_line(match: Match, lang: str) -> str | None:
+    """One line saying on what the post agrees with the claim (figures, place, side), in `lang`."""
+    parts = []
+    for kind in match.agreed:
+        if kind == "figures" and match.figures:
+            parts.append(t(lang, "card.why.figures", figures=", ".join(match.figures)))
+        elif kind in ("place", "side"):
+            parts.append(t(lang, f"card.why.{kind}"))
+    return t(lang, "card.why", parts="; ".join(parts)) if parts else None
 
 
 def fit(sections: Sequence[str], limit: int = TELEGRAM_LIMIT) -> list[str]:
@@ -119,9 +134,9 @@ def strong_cards(matches: Sequence[Match], lang: str, *, note: str | None = None
     """The reply for strong matches: one section per claim, split into messages within the limit."""
     sections = []
     for match in matches:
-        section = card(match.claim, lang, fragment=match.fragment)
+        section = card(match.claim, lang, fragment=match.fragment, match=match)
         if len(section) > TELEGRAM_LIMIT - 200:
-            section = card(match.claim, lang, fragment=match.fragment, summary_chars=600)
+            section = card(match.claim, lang, fragment=match.fragment, summary_chars=600, match=match)
         sections.append(section)
     if len(matches) > 1:
         sections.insert(0, esc(t(lang, "card.found_several", count=len(matches))))

@@ -55,9 +55,13 @@ class Match:
     score: float
     strength: str
     fragment: str
-    # One line for the card: the figures, places and sides that matched, or the conflict that kept
-    # the match from being strong.
+    # One line (English, for logs and `check --json`): the figures, places and sides that matched, or
+    # the conflict that kept the match from being strong.
     reason: str = ""
+    # What the card can show in the reader's language: the kinds that agreed (figures, place, side)
+    # and the shared figures.
+    agreed: tuple[str, ...] = ()
+    figures: tuple[str, ...] = ()
 
     @property
     def claim_id(self) -> str:
@@ -270,7 +274,12 @@ class Matcher:
             if score < self.possible:
                 continue
             strength = "strong" if score >= self.strong and n_terms >= MIN_STRONG_TERMS else "possible"
-            out.append(Match(self._claims[claim_id], score, strength, fragment, consistency.reason))
+            agreed = tuple(kind for kind, _text in consistency.agreements)
+            out.append(
+                Match(
+                    self._claims[claim_id], score, strength, fragment, consistency.reason, agreed, consistency.figures
+                )
+            )
         out.sort(key=lambda m: -m.score)
         return out
 
