@@ -161,6 +161,7 @@ _WORD_CACHE: dict[tuple[str, bool], dict[str, tuple[str, ...]]] = {
 }
 
 
+@lru_cache(maxsize=200_000)
 def word_keys(word: str) -> frozenset[str]:
     """Every full stem one normalised word can give, read as Russian, Ukrainian and (if Latin) English
     or transliterated Russian: for comparing names across languages, inflections and scripts."""
