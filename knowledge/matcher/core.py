@@ -26,7 +26,7 @@ from datetime import date
 from knowledge.background import doc_share
 from knowledge.consistency import ClaimFacts, Consistency, check, claim_facts, text_facts
 from knowledge.matcher.calibration import Candidate, scored
-from knowledge.matcher.features import ACC_CELLS, Keyword, Rows, fill_fuzzy, post_features
+from knowledge.matcher.features import ACC_CELLS, Keyword, Rows, fill_consistency, fill_fuzzy, post_features
 from knowledge.matcher.index import NO_DAY, Index
 from knowledge.matcher.params import (
     DEFAULT_PARAMS,
@@ -252,7 +252,7 @@ class Matcher:
         got = self._rows(text, posted)
         if got is None:
             return []
-        keep = reportable(self.index, got, self.params, self.possible)  # fills in their rapidfuzz features
+        keep = reportable(self.index, got, self.params, self.possible)  # fills in their exact features
         return self.verdicts(self.scored([got.candidate(i) for i in keep]))
 
     def verdicts(self, rows: list[tuple[str, float, str, int]]) -> list[Match]:
@@ -316,4 +316,5 @@ class Matcher:
             return []
         for i in range(len(got.claims)):
             fill_fuzzy(self.index, got, i)
+        fill_consistency(got, range(len(got.claims)))
         return got.candidates()
