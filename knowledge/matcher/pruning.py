@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -73,23 +75,47 @@ def _levels(got: Rows) -> _Levels:
     return levels
 
 
+@dataclass(frozen=True, slots=True)
+class _Ups:
+    """What the unknown groups can add at most, for one set of parameters."""
+
+    set_lo: float
+    part_lo: float
+    set_up: tuple[float, float]  # fz_set alone
+    part_slopes: tuple[float, float]
+    fz: tuple[float, float]  # both rapidfuzz features
+    cs: tuple[float, float]  # the consistency features
+
+
+@lru_cache(maxsize=8)
+def _ups(params: Params) -> _Ups:
+    set_lo, part_lo = fuzzy_placeholders(params)
+    return _Ups(
+        set_lo,
+        part_lo,
+        _column_up(params, F.FZ_SET, set_lo, 1.0),
+        _slopes(params, F.FZ_PART),
+        _group_up(params, _FUZZY, (set_lo, part_lo)),
+        _group_up(params, CONSISTENCY_COLUMNS, consistency_placeholders(params)),
+    )
+
+
 class _Bounds:
     """Per row, what its still unknown features can add (ranking score, calibration's linear part)."""
 
-    def __init__(self, params: Params, got: Rows) -> None:
+    def __init__(self, params: Params, got: Rows, thr: float) -> None:
         n = len(got.claims)
         self.params = params
+        self.thr = thr
         self.levels = _levels(got)
         self.kw = np.asarray(got.kw, dtype=np.float64)
-        self.set_lo, self.part_lo = fuzzy_placeholders(params)
-        self.set_up = _column_up(params, F.FZ_SET, self.set_lo, 1.0)
-        fz = _group_up(params, _FUZZY, (self.set_lo, self.part_lo))
-        cs = _group_up(params, CONSISTENCY_COLUMNS, consistency_placeholders(params))
-        self.fz_z, self.fz_lin = np.full(n, fz[0]), np.full(n, fz[1])
-        self.cs_z, self.cs_lin = np.full(n, cs[0]), np.full(n, cs[1])
+        self.ups = ups = _ups(params)
+        self.fz_z, self.fz_lin = np.full(n, ups.fz[0]), np.full(n, ups.fz[1])
+        self.cs_z, self.cs_lin = np.full(n, ups.cs[0]), np.full(n, ups.cs[1])
         self.fuzzy_done: set[int] = set()
         self.part_bounded: set[int] = set()
         self.cons_done: set[int] = set()
+        self._upper: tuple[npt.NDArray[np.bool_], list[npt.NDArray[np.float64]]] | None = None
 
     def bound_fuzzy(self, index: Index, got: Rows, rows: list[int]) -> None:
         """A cheap upper bound on partial_ratio for rows not yet bounded or filled."""
@@ -97,17 +123,20 @@ class _Bounds:
         if not todo:
             return
         self.part_bounded.update(todo)
+        self._upper = None
         # max(w * (hi - lo), w * (0 - lo)) per row, as _column_up, for hi in [0, 1]
         hi = np.asarray([fuzzy_part_bound(index, got, i) for i in todo])
-        w, c = _slopes(self.params, F.FZ_PART)
-        lo = self.part_lo
-        self.fz_z[todo] = self.set_up[0] + np.maximum(w * (hi - lo), w * (0.0 - lo))
-        self.fz_lin[todo] = self.set_up[1] + np.maximum(c * (hi - lo), c * (0.0 - lo))
+        ups = self.ups
+        (w, c), lo = ups.part_slopes, ups.part_lo
+        self.fz_z[todo] = ups.set_up[0] + np.maximum(w * (hi - lo), w * (0.0 - lo))
+        self.fz_lin[todo] = ups.set_up[1] + np.maximum(c * (hi - lo), c * (0.0 - lo))
 
     def fill(self, index: Index, got: Rows, rows: list[int], fuzzy: bool = True, cons: bool = True) -> None:
         """Compute the rows' rapidfuzz and/or consistency features, where not yet done."""
         if fuzzy:
             fz = [i for i in rows if i not in self.fuzzy_done]
+            if fz:
+                self._upper = None
             for i in fz:
                 fill_fuzzy(index, got, i)
             self.fuzzy_done.update(fz)
@@ -115,15 +144,22 @@ class _Bounds:
             self.fz_lin[fz] = 0.0
         if cons:
             cs = [i for i in rows if i not in self.cons_done]
+            if cs:
+                self._upper = None
             fill_consistency(got, cs)
             self.cons_done.update(cs)
             self.cs_z[cs] = 0.0
             self.cs_lin[cs] = 0.0
 
-    def upper(self, thr: float) -> tuple[npt.NDArray[np.bool_], list[npt.NDArray[np.float64]]]:
+    def upper(self) -> tuple[npt.NDArray[np.bool_], list[npt.NDArray[np.float64]]]:
         """Per row, whether it may reach the threshold (at some level); per level (rows as in
         self.levels) each row's upper bound on its ranking score."""
-        params = self.params
+        if self._upper is None:
+            self._upper = self._compute_upper()
+        return self._upper
+
+    def _compute_upper(self) -> tuple[npt.NDArray[np.bool_], list[npt.NDArray[np.float64]]]:
+        params, thr = self.params, self.thr
         z_add = self.fz_z + self.cs_z
         lin_add = self.fz_lin + self.cs_lin
         may = np.zeros(len(z_add), dtype=bool)
@@ -180,10 +216,10 @@ def reportable(index: Index, got: Rows, params: Params, possible: float) -> list
         return []
     thr = math.log(p / (100.0 - p)) - _BOUND_SLACK
     claims = got.claims
-    bounds = _Bounds(params, got)
+    bounds = _Bounds(params, got, thr)
 
     def may_report() -> set[int]:
-        return set(np.flatnonzero(bounds.upper(thr)[0]).tolist())
+        return set(np.flatnonzero(bounds.upper()[0]).tolist())
 
     sure = {claims[i] for i in _refine(index, got, bounds, set(range(n)), may_report)}
     if not sure:
@@ -195,7 +231,7 @@ def reportable(index: Index, got: Rows, params: Params, possible: float) -> list
 
     def may_matter() -> set[int]:
         out: set[int] = set()
-        for (idx, _f), zh, t in zip(bounds.levels, bounds.upper(thr)[1], floor, strict=True):
+        for (idx, _f), zh, t in zip(bounds.levels, bounds.upper()[1], floor, strict=True):
             out.update(idx[zh >= t].tolist())
         return out
 
