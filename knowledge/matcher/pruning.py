@@ -116,6 +116,25 @@ class _Bounds:
         self.part_bounded: set[int] = set()
         self.cons_done: set[int] = set()
         self._upper: tuple[npt.NDArray[np.bool_], list[npt.NDArray[np.float64]]] | None = None
+        # Per level: each row's position there, and the ranking score and calibration logit its known
+        # features give (recomputed only for the rows filled since).
+        self._pos: list[npt.NDArray[np.intp]] = []
+        self._base: list[tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]] = []
+        for idx, feats in self.levels:
+            pos = np.full(n, -1, dtype=np.intp)
+            pos[idx] = np.arange(len(idx))
+            self._pos.append(pos)
+            self._base.append(self._base_of(feats, idx))
+        self._dirty: list[int] = []
+
+    def _base_of(
+        self, feats: npt.NDArray[np.float64], rows: npt.NDArray[np.intp]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        params = self.params
+        mat = feats[rows]
+        z_lo = mat @ params.w_arr
+        lin = params.cal_b + params.cal_a * z_lo + mat[:, list(params.abs_idx)] @ params.cal_w_arr
+        return z_lo, lin + params.keyword_bonus * self.kw[rows]
 
     def bound_fuzzy(self, index: Index, got: Rows, rows: list[int]) -> None:
         """A cheap upper bound on partial_ratio for rows not yet bounded or filled."""
@@ -137,6 +156,7 @@ class _Bounds:
             fz = [i for i in rows if i not in self.fuzzy_done]
             if fz:
                 self._upper = None
+                self._dirty += fz
             for i in fz:
                 fill_fuzzy(index, got, i)
             self.fuzzy_done.update(fz)
@@ -146,6 +166,7 @@ class _Bounds:
             cs = [i for i in rows if i not in self.cons_done]
             if cs:
                 self._upper = None
+                self._dirty += cs
             fill_consistency(got, cs)
             self.cons_done.update(cs)
             self.cs_z[cs] = 0.0
@@ -160,17 +181,21 @@ class _Bounds:
 
     def _compute_upper(self) -> tuple[npt.NDArray[np.bool_], list[npt.NDArray[np.float64]]]:
         params, thr = self.params, self.thr
+        if self._dirty:
+            dirty = np.asarray(sorted(set(self._dirty)), dtype=np.intp)
+            self._dirty = []
+            for (_idx, feats), pos, (z_lo, lin) in zip(self.levels, self._pos, self._base, strict=True):
+                at = pos[dirty]
+                rows = dirty[at >= 0]
+                z_lo[at[at >= 0]], lin[at[at >= 0]] = self._base_of(feats, rows)
         z_add = self.fz_z + self.cs_z
         lin_add = self.fz_lin + self.cs_lin
         may = np.zeros(len(z_add), dtype=bool)
         z_hi: list[npt.NDArray[np.float64]] = []
-        for idx, feats in self.levels:
-            mat = feats[idx]
-            z_lo = mat @ params.w_arr
+        for (idx, _feats), (z_lo, lin) in zip(self.levels, self._base, strict=True):
             zh = z_lo + z_add[idx]
-            lin_hi = params.cal_a * z_lo + mat[:, list(params.abs_idx)] @ params.cal_w_arr + lin_add[idx]
             margin_hi = np.clip(zh - params.z_floor, 0.0, MARGIN_CAP)
-            ub = params.cal_b + lin_hi + params.cal_margin * margin_hi + params.keyword_bonus * self.kw[idx]
+            ub = lin + lin_add[idx] + params.cal_margin * margin_hi
             may[idx[ub >= thr]] = True
             z_hi.append(zh + _BOUND_SLACK)
         return may, z_hi
