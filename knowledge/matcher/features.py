@@ -310,14 +310,18 @@ def _keyword_hits(claim_keywords: dict[str, list[Keyword]], r_claims: list[str],
     """Per row, the claim's keywords the post holds (every word of the keyword, in any of its readings),
     at most two; one keyword written in several scripts (Podol / Подол) counts once."""
     kw_hits = [0] * len(r_claims)
-    if claim_keywords:
-        post_ids = frozenset(known)
-        for i, cid in enumerate(r_claims):
-            matched: set[frozenset[int]] = set()
-            for kw in claim_keywords.get(cid, ()):
-                if all(not g.isdisjoint(post_ids) for g in kw):
-                    matched.add(frozenset().union(*(g & post_ids for g in kw)))
-            kw_hits[i] = min(len(matched), 2)
+    post_ids: frozenset[int] | None = None  # built only if a row's claim has keywords (few do)
+    for i, cid in enumerate(r_claims):
+        kws = claim_keywords.get(cid)
+        if not kws:
+            continue
+        if post_ids is None:
+            post_ids = frozenset(known)
+        matched: set[frozenset[int]] = set()
+        for kw in kws:
+            if all(not g.isdisjoint(post_ids) for g in kw):
+                matched.add(frozenset().union(*(g & post_ids for g in kw)))
+        kw_hits[i] = min(len(matched), 2)
     return kw_hits
 
 
