@@ -9,8 +9,9 @@ Pipeline for one post (:meth:`Matcher.match`):
    the best ``RETRIEVE_DOCS`` documents go on.
 3. Re-ranking (:mod:`.features`, :mod:`.calibration`): a named feature table per document, a linear
    ranking score and a logistic calibration give each claim a 0-100 score, read both against the
-   whole post and against its own fragment. :meth:`Matcher.match` runs the rapidfuzz scorers only
-   where they can change its result (:mod:`.pruning`); :meth:`Matcher.candidates` scores everything.
+   whole post and against its own fragment. :meth:`Matcher.match` runs the rapidfuzz scorers and the
+   consistency checks only where they can change its result (:mod:`.pruning`);
+   :meth:`Matcher.candidates` scores everything.
 4. Thresholds. Below ``possible`` nothing is reported; ``strong`` at or above ``strong``. A post with
    fewer than ``MIN_STRONG_TERMS`` meaningful terms is at most "possible".
 
