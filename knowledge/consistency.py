@@ -181,7 +181,10 @@ def _figures(words: list[str]) -> tuple[set[float], set[int]]:
 _Sides = tuple[frozenset[str], frozenset[str], frozenset[str]]
 
 
-def _sides(words: list[str], keys: list[frozenset[str]], speaker_end: int = 0) -> _Sides:
+_Span = tuple[int, int, str]
+
+
+def _sides(words: list[str], keys: list[frozenset[str]], actors: list[_Span], speaker_end: int = 0) -> _Sides:
     """(actors, sources, speakers): the sides a text names as acting, those whose report it relays,
     and those it quotes ("Ushakov: ...", the first `speaker_end` words).
 
@@ -193,7 +196,6 @@ def _sides(words: list[str], keys: list[frozenset[str]], speaker_end: int = 0) -
     """
     content = [i for i, k in enumerate(keys) if k]
     rank = {i: r for r, i in enumerate(content)}
-    actors = sorted(_find(_ACTOR_INDEX, keys))
     armies = {a[0] for a in _find(_ARMY_INDEX, keys)}
     taken: set[int] = set()
     sources: set[str] = set()
@@ -220,12 +222,14 @@ def _sides(words: list[str], keys: list[frozenset[str]], speaker_end: int = 0) -
     return frozenset(a[2] for a in actors if a[0] not in taken), frozenset(sources), frozenset(speakers)
 
 
-def _subjects(words: list[str], keys: list[frozenset[str]], speaker_end: int = 0) -> frozenset[str]:
-    """The side a claim is about: its first acting side, and one joined to it ("Russia and North Korea")."""
+def _subjects(
+    keys: list[frozenset[str]], actors_all: frozenset[str], spans: list[_Span], speaker_end: int = 0
+) -> frozenset[str]:
+    """The side a claim is about: its first acting side, and one joined to it ("Russia and North Korea").
+    `actors_all` are the acting sides :func:`_sides` found, `spans` every side named (sorted)."""
     content = [i for i, k in enumerate(keys) if k]
     rank = {i: r for r, i in enumerate(content)}
-    actors_all, _sources, _speakers = _sides(words, keys, speaker_end)
-    actors = [a for a in sorted(_find(_ACTOR_INDEX, keys)) if a[2] in actors_all and a[0] >= speaker_end]
+    actors = [a for a in spans if a[2] in actors_all and a[0] >= speaker_end]
     if not actors:
         return frozenset()
     first = actors[0]
@@ -245,8 +249,9 @@ def text_facts(text: str) -> TextFacts:
     speaker_end = len(TERM_RE.findall(normalize(head.group(1)))) if head else 0
     if speaker_end > _SPEAKER_WORDS:
         speaker_end = 0
-    actors, sources, speakers = _sides(words, keys, speaker_end)
-    subjects = _subjects(words, keys, speaker_end)
+    spans = sorted(_find(_ACTOR_INDEX, keys))  # read once: _sides and _subjects both need them
+    actors, sources, speakers = _sides(words, keys, spans, speaker_end)
+    subjects = _subjects(keys, actors, spans, speaker_end)
     negated = any(w in _NEGATIONS or w.startswith(_DENIALS) for w in words)
     periods = frozenset(p for w in words if (p := _PERIODS.get(w)))
     places = frozenset(p for _s, _e, p in _find(_PLACE_INDEX, keys))

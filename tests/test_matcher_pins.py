@@ -15,6 +15,8 @@ import pytest
 
 from knowledge.loader import bundled_dir, load_claims
 from knowledge.matcher import Match, Matcher
+from knowledge.matcher.features import fill_fuzzy, fuzzy_part_bound
+from knowledge.matcher.params import F
 from knowledge.schema import Claim, Source, Variant
 
 BENCH = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "checkthat2022-2a-en"
@@ -98,3 +100,22 @@ def test_long_post_loop_equals_vectorised_branch(corpus: tuple[Matcher, list[str
         assert vec == loop, post
         compared += len({c.fragment for c in vec}) > 1
     assert compared > 20  # many posts had several windows, where the two branches differ in method
+
+
+def test_partial_ratio_bound_holds(corpus: tuple[Matcher, list[str]]) -> None:
+    """The cheap bound pruning reads first is never below the partial_ratio feature it stands for."""
+    m, posts = corpus
+    checked = tight = 0
+    for post in posts:
+        got = m._rows(post, None)
+        if got is None:
+            continue
+        for i in range(len(got.claims)):
+            bound = fuzzy_part_bound(m.index, got, i)
+            fill_fuzzy(m.index, got, i)
+            exact = float(got.feats[i, F.FZ_PART])
+            assert exact <= bound <= 1.0, (post, i)
+            checked += 1
+            tight += bound < 0.9
+    assert checked > 1000
+    assert tight > checked // 4  # the bound prunes: far below 1 on many rows

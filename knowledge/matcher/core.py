@@ -9,8 +9,9 @@ Pipeline for one post (:meth:`Matcher.match`):
    the best ``RETRIEVE_DOCS`` documents go on.
 3. Re-ranking (:mod:`.features`, :mod:`.calibration`): a named feature table per document, a linear
    ranking score and a logistic calibration give each claim a 0-100 score, read both against the
-   whole post and against its own fragment. :meth:`Matcher.match` runs the rapidfuzz scorers only
-   where they can change its result (:mod:`.pruning`); :meth:`Matcher.candidates` scores everything.
+   whole post and against its own fragment. :meth:`Matcher.match` runs the rapidfuzz scorers and the
+   consistency checks only where they can change its result (:mod:`.pruning`);
+   :meth:`Matcher.candidates` scores everything.
 4. Thresholds. Below ``possible`` nothing is reported; ``strong`` at or above ``strong``. A post with
    fewer than ``MIN_STRONG_TERMS`` meaningful terms is at most "possible".
 
@@ -26,7 +27,7 @@ from datetime import date
 from knowledge.background import doc_share
 from knowledge.consistency import ClaimFacts, Consistency, check, claim_facts, text_facts
 from knowledge.matcher.calibration import Candidate, scored
-from knowledge.matcher.features import ACC_CELLS, Keyword, Rows, fill_fuzzy, post_features
+from knowledge.matcher.features import ACC_CELLS, Keyword, Rows, fill_consistency, fill_fuzzy, post_features
 from knowledge.matcher.index import NO_DAY, Index
 from knowledge.matcher.params import (
     DEFAULT_PARAMS,
@@ -252,7 +253,7 @@ class Matcher:
         got = self._rows(text, posted)
         if got is None:
             return []
-        keep = reportable(self.index, got, self.params, self.possible)  # fills in their rapidfuzz features
+        keep = reportable(self.index, got, self.params, self.possible)  # fills in their exact features
         return self.verdicts(self.scored([got.candidate(i) for i in keep]))
 
     def verdicts(self, rows: list[tuple[str, float, str, int]]) -> list[Match]:
@@ -316,4 +317,5 @@ class Matcher:
             return []
         for i in range(len(got.claims)):
             fill_fuzzy(self.index, got, i)
+        fill_consistency(got, range(len(got.claims)))
         return got.candidates()

@@ -10,21 +10,23 @@ distance between the claim's date and the post's date (neutral when either is un
 Every document is read at two levels: against the whole post (``feats``) and against its fragment
 alone (``feats_seg``: BM25 over the fragment's terms, relative to the best document on that fragment).
 Features are computed for all candidates at once (numpy, summed in the same order as a per-term loop,
-so values are bit-identical to it). The two rapidfuzz columns are left at placeholders (the values
-that minimise the ranking score) until :func:`fill_fuzzy`, which the matcher runs only where needed.
+so values are bit-identical to it). The two rapidfuzz columns and the consistency columns are left at
+placeholders (the values that minimise the ranking score) until :func:`fill_fuzzy` and
+:func:`fill_consistency`, which the matcher runs only where they can change its result.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz
+from rapidfuzz.distance import LCSseq
 
 from knowledge.consistency import ClaimFacts, check, text_facts
 from knowledge.matcher.calibration import Candidate
@@ -41,13 +43,14 @@ from knowledge.matcher.params import (
 from knowledge.matcher.segments import Post, WindowText, read_post
 from knowledge.normalize import find_date, numbers
 
-__all__ = ["Rows", "fill_fuzzy", "post_features"]
+__all__ = ["CONSISTENCY_COLUMNS", "Rows", "fill_consistency", "fill_fuzzy", "post_features"]
 
 N_FEATURES = len(F)
 # min(1, log1p(k) / 8) for k days, with math.log1p (1.0 from e^8 - 1 days on).
 _GAP_TABLE = np.asarray([min(1.0, math.log1p(k) / 8.0) for k in range(math.ceil(math.expm1(8.0)) + 2)])
 # Above this many cells (documents x terms x windows), window coverage is summed in a loop.
 ACC_CELLS = 60_000
+_RATIO_EPS = 1e-9  # rapidfuzz computes its ratios in another order than the bound
 
 
 def fuzzy_placeholders(params: Params) -> tuple[float, float]:
@@ -72,6 +75,9 @@ class Rows:
     feats: npt.NDArray[np.float64]
     feats_seg: npt.NDArray[np.float64] | None
     post_nums: frozenset[str] = frozenset()
+    facts: Callable[[str], ClaimFacts] | None = None  # what each claim says, for fill_consistency
+    # Consistency columns per (claim, window) already computed: a claim's documents often share a window.
+    cons_seen: dict[tuple[str, int], list[float]] = field(default_factory=dict)
 
     def candidate(self, i: int) -> Candidate:
         f: list[float] = self.feats[i].tolist()
@@ -101,6 +107,58 @@ def fill_fuzzy(index: Index, got: Rows, i: int) -> None:
     if got.feats_seg is not None:
         got.feats_seg[i, F.FZ_SET] = fz_set
         got.feats_seg[i, F.FZ_PART] = fz_part
+
+
+def fuzzy_part_bound(index: Index, got: Rows, i: int) -> float:
+    """An upper bound on row `i`'s partial_ratio feature, about 10x cheaper than computing it.
+
+    partial_ratio is the best ratio 2 * LCS(s, sub) / (m + k) of the shorter text s (length m) against
+    a substring sub (length k <= m) of the longer one; LCS(s, sub) <= min(k, L) with L = LCS(s, longer),
+    so it is at most 2L / (m + L).
+    """
+    doc, wi = got.src[i]
+    a, b = index.doc_norm[doc], got.win_text.norm(wi)
+    m = min(len(a), len(b))
+    if not m:
+        return 1.0
+    lcs = LCSseq.similarity(a, b)
+    return min(1.0, 2.0 * lcs / (m + lcs) + _RATIO_EPS)
+
+
+_CONSISTENCY_KINDS: tuple[tuple[F, str, bool], ...] = (
+    (F.FIG_AGREE, "figures", True),
+    (F.FIG_CONFLICT, "figures", False),
+    (F.PLACE_AGREE, "place", True),
+    (F.PLACE_CONFLICT, "place", False),
+    (F.SIDE_CONFLICT, "side", False),
+    (F.TIME_CONFLICT, "time", False),
+    (F.STANCE_CONFLICT, "stance", False),
+)
+CONSISTENCY_COLUMNS: tuple[F, ...] = tuple(f for f, _k, _a in _CONSISTENCY_KINDS) + (F.PLACE_MISSING,)
+_CONS_INDEX = list(CONSISTENCY_COLUMNS)
+
+
+def consistency_placeholders(params: Params) -> list[float]:
+    """The values in {0, 1} of the consistency columns that minimise the ranking score."""
+    return [0.0 if params.weight(f) >= 0 else 1.0 for f in CONSISTENCY_COLUMNS]
+
+
+def fill_consistency(got: Rows, rows: Iterable[int]) -> None:
+    """How each of `rows`' fragment (its best window) agrees or conflicts with the row's claim; the
+    consistency columns are left at placeholders by :func:`post_features`."""
+    assert got.facts is not None
+    seen = got.cons_seen
+    for i in rows:
+        key = (got.claims[i], got.src[i][1])
+        row = seen.get(key)
+        if row is None:
+            c = check(got.facts(key[0]), text_facts(got.win_text.text(key[1])))
+            row = [float(c.agrees_on(k) if agree else c.conflicts_on(k)) for _f, k, agree in _CONSISTENCY_KINDS]
+            row.append(float("place" in c.missing))
+            seen[key] = row
+        got.feats[i, _CONS_INDEX] = row
+        if got.feats_seg is not None:
+            got.feats_seg[i, _CONS_INDEX] = row
 
 
 @dataclass(slots=True)
@@ -245,39 +303,6 @@ def _fill_dates(feats: npt.NDArray[np.float64], index: Index, r_docs: list[int],
         feats[:, F.DATE_NEAR : F.DATE_WEEK + 1] = 0.0
 
 
-_CONSISTENCY_COLUMNS: tuple[tuple[F, str, bool], ...] = (
-    (F.FIG_AGREE, "figures", True),
-    (F.FIG_CONFLICT, "figures", False),
-    (F.PLACE_AGREE, "place", True),
-    (F.PLACE_CONFLICT, "place", False),
-    (F.SIDE_CONFLICT, "side", False),
-    (F.TIME_CONFLICT, "time", False),
-    (F.STANCE_CONFLICT, "stance", False),
-)
-
-
-_CONSISTENCY_INDEX = [f for f, _k, _a in _CONSISTENCY_COLUMNS] + [F.PLACE_MISSING]
-
-
-def _fill_consistency(
-    feats: npt.NDArray[np.float64],
-    r_claims: list[str],
-    r_best: list[int],
-    win_text: WindowText,
-    facts: Callable[[str], ClaimFacts],
-) -> None:
-    """How each row's fragment (its best window) agrees or conflicts with the row's claim."""
-    seen: dict[tuple[str, int], list[float]] = {}
-    for i, (cid, wi) in enumerate(zip(r_claims, r_best, strict=True)):
-        row = seen.get((cid, wi))
-        if row is None:
-            c = check(facts(cid), text_facts(win_text.text(wi)))
-            row = [float(c.agrees_on(k) if agree else c.conflicts_on(k)) for _f, k, agree in _CONSISTENCY_COLUMNS]
-            row.append(float("place" in c.missing))
-            seen[(cid, wi)] = row
-        feats[i, _CONSISTENCY_INDEX] = row
-
-
 Keyword = tuple[frozenset[int], ...]  # per word of a moderator keyword: the term ids it can give
 
 
@@ -285,14 +310,18 @@ def _keyword_hits(claim_keywords: dict[str, list[Keyword]], r_claims: list[str],
     """Per row, the claim's keywords the post holds (every word of the keyword, in any of its readings),
     at most two; one keyword written in several scripts (Podol / Подол) counts once."""
     kw_hits = [0] * len(r_claims)
-    if claim_keywords:
-        post_ids = frozenset(known)
-        for i, cid in enumerate(r_claims):
-            matched: set[frozenset[int]] = set()
-            for kw in claim_keywords.get(cid, ()):
-                if all(not g.isdisjoint(post_ids) for g in kw):
-                    matched.add(frozenset().union(*(g & post_ids for g in kw)))
-            kw_hits[i] = min(len(matched), 2)
+    post_ids: frozenset[int] | None = None  # built only if a row's claim has keywords (few do)
+    for i, cid in enumerate(r_claims):
+        kws = claim_keywords.get(cid)
+        if not kws:
+            continue
+        if post_ids is None:
+            post_ids = frozenset(known)
+        matched: set[frozenset[int]] = set()
+        for kw in kws:
+            if all(not g.isdisjoint(post_ids) for g in kw):
+                matched.add(frozenset().union(*(g & post_ids for g in kw)))
+        kw_hits[i] = min(len(matched), 2)
     return kw_hits
 
 
@@ -398,12 +427,12 @@ def post_features(
     _fill_dates(feats, index, r_docs, post_day)
     kw_hits = _keyword_hits(claim_keywords, r_claims, post.known)
     r_best: list[int] = best_w.tolist()
-    _fill_consistency(feats, r_claims, r_best, win_text, facts)
+    feats[:, _CONS_INDEX] = consistency_placeholders(params)
     src = list(zip(r_docs, r_best, strict=True))
     # BM25 relative to the post's best document, and its rank. (Tried: relative to the best on the
     # same window, to favour a multi-claim post's second claim; MAP@5 on train fell 0.82 -> 0.77.
     # That reading is kept apart, as the segment level.)
     if len(post.segs) == 1:  # a window that is the whole post adds nothing at the segment level
-        return Rows(r_claims, src, kw_hits, win_text, post.win_words, post.n_words, feats, None, post_nums)
+        return Rows(r_claims, src, kw_hits, win_text, post.win_words, post.n_words, feats, None, post_nums, facts)
     feats_seg = _segment_level(index, feats, r_docs, r_claims, r_best, a_best)
-    return Rows(r_claims, src, kw_hits, win_text, post.win_words, post.n_words, feats, feats_seg, post_nums)
+    return Rows(r_claims, src, kw_hits, win_text, post.win_words, post.n_words, feats, feats_seg, post_nums, facts)

@@ -66,9 +66,10 @@ def _cyr_term(word: str, lang: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=200_000)
 def _latin_terms(word: str, translit: bool) -> tuple[str, ...]:
-    en = _EN_STEMMER.stemWord(word)
     if not translit or len(word) < 3:
-        return (en,)
+        return (_EN_STEMMER.stemWord(word),)
+    # The English stem as cached for the plain reading: the index read most English words so already.
+    en = _latin_terms(word, False)[0]
     cyr = latin_to_cyrillic(word)
     if cyr in STOP_WORDS:
         return (en,)

@@ -117,6 +117,14 @@ _WORD_END_RULES: list[tuple[str, str]] = [
 ]
 
 
+# The rules by first letter, in list order: at each position only those can match, and the first of
+# them that does is the first of the whole list that does (a word is read once per distinct word, but
+# every new word of every post is).
+_LAT2RU_BY_FIRST: dict[str, list[tuple[str, str]]] = {}
+for _lat, _cyr in _LAT2RU_RULES:
+    _LAT2RU_BY_FIRST.setdefault(_lat[0], []).append((_lat, _cyr))
+
+
 def latin_to_cyrillic(word: str) -> str:
     """Read a Latin word as transliterated Russian (greedy, longest rule first)."""
     # Word-end rules peel off repeatedly ("...iyiy"); a loop, not recursion, so any length is safe.
@@ -133,7 +141,7 @@ def latin_to_cyrillic(word: str) -> str:
     out: list[str] = []
     i = 0
     while i < len(word):
-        for lat, cyr in _LAT2RU_RULES:
+        for lat, cyr in _LAT2RU_BY_FIRST.get(word[i], ()):
             if word.startswith(lat, i):
                 # "y" before a vowel is "й" (as in "yabloko" handled above by "ya"; here e.g. "yo").
                 if lat == "y" and i + 1 < len(word) and word[i + 1] in "aeiou":
@@ -145,4 +153,3 @@ def latin_to_cyrillic(word: str) -> str:
             out.append(word[i])
             i += 1
     return "".join(out) + "".join(reversed(endings))
-
