@@ -45,12 +45,12 @@ import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from benchmarks.checkthat import parse_day, slug
 from benchmarks.paths import DATA_2A, DATA_2B, REPO, RESULTS
 
 SEED_DIR = REPO / "benchmarks" / "data" / "seed"
@@ -182,19 +182,6 @@ def all_candidates_map5(kb_dirs: Sequence[Path], queries: Sequence[tuple[str, st
 # --- CheckThat! 2A ------------------------------------------------------------------------------
 
 
-def slug(vclaim_id: str) -> str:
-    """A CheckThat! vclaim id as a factbot claim id."""
-    s = re.sub(r"[^a-z0-9]+", "-", vclaim_id.lower()).strip("-")
-    return s or "x"
-
-
-def _day(text: str) -> date | None:
-    try:
-        return datetime.strptime(text.strip(), "%d %B %Y").date()
-    except ValueError:
-        return None
-
-
 def kb_2a_entries(data: Path) -> list[dict[str, Any]]:
     """kb.tsv rows as factbot YAML entries (dicts in the KB schema)."""
     from knowledge.schema import Claim, Source, Variant
@@ -216,7 +203,7 @@ def kb_2a_entries(data: Path) -> list[dict[str, Any]]:
             for t in (title, subtitle):
                 if t and t != claim and t not in variants:
                     variants.append(t)
-            published = _day(day)
+            published = parse_day(day)
             source = Source(
                 title=title or claim,
                 publisher="Snopes",
