@@ -50,7 +50,7 @@ from typing import Any
 
 import yaml
 
-from benchmarks.checkthat import parse_day, slug
+from benchmarks.checkthat import load_split, parse_day, slug
 from benchmarks.paths import DATA_2A, DATA_2B, REPO, RESULTS
 
 SEED_DIR = REPO / "benchmarks" / "data" / "seed"
@@ -290,15 +290,7 @@ def cached_kb_2a(data: Path, exclude: frozenset[str] | set[str] = frozenset(), t
 
 def split_2a(data: Path, split: str) -> list[tuple[str, str, set[str]]]:
     """(query id, tweet, gold claim ids) of one 2A split."""
-    with open(data / f"queries_{split}.tsv", encoding="utf-8", newline="") as f:
-        rows = csv.reader(f, delimiter="\t")
-        next(rows)
-        queries = [(r[0], r[1]) for r in rows if len(r) >= 2]
-    qrels: dict[str, set[str]] = {}
-    with open(data / f"qrels_{split}.tsv", encoding="utf-8", newline="") as f:
-        for r in csv.reader(f, delimiter="\t"):
-            if len(r) >= 3:
-                qrels.setdefault(r[0], set()).add(slug(r[2]))
+    queries, qrels = load_split(data, split)
     return [(qid, text, qrels.get(qid, set())) for qid, text in queries]
 
 
