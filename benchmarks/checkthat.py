@@ -25,7 +25,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
@@ -110,7 +110,8 @@ def load_split(data: Path, split: str) -> tuple[list[tuple[str, str]], dict[str,
     return queries, qrels
 
 
-def ap_at(ranked: list[str], gold: set[str], k: int) -> float:
+def ap_at(ranked: Sequence[str], gold: set[str] | frozenset[str], k: int = 5) -> float:
+    """Average precision at k: summed precision@r of gold claims found at rank r <= k, / number of gold."""
     hits = 0
     total = 0.0
     for r, cid in enumerate(ranked[:k], start=1):

@@ -50,7 +50,7 @@ from typing import Any
 
 import yaml
 
-from benchmarks.checkthat import load_split, parse_day, slug
+from benchmarks.checkthat import ap_at, load_split, parse_day, slug
 from benchmarks.paths import DATA_2A, DATA_2B, REPO, RESULTS
 
 SEED_DIR = REPO / "benchmarks" / "data" / "seed"
@@ -131,17 +131,6 @@ def check_batch(kb_dirs: Sequence[Path], queries: Sequence[tuple[str, str]]) -> 
 
 
 # --- metrics ------------------------------------------------------------------------------------
-
-
-def ap_at(ranked: Sequence[str], gold: set[str] | frozenset[str], k: int = 5) -> float:
-    """Average precision at k: summed precision@r of gold claims found at rank r <= k, / number of gold."""
-    hits = 0
-    total = 0.0
-    for r, cid in enumerate(ranked[:k], start=1):
-        if cid in gold:
-            hits += 1
-            total += hits / r
-    return total / len(gold) if gold else 0.0
 
 
 def _pct(num: float, den: int) -> float | None:

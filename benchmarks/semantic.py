@@ -38,8 +38,8 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,7 @@ import numpy as np
 import numpy.typing as npt
 
 from benchmarks import quality
+from benchmarks.kb_ops import without_claims
 from benchmarks.paths import DATA_2A, DATA_2B
 from benchmarks.quality import Reported, ap_at, reported_metrics, score_seed
 from knowledge.loader import load
@@ -165,17 +166,9 @@ class Corpus:
                 break
         return out
 
-    @contextmanager
-    def without(self, ids: set[str]) -> Iterator[None]:
+    def without(self, ids: set[str]) -> AbstractContextManager[None]:
         """The lexical index without `ids` for a while."""
-        removed = [c for c in self.claims if c.id in ids]
-        for c in removed:
-            self.matcher.remove(c.id)
-        try:
-            yield
-        finally:
-            for c in removed:
-                self.matcher.upsert(c)
+        return without_claims(self.matcher, self.claims, ids)
 
 
 @dataclass

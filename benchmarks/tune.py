@@ -26,8 +26,7 @@ import argparse
 import json
 import re
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -35,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from benchmarks.checkthat import load_kb, load_split
+from benchmarks.kb_ops import without_claims
 from benchmarks.paths import DATA_2A, DATA_2B, REPO
 from knowledge.loader import load
 from knowledge.matcher import DEFAULT_PARAMS, FEATURES, MIN_STRONG_TERMS, F, Matcher, Params, per_claim
@@ -67,18 +67,9 @@ class Part:
     def __post_init__(self) -> None:
         self.matcher = Matcher(self.claims, possible=0.0)
 
-    @contextmanager
-    def without_gold(self) -> Iterator[None]:
+    def without_gold(self) -> AbstractContextManager[None]:
         """The KB with every gold claim of the part's queries removed (restored after)."""
-        gold = {c for _t, g in self.queries for c in g}
-        removed = [c for c in self.claims if c.id in gold]
-        for c in removed:
-            self.matcher.remove(c.id)
-        try:
-            yield
-        finally:
-            for c in removed:
-                self.matcher.upsert(c)
+        return without_claims(self.matcher, self.claims, {c for _t, g in self.queries for c in g})
 
 
 def load_parts(seed_dir: Path, seed_kb: Path, which: set[str]) -> list[Part]:
