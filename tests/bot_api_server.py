@@ -237,3 +237,32 @@ def start_factbot(api: BotApiServer, db: Path, **settings: str) -> subprocess.Po
     return subprocess.Popen(
         [sys.executable, "-m", "bot", "run"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
+
+
+def unhandled_in_inbox(db: Path) -> int:
+    """Updates a `factbot run` on the SQLite file `db` has stored but not yet marked handled."""
+    from sqlalchemy import create_engine, func, select
+
+    from bot.db.models import InboxUpdate
+
+    engine = create_engine(f"sqlite:///{db.as_posix()}")
+    with engine.connect() as conn:
+        count = conn.execute(select(func.count()).select_from(InboxUpdate).where(InboxUpdate.handled_at.is_(None)))
+        n = int(count.scalar() or 0)
+    engine.dispose()
+    return n
+
+
+def first_reply_then_stop(api: BotApiServer, process: subprocess.Popen[str]) -> tuple[dict[str, Any], str]:
+    """The first sendMessage of a started `factbot run`, then SIGTERM: (that reply, the process's output),
+    after checking the process exited 0 without a traceback."""
+    import signal
+
+    try:
+        (reply,) = api.wait_for("sendMessage", 1, timeout=90)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, output
+    assert "Traceback" not in output
+    return reply, output

@@ -7,11 +7,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, select
 
-from bot.db.models import Feedback, InboxUpdate, Submission
+from bot.db.models import Feedback, Submission
 from factbot_testing import fake_telegram as tgf
-from tests.bot_api_server import BotApiServer, start_factbot
+from tests.bot_api_server import BotApiServer, start_factbot, unhandled_in_inbox
 
 USERS = list(range(5001, 5041))
 UNKNOWN = "В Калуге открылся новый зоопарк номер {n}, вход для детей бесплатный"
@@ -27,15 +27,6 @@ def button(message: dict[str, Any], text: str) -> str:
 def confirmed(api: BotApiServer, needle: str) -> set[str]:
     """Callback ids the bot answered with a confirmation."""
     return {str(p["callback_query_id"]) for p in api.sent("answerCallbackQuery") if needle in str(p.get("text", ""))}
-
-
-def unhandled_in_inbox(db: Path) -> int:
-    engine = create_engine(f"sqlite:///{db.as_posix()}")
-    with engine.connect() as conn:
-        count = conn.execute(select(func.count()).select_from(InboxUpdate).where(InboxUpdate.handled_at.is_(None)))
-        n = int(count.scalar() or 0)
-    engine.dispose()
-    return n
 
 
 def test_kill_in_the_middle_loses_nothing_that_was_confirmed(tmp_path: Path) -> None:

@@ -125,3 +125,18 @@ def test_handlers_use_services_not_orm_models() -> None:
                 if models:
                     offenders[name] = models
     assert offenders == {}
+
+
+def test_tests_and_benchmarks_import_no_test_module() -> None:
+    """Shared test support lives in conftest, tests/harness.py, tests/bot_api_server.py and factbot_testing;
+    a test module importing another couples tests that should fail independently."""
+    readers = {
+        **{module_name(p): p for p in sorted((ROOT / "tests").glob("*.py"))},
+        **{module_name(p): p for p in sorted((ROOT / "benchmarks").glob("*.py"))},
+    }
+    assert "tests.test_layers" in readers and "benchmarks.quality" in readers
+    offenders = {
+        name: sorted(i for i in imported_names(name, path) if i.startswith("tests.test_"))
+        for name, path in readers.items()
+    }
+    assert {name: found for name, found in offenders.items() if found} == {}

@@ -11,8 +11,16 @@ import time
 from pathlib import Path
 
 from factbot_testing import fake_telegram as tgf
-from tests.bot_api_server import BotApiServer, Fault, connection_reset, server_error, start_factbot, too_many_requests
-from tests.test_kill_restart import unhandled_in_inbox
+from tests.bot_api_server import (
+    BotApiServer,
+    Fault,
+    connection_reset,
+    first_reply_then_stop,
+    server_error,
+    start_factbot,
+    too_many_requests,
+    unhandled_in_inbox,
+)
 
 FORWARDED = (
     "‼️ Бойцы «Шквала» из 129-й бригады ТрО ВСУ — бывшие зэки из украинских колоний, им разрешили грабить "
@@ -184,14 +192,7 @@ def test_a_passing_conflict_with_the_previous_process_is_waited_out(tmp_path: Pa
     with BotApiServer() as api:
         api.fail_next("getUpdates", conflict, times=2)
         api.push(tgf.private_text(2001, UNKNOWN))
-        process = start_factbot(api, tmp_path / "conflict.sqlite3")
-        try:
-            (reply,) = api.wait_for("sendMessage", 1, timeout=90)
-        finally:
-            process.send_signal(signal.SIGTERM)
-            output, _ = process.communicate(timeout=60)
-        assert process.returncode == 0, output
-        assert "Traceback" not in output
+        reply, _output = first_reply_then_stop(api, start_factbot(api, tmp_path / "conflict.sqlite3"))
     assert reply["chat_id"] == 2001
 
 
@@ -203,12 +204,5 @@ def test_a_passing_bot_api_failure_at_start_is_retried(tmp_path: Path) -> None:
         api.fail_next("getMe", connection_reset())
         api.fail_next("deleteWebhook", server_error(500))
         api.push(tgf.private_text(2001, UNKNOWN))
-        process = start_factbot(api, tmp_path / "start.sqlite3")
-        try:
-            (reply,) = api.wait_for("sendMessage", 1, timeout=90)
-        finally:
-            process.send_signal(signal.SIGTERM)
-            output, _ = process.communicate(timeout=60)
-        assert process.returncode == 0, output
-        assert "Traceback" not in output
+        reply, _output = first_reply_then_stop(api, start_factbot(api, tmp_path / "start.sqlite3"))
     assert reply["chat_id"] == 2001
