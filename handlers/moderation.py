@@ -529,6 +529,7 @@ async def on_use_text(update: Update, context: BotContext, draft: Draft) -> obje
 
 @step
 async def on_translated_claim(update: Update, context: BotContext, draft: Draft) -> object:
+    """The claim in the translation's language; then ask for the summary."""
     text = await _text_within(update, context, moderation.CLAIM_CHARS)
     if text is None:
         return None
@@ -538,6 +539,7 @@ async def on_translated_claim(update: Update, context: BotContext, draft: Draft)
 
 @step
 async def on_translated_summary(update: Update, context: BotContext, draft: Draft) -> object:
+    """The summary in the translation's language; then preview the card as its readers will see it."""
     text = await _text_within(update, context, moderation.SUMMARY_CHARS)
     if text is None:
         return None
