@@ -11,10 +11,19 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 from urllib.parse import urlparse
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class MatcherOptions(TypedDict, total=False):
+    """Keyword arguments for knowledge.matcher.Matcher."""
+
+    strong: float
+    possible: float
+    recent: int
 
 
 class SettingsError(ValueError):
@@ -47,12 +56,23 @@ class Settings:
     action_limit_per_minute: int = 30
     match_strong: float | None = None
     match_possible: float | None = None
+    match_cache: int = 2048
 
     @property
     def match_thresholds(self) -> dict[str, float]:
         """The Matcher's keyword arguments for the thresholds FACTBOT_MATCH_STRONG/POSSIBLE override."""
         given = {"strong": self.match_strong, "possible": self.match_possible}
         return {name: value for name, value in given.items() if value is not None}
+
+    @property
+    def matcher_options(self) -> MatcherOptions:
+        """Every Matcher keyword argument the settings give: the thresholds and FACTBOT_MATCH_CACHE."""
+        options = MatcherOptions(recent=self.match_cache)
+        if self.match_strong is not None:
+            options["strong"] = self.match_strong
+        if self.match_possible is not None:
+            options["possible"] = self.match_possible
+        return options
 
     @property
     def store_check_text(self) -> bool:
@@ -196,6 +216,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
         action_limit_per_minute=_int(env, "FACTBOT_ACTION_LIMIT", 30, minimum=1, maximum=10000),
         match_strong=strong,
         match_possible=possible,
+        match_cache=_int(env, "FACTBOT_MATCH_CACHE", 2048, minimum=0, maximum=100_000),
     )
 
 

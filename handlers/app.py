@@ -15,6 +15,7 @@ from telegram.request import BaseRequest
 from bot import redact
 from bot.errors import TelegramUnavailable
 from bot.rendering.i18n import LANGUAGES, t
+from bot.rendering.i18n import preload as preload_i18n
 from bot.services.runtime import Runtime
 from bot.settings import Settings
 from handlers.context import CONTEXT_TYPES, DEFAULTS, BotContext
@@ -64,6 +65,11 @@ async def post_init(app: Application) -> None:
         app.job_queue.run_repeating(refresh_index, interval=INDEX_REFRESH_SECONDS, first=INDEX_REFRESH_SECONDS)
         for schedule in JOBS:
             schedule(app)
+    # Read now what would otherwise be read on first use and kept for the process's life (every
+    # entry's facts, the CLDR locale data), so that it is part of the heap frozen below.
+    runtime: Runtime = app.bot_data.runtime
+    runtime.index.matcher.read_all_facts()
+    preload_i18n()
     # The index over a large KB leaves ~380k long-lived tracked objects (14k claims): a full collection
     # walks them all and stalls the event loop for 150-190 ms, while every update in flight waits.
     # Frozen objects are skipped by the collector; what handling allocates is collected as usual.

@@ -297,3 +297,37 @@ def test_keywords_match_in_any_script_and_count_once() -> None:
     for post in ("Ushakov: a 30-day truce is a pause for war, not peace", "Ушаков: перемирие на 30 дней — пауза"):
         hits = {c.claim_id: c.kw_hits for c in m.candidate_features(post)}
         assert hits.get("truce-respite") == 1, (post, hits)
+
+
+def test_a_repeated_post_gets_the_same_answer_until_the_kb_changes() -> None:
+    m = Matcher(KB)
+    post = "Минобороны: потери ВСУ в Курской области составили 67 150 военнослужащих"
+    first = m.match(post)
+    assert ids(first)[:1] == ["losses-67150"]
+    first.clear()  # the caller's list is its own: the next answer is whole
+    again = m.match(post)
+    assert ids(again)[:1] == ["losses-67150"] and again == m.match(post)
+    m.remove("losses-67150")
+    assert "losses-67150" not in ids(m.match(post))
+    uncached = Matcher(KB, recent=0)
+    assert uncached.match(post) == again
+
+
+def test_facts_read_at_start_leave_matching_little_for_the_collector() -> None:
+    """Each object the matcher keeps for the process's life is walked by every full garbage collection,
+    which stops the event loop: matching new posts must not pile them up."""
+    import gc
+
+    m = Matcher(KB, recent=0)
+    m.read_all_facts()
+    posts = [f"Пост {i}: Минобороны сообщило о потерях ВСУ в Курской области, {i} военнослужащих" for i in range(300)]
+    gc.collect()
+    gc.freeze()
+    try:
+        for post in posts:
+            m.match(post)
+        gc.collect()
+        kept = len(gc.get_objects())
+    finally:
+        gc.unfreeze()
+    assert kept < 7 * len(posts), kept  # 10 per post before facts shared their empty sets

@@ -43,6 +43,8 @@ def test_admin_ids_and_kb_dirs(tmp_path: Path) -> None:
         ("FACTBOT_LOG_TEXT", "maybe"),
         ("FACTBOT_RETENTION_DAYS", "-1"),
         ("FACTBOT_MATCH_STRONG", "150"),
+        ("FACTBOT_MATCH_CACHE", "-1"),
+        ("FACTBOT_MATCH_CACHE", "lots"),
     ],
 )
 def test_malformed_settings_name_the_variable(name: str, value: str) -> None:
@@ -63,3 +65,9 @@ def test_dotenv_fills_in_what_the_environment_lacks(tmp_path: Path) -> None:
 def test_missing_token_is_a_clear_error() -> None:
     with pytest.raises(SettingsError, match="TELEGRAM_BOT_TOKEN"):
         load_settings({}, dotenv=None).require_token()
+
+
+def test_match_cache_size_reaches_the_matcher() -> None:
+    assert load_settings({}, dotenv=None).matcher_options == {"recent": 2048}
+    given = load_settings({"FACTBOT_MATCH_CACHE": "0", "FACTBOT_MATCH_STRONG": "90"}, dotenv=None)
+    assert given.matcher_options == {"recent": 0, "strong": 90.0}

@@ -73,7 +73,7 @@ def matcher_from(kb: list[str] | None) -> tuple[Any, Callable[[], None]]:
         if result.errors:
             print_errors(result.errors)
             raise CliError(f"the knowledge base in {', '.join(kb)} has {len(result.errors)} error(s)")
-        return Matcher(result.claims, **load_settings().match_thresholds), lambda: None
+        return Matcher(result.claims, **load_settings().matcher_options), lambda: None
     from bot.services.runtime import Runtime
 
     runtime = Runtime.start(settings_from_env())

@@ -37,6 +37,14 @@ def _locale(lang: str) -> Locale:
     return Locale.parse(lang)
 
 
+def preload() -> None:
+    """Read every catalog and CLDR locale now (a server does this at start, before freezing its heap)."""
+    for lang in LANGUAGES:
+        catalog(lang)
+        plural_category(lang, 1)
+        language_name("en", lang)
+
+
 def plural_categories(lang: str) -> frozenset[str]:
     """The CLDR plural categories a counted message needs in `lang` ("other" always among them)."""
     return _locale(lang).plural_form.tags | {"other"}

@@ -97,7 +97,7 @@ class LiveIndex:
     def build(cls, session: Session, settings: Settings) -> LiveIndex:
         version = kb_store.kb_version(session)  # read first: a change committed after it bumps past it
         stamps = _stamps(session)  # before the claims: a newer claim than its stamp is only re-read
-        matcher = Matcher(kb_store.published_claims(session), **settings.match_thresholds)
+        matcher = Matcher(kb_store.published_claims(session), **settings.matcher_options)
         exact = dict(kb_store.exact_keys(session))
         for key, claim_id in exact.items():
             matcher.add_exact_key(key, claim_id)

@@ -20,6 +20,7 @@ Pure: no I/O, no Telegram or database imports.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -46,6 +47,9 @@ __all__ = ["Match", "Matcher"]
 
 CONFLICT_FACTOR = 0.8  # one conflict: the score scaled (and capped below strong)
 CONFLICTS_FACTOR = 0.5  # several: enough to drop most below possible
+# A viral post arrives many times within minutes: the last RECENT_POSTS posts' matches are kept until
+# the KB, the thresholds or the weights change.
+RECENT_POSTS = 2048
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,9 +109,11 @@ class Matcher:
         *,
         strong: float = DEFAULT_STRONG,
         possible: float = DEFAULT_POSSIBLE,
+        recent: int = RECENT_POSTS,
     ) -> None:
         self.strong = strong
         self.possible = possible
+        self.recent = recent  # how many recent posts' matches to keep (0: none)
         # Weights and calibration; a benchmark may assign another fit (benchmarks/tune.py).
         self.params: Params = DEFAULT_PARAMS
         self._claims: dict[str, Claim] = {}
@@ -115,6 +121,8 @@ class Matcher:
         self._url_index: dict[str, set[str]] = {}
         self._exact: dict[str, str] = {}
         self._facts: dict[str, ClaimFacts] = {}
+        self._recent: OrderedDict[tuple[str, date | None, float, float], list[Match]] = OrderedDict()
+        self._recent_params = DEFAULT_PARAMS
         self.index = Index()
         self._build(claims)
 
@@ -134,6 +142,7 @@ class Matcher:
 
     def upsert(self, claim: Claim) -> None:
         """Add or replace one entry; visible to the next :meth:`match`."""
+        self._recent.clear()
         if claim.id in self._claims:
             self._retire(claim.id)
         avgdl = self.index.avgdl()
@@ -144,6 +153,7 @@ class Matcher:
     def remove(self, claim_id: str) -> None:
         """Retire an entry: it is no longer matched (unknown ids are ignored)."""
         if claim_id in self._claims:
+            self._recent.clear()
             self._retire(claim_id)
             self.index.maybe_merge()
 
@@ -179,6 +189,7 @@ class Matcher:
 
     def _build(self, claims: Iterable[Claim]) -> None:
         """Bulk build: documents go straight into the index's main arrays."""
+        self._recent.clear()
 
         def entries() -> Iterator[tuple[str, list[tuple[str, list[str]]], int]]:
             for claim in claims:
@@ -250,6 +261,22 @@ class Matcher:
         )
 
     def _fuzzy_matches(self, text: str, posted: date | None = None) -> list[Match]:
+        if self._recent_params is not self.params:
+            self._recent.clear()
+            self._recent_params = self.params
+        key = (text, posted, self.strong, self.possible)
+        found = self._recent.get(key)
+        if found is None:
+            found = self._score_post(text, posted)
+            if self.recent > 0:
+                self._recent[key] = found
+                while len(self._recent) > self.recent:
+                    self._recent.popitem(last=False)
+        else:
+            self._recent.move_to_end(key)
+        return list(found)
+
+    def _score_post(self, text: str, posted: date | None) -> list[Match]:
         got = self._rows(text, posted)
         if got is None:
             return []
@@ -290,6 +317,13 @@ class Matcher:
         if facts is None:
             facts = self._facts[claim_id] = claim_facts(self._claims[claim_id])
         return facts
+
+    def read_all_facts(self) -> None:
+        """Read every entry's facts now rather than on its first match: a server does this at start, so
+        that they are part of the heap it freezes (the garbage collector then never walks them) and no
+        first match pays for them."""
+        for claim_id in self._claims:
+            self.facts(claim_id)
 
     def consistency(self, claim_id: str, fragment: str) -> Consistency:
         """How `fragment` (the part of a post that matched) agrees or conflicts with a claim."""

@@ -163,13 +163,16 @@ _WORD_CACHE: dict[tuple[str, bool], dict[str, tuple[str, ...]]] = {
 
 
 @lru_cache(maxsize=200_000)
-def word_keys(word: str) -> frozenset[str]:
+def word_keys(word: str) -> tuple[str, ...]:
     """Every full stem one normalised word can give, read as Russian, Ukrainian and (if Latin) English
-    or transliterated Russian: for comparing names across languages, inflections and scripts."""
+    or transliterated Russian: for comparing names across languages, inflections and scripts.
+
+    A tuple, not a set: the cache keeps one per distinct word for the process's life, and a tuple of
+    strings is one object fewer for the garbage collector to walk (it stops tracking such tuples)."""
     keys: set[str] = set()
     for lang in ("ru", "uk"):
         keys.update(t for t in _word_group(word, lang, True) if not t.endswith(PREFIX_MARK))
-    return frozenset(keys)
+    return tuple(sorted(keys))
 
 
 def terms_of_normalized(norm: str, lang: str | None = None, *, mode: tuple[str, bool] | None = None) -> list[str]:
