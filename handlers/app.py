@@ -78,7 +78,11 @@ async def post_init(app: Application) -> None:
 
 
 async def post_shutdown(app: Application) -> None:
-    """Hand the startup heap back to the collector (several Applications may run in one process)."""
+    """Close the PostgreSQL connections the loop opened; hand the startup heap back to the collector
+    (several Applications may run in one process)."""
+    runtime: Runtime = app.bot_data.runtime
+    if runtime.pg is not None:
+        await runtime.pg.close()
     gc.unfreeze()
 
 

@@ -18,7 +18,14 @@ from telegram import (
 
 from bot.db import run_db
 from bot.rendering import render
-from bot.services.checks import CheckOutcome, CheckRequest, ForwardOrigin, match_request, record_check
+from bot.services.checks import (
+    CheckOutcome,
+    CheckRequest,
+    ForwardOrigin,
+    match_request,
+    record_check,
+    record_check_pg,
+)
 from bot.services.runtime import Runtime
 from handlers import keyboards
 from handlers.common import chat_type, language_for, reply_html
@@ -116,16 +123,14 @@ def loggable_origin(origin: ForwardOrigin | None) -> ForwardOrigin | None:
 
 
 async def match_and_log(runtime: Runtime, request: CheckRequest) -> CheckOutcome:
-    """Match on the event loop (CPU only), then log the check in a database thread."""
+    """Match on the event loop (CPU only), then log the check: on the loop through psycopg's asyncio
+    connection on PostgreSQL, in the database thread on SQLite."""
     outcome = match_request(await runtime.fresh_matcher(), request)
-    await run_db(
-        record_check,
-        runtime.engine,
-        request,
-        outcome,
-        secret=runtime.secret,
-        store_text=runtime.settings.store_check_text,
-    )
+    secret, store_text = runtime.secret, runtime.settings.store_check_text
+    if runtime.pg is not None:
+        await record_check_pg(runtime.pg, runtime.engine, request, outcome, secret=secret, store_text=store_text)
+    else:
+        await run_db(record_check, runtime.engine, request, outcome, secret=secret, store_text=store_text)
     return outcome
 
 

@@ -117,7 +117,7 @@ async def test_failed_log_write_still_answers(tg: Harness, monkeypatch: pytest.M
     def fail(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(bot.services.checks, "in_transaction", fail)
+    monkeypatch.setattr(bot.services.checks, "check_row", fail)  # both the thread's and PostgreSQL's loop path
     (card,) = sent(await tg.send(tgf.private_text(USER_ID, FALSE_CLAIM_RU)))
     assert card.params["text"].startswith("❌")
     assert "reply_markup" not in card.params or card.params["reply_markup"] is None  # no check to attach feedback to

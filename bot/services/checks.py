@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, select
+import psycopg
+from sqlalchemy import ClauseElement, Connection, Engine, Table, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.db import in_transaction
 from bot.db.models import CardDelivery, CheckLog, utcnow
+from bot.db.pgasync import AsyncPostgres
+from bot.db.threads import run_db
 from bot.services.keys import text_hash, user_key
 from knowledge.matcher import Match, Matcher
 
@@ -98,8 +104,16 @@ def log_check(
     connection: Connection | Session, request: CheckRequest, outcome: CheckOutcome, *, secret: str, store_text: bool
 ) -> int:
     """Write one check-log row and return its id."""
+    row = check_row(request, outcome, secret=secret, store_text=store_text)
+    if isinstance(connection, Session):
+        connection = connection.connection()
+    return int(connection.execute(_CHECK_INSERT, row).scalar_one())
+
+
+def check_row(request: CheckRequest, outcome: CheckOutcome, *, secret: str, store_text: bool) -> dict[str, Any]:
+    """The check-log row's values (the user as a keyed hash; the text only if the settings keep texts)."""
     origin = request.origin
-    row = {
+    return {
         "created_at": utcnow(),
         "user_key": user_key(secret, request.user_id),
         "chat_type": request.chat_type,
@@ -117,9 +131,6 @@ def log_check(
         "feedback": None,
         "feedback_reason": None,
     }
-    if isinstance(connection, Session):
-        connection = connection.connection()
-    return int(connection.execute(_CHECK_INSERT, row).scalar_one())
 
 
 def record_deliveries(connection: Connection | Session, user_id: int, claim_ids: list[str]) -> None:
@@ -149,6 +160,41 @@ def record_check(
         outcome.check_id = in_transaction(engine, write)
     except Exception:
         log.exception("could not write the check log; answering anyway")
+
+
+async def record_check_pg(
+    pg: AsyncPostgres, engine: Engine, request: CheckRequest, outcome: CheckOutcome, *, secret: str, store_text: bool
+) -> None:
+    """record_check for PostgreSQL on the event loop (bot.db.pgasync says why): the same statements,
+    compiled by SQLAlchemy. If that fails (a killed backend, say), record_check in a database thread
+    tries again with its own retry, so the check is logged whenever the database can take it."""
+    claim_ids = list(dict.fromkeys(m.claim_id for m in outcome.strong)) if request.input_kind != "inline" else []
+
+    async def write(conn: psycopg.AsyncConnection[tuple[object, ...]]) -> int:
+        row = check_row(request, outcome, secret=secret, store_text=store_text)
+        row["matches"] = json.dumps(row["matches"])
+        cur = await conn.execute(_pg_sql(_CHECK_INSERT, tuple(row)), row)
+        got = await cur.fetchone()
+        if claim_ids:
+            now = utcnow()
+            rows = [{"user_id": request.user_id, "claim_id": c, "last_sent_at": now} for c in claim_ids]
+            sql = _pg_sql(_DELIVERY_UPSERTS["postgresql"], ("user_id", "claim_id", "last_sent_at"))
+            async with conn.cursor() as many:
+                await many.executemany(sql, rows)
+        assert got is not None
+        return int(str(got[0]))
+
+    try:
+        outcome.check_id = await pg.transaction(write)
+    except Exception as exc:
+        log.warning("could not write the check log on the event loop (%s); using a database thread", type(exc).__name__)
+        await run_db(record_check, engine, request, outcome, secret=secret, store_text=store_text)
+
+
+@functools.cache
+def _pg_sql(statement: ClauseElement, keys: tuple[str, ...]) -> str:
+    """A Core statement as psycopg's SQL for PostgreSQL, with %(name)s parameters for `keys`."""
+    return str(statement.compile(dialect=psycopg_dialect(), column_keys=list(keys)))
 
 
 def owned_check(connection: Connection | Session, check_id: int, owner_key: str) -> tuple[list[Any], str | None] | None:

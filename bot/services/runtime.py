@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import check_writable, in_session_thread, make_engine, make_sessionmaker, session_scope, upgrade
 from bot.db.models import ClaimRow, Meta
+from bot.db.pgasync import AsyncPostgres
 from bot.errors import KnowledgeBaseInvalid
 from bot.services import kb_store
 from bot.services.ratelimit import Once, RateLimiter, Throttle
@@ -161,6 +162,11 @@ class Runtime:
     member_autochecks: RateLimiter = field(default_factory=lambda: RateLimiter(AUTOCHECKS_PER_MEMBER, 60.0))
     repeated_posts: Once = field(default_factory=lambda: Once(REPEAT_WINDOW))
     _last_refresh: float = field(default_factory=time.monotonic, repr=False)
+    # The per-check writes on PostgreSQL, on the event loop (None on SQLite: its work stays in its thread).
+    pg: AsyncPostgres | None = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.pg = AsyncPostgres.for_url(self.engine.url.render_as_string(hide_password=False))
 
     @classmethod
     def start(cls, settings: Settings, *, seed: bool = True) -> Runtime:
