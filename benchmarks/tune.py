@@ -46,7 +46,7 @@ SEED_DIR = REPO / "benchmarks" / "data" / "seed"
 SEED_KB = REPO / "knowledge" / "data" / "claims"
 
 # Known directions: these weights may not go below (True) or above (False) zero.
-NON_NEGATIVE = {F.NUM_SHARED, F.FIG_AGREE, F.PLACE_AGREE, F.COV_WIN, F.COV_POST, F.FZ_SET}
+NON_NEGATIVE = {F.NUM_SHARED, F.FIG_AGREE, F.PLACE_AGREE, F.COV_WIN, F.COV_POST, F.FZ_SET, F.HELD_MASS}
 NON_POSITIVE = {
     F.NUM_MISSING, F.FIG_CONFLICT, F.PLACE_CONFLICT, F.SIDE_CONFLICT, F.TIME_CONFLICT, F.STANCE_CONFLICT,
     F.PLACE_MISSING,

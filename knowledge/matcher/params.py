@@ -36,6 +36,7 @@ BM25_B = 0.4
 # A claim dated this many days before .. after a date written in the post counts as "near".
 DATE_NEAR = (-3, 30)
 MARGIN_CAP = 5.0
+HELD_IDF = 60.0  # HELD_MASS saturates here (about eight rare words)
 KEYWORD_BONUS = 0.6  # logit per matched moderator keyword, at most two counted
 
 
@@ -67,11 +68,15 @@ class F(IntEnum):
     TIME_CONFLICT = 21  # years more than one apart, or another period (a day vs a week)
     STANCE_CONFLICT = 22  # the fragment denies what the claim asserts, or the reverse
     PLACE_MISSING = 23  # the claim names a town, the fragment none
+    HELD_MASS = 24  # idf the best window holds of the claim, min(1, x / HELD_IDF): a short claim fully
+    # covered by chance holds little, a long one matched in full much
 
 
 FEATURES: tuple[str, ...] = tuple(f.name.lower() for f in F)
 # The features the calibration reads directly (besides the ranking score and the margin).
-ABS_FEATURES: tuple[str, ...] = ("cov_win", "prec_win", "cov_post", "fz_set", "fz_part", "bigram", "date_known")
+ABS_FEATURES: tuple[str, ...] = (
+    "cov_win", "prec_win", "cov_post", "fz_set", "fz_part", "bigram", "date_known", "held_mass",
+)  # fmt: skip
 
 # Thresholds on the 0-100 score, fitted with the weights by benchmarks/tune.py (a mixture of genres).
 DEFAULT_STRONG: float = 67.1
@@ -152,7 +157,7 @@ DEFAULT_PARAMS = Params(
     cal_a=0.6002,
     cal_b=-8.8639,
     cal_margin=0.2988,
-    cal_w=(0.7286, 4.2005, 0.1222, -0.4850, -2.8773, 1.3213, -1.1433),
+    cal_w=(0.7286, 4.2005, 0.1222, -0.4850, -2.8773, 1.3213, -1.1433, 0.0),
     z_floor=9.5602,
     keyword_bonus=1.7416,
 )
