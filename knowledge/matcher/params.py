@@ -80,7 +80,7 @@ ABS_FEATURES: tuple[str, ...] = (
 
 # Thresholds on the 0-100 score, fitted with the weights by benchmarks/tune.py (a mixture of genres).
 DEFAULT_STRONG: float = 60.9
-DEFAULT_POSSIBLE: float = 10.8
+DEFAULT_POSSIBLE: float = 6.6
 
 
 def _named(values: dict[str, float]) -> tuple[float, ...]:
@@ -128,37 +128,37 @@ class Params:
 DEFAULT_PARAMS = Params(
     weights=_named(
         {
-            "cov_win": 3.7993,
-            "prec_win": -2.9980,
-            "cov_post": 2.6451,
+            "cov_win": 3.7229,
+            "prec_win": -3.0177,
+            "cov_post": 2.6518,
             "fz_set": 0.0000,
-            "fz_part": 8.5779,
-            "bm25_rel": 1.5465,
+            "fz_part": 8.6960,
+            "bm25_rel": 1.4513,
             "num_shared": 0.0000,
             "num_missing": 0.0000,
             "short": 0.0000,
-            "bm25_claim_rel": 1.2160,
-            "rank_recip": 1.4639,
-            "bigram": -3.6173,
-            "date_near": 1.1948,
-            "date_gap": -3.0806,
-            "date_known": 0.7858,
-            "date_week": 1.5643,
-            "fig_agree": 0.8061,
+            "bm25_claim_rel": 1.2121,
+            "rank_recip": 1.4870,
+            "bigram": -3.7297,
+            "date_near": 1.1970,
+            "date_gap": -3.0701,
+            "date_known": 0.7750,
+            "date_week": 1.5645,
+            "fig_agree": 0.8089,
             "fig_conflict": 0.0000,
-            "place_agree": 0.1510,
+            "place_agree": 0.1419,
             "place_conflict": 0.0000,
-            "side_conflict": -0.8400,
-            "time_conflict": -0.0430,
-            "stance_conflict": -0.8133,
-            "place_missing": -0.2012,
-            "held_mass": 4.0339,
+            "side_conflict": -0.8385,
+            "time_conflict": -0.0520,
+            "stance_conflict": -0.8136,
+            "place_missing": -0.2114,
+            "held_mass": 4.3677,
         }
     ),
-    cal_a=0.5837,
-    cal_b=-8.6853,
-    cal_margin=0.3098,
-    cal_w=(0.1046, 3.5675, -0.5244, 0.0896, -2.7561, 0.8024, -1.2023, 1.0853),
-    z_floor=9.8600,
-    keyword_bonus=1.6330,
+    cal_a=0.5851,
+    cal_b=-8.6548,
+    cal_margin=0.3118,
+    cal_w=(0.1179, 3.5739, -0.5386, 0.1398, -2.8625, 0.8801, -1.2020, 0.8890),
+    z_floor=9.9029,
+    keyword_bonus=1.6384,
 )
