@@ -80,7 +80,7 @@ ABS_FEATURES: tuple[str, ...] = (
 
 # Thresholds on the 0-100 score, fitted with the weights by benchmarks/tune.py (a mixture of genres).
 DEFAULT_STRONG: float = 60.9
-DEFAULT_POSSIBLE: float = 6.6
+DEFAULT_POSSIBLE: float = 8.5
 
 
 def _named(values: dict[str, float]) -> tuple[float, ...]:
