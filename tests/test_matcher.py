@@ -331,3 +331,25 @@ def test_facts_read_at_start_leave_matching_little_for_the_collector() -> None:
     finally:
         gc.unfreeze()
     assert kept < 7 * len(posts), kept  # 10 per post before facts shared their empty sets
+
+
+def test_held_mass_tells_a_short_claim_covered_by_chance_from_a_long_one_matched_in_full() -> None:
+    """Both claims are wholly inside the post (coverage 1.0); the long one holds far more evidence."""
+    from knowledge.matcher import F
+
+    short = make("pipeline-short", "On the Keystone pipeline")
+    long_ = make(
+        "pipeline-long",
+        "The Keystone pipeline would create forty thousand permanent jobs in Nebraska and Montana refineries",
+    )
+    m = Matcher([short, long_, *KB])
+    post = (
+        "Don't forget, the Keystone pipeline would create forty thousand permanent jobs in Nebraska "
+        "and Montana refineries, and we approved it in my first week."
+    )
+    rows = {c.claim_id: c.f for c in m.candidate_features(post)}
+    s, lg = rows["pipeline-short"], rows["pipeline-long"]
+    assert s[F.COV_WIN] == lg[F.COV_WIN] == 1.0
+    assert 0.0 < s[F.HELD_MASS] < lg[F.HELD_MASS] <= 1.0
+    assert m.params.weight(F.HELD_MASS) >= 0.0
+    assert ids(m.match(post))[0] == "pipeline-long"

@@ -35,6 +35,7 @@ from knowledge.matcher.params import (
     BM25_B,
     BM25_K1,
     DATE_NEAR,
+    HELD_IDF,
     MIN_STRONG_TERMS,
     RETRIEVE_DOCS,
     F,
@@ -417,6 +418,7 @@ def post_features(
     feats[:, F.COV_WIN] = a_best / mass_r
     feats[:, F.PREC_WIN] = np.minimum(1.0, a_best / win_mass[best_w])
     feats[:, F.COV_POST] = docs.cov_post[rows_ix] / mass_r
+    feats[:, F.HELD_MASS] = np.minimum(1.0, a_best / HELD_IDF)
     feats[:, F.FZ_SET], feats[:, F.FZ_PART] = fuzzy_placeholders(params)
     feats[:, F.BM25_REL] = np.asarray(top_scores, dtype=np.float64)[rows_ix] / s_best
     _fill_numbers(feats, index, r_docs, post_nums)
