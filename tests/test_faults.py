@@ -329,3 +329,23 @@ def test_a_write_is_retried_once_after_an_operational_error(sessions: Any) -> No
     assert len(attempts) == 2  # one retry, not a loop
     with session_scope(sessions) as s:
         assert s.scalar(select(func.count()).select_from(CheckLog)) == 1
+
+
+async def test_check_log_survives_killed_postgresql_connections(tg: Harness) -> None:
+    """On PostgreSQL the check log is written on the event loop through pooled psycopg connections: when
+    the server drops them (a failover, a restart), the next check is still answered and logged."""
+    if tg.runtime.pg is None:
+        pytest.skip("PostgreSQL only")
+    (first,) = sent(await tg.send(tgf.private_text(USER_ID, FALSE_CLAIM_RU)))
+    with tg.runtime.engine.begin() as conn:
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    (second,) = sent(await tg.send(tgf.private_text(USER_ID, FALSE_CLAIM_RU)))
+    buttons = [first.params["reply_markup"], second.params["reply_markup"]]
+    assert all(b and b["inline_keyboard"] for b in buttons)  # each card offers feedback on its logged check
+    with session_scope(tg.runtime.sessions) as s:
+        assert s.scalar(select(func.count()).select_from(CheckLog)) == 2
