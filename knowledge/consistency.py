@@ -26,6 +26,7 @@ from knowledge.gazetteer import ACTORS, ARMIES, PARENT, PLACES, SOURCES
 from knowledge.normalize import normalize, split_sentences
 from knowledge.normalize.terms import word_keys
 from knowledge.normalize.text import TERM_RE
+from knowledge.roles import clause_subjects, named_sides, subject_spans
 from knowledge.schema import Claim
 
 __all__ = ["ClaimFacts", "Consistency", "TextFacts", "check", "claim_facts", "text_facts"]
@@ -100,6 +101,10 @@ class TextFacts:
     simple: bool  # one short sentence: its first side is reliably its subject
     sources: frozenset[str]  # the sides whose report the text relays
     negated: bool
+    # The sides that act as a subject of some clause, and those that give an account ("Moscow says"):
+    # a post agrees with a claim's subject if it names it in either role.
+    roles: frozenset[str] = frozenset()
+    named: frozenset[str] = frozenset()  # every side named, save as an attribute ("Russia's Kursk region")
 
     def __post_init__(self) -> None:
         _share_empty(self)
@@ -116,6 +121,10 @@ class ClaimFacts:
     actors: frozenset[str]  # every side its wordings name as acting
     sources: frozenset[str]
     polarities: frozenset[bool]  # negated or not, per wording: a post must share one of them
+    named: frozenset[str] = frozenset()  # the sides any of its wordings names (see TextFacts.named)
+    # The sides every wording names: a post that leaves one out and names another side in its place
+    # speaks of someone else (100 Russian soldiers captured, not 2 North Korean ones).
+    core: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         _share_empty(self)
@@ -198,15 +207,16 @@ def _figures(words: list[str]) -> tuple[set[float], set[int]]:
     return figures, years
 
 
-_Sides = tuple[frozenset[str], frozenset[str], frozenset[str]]
+_Sides = tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str], set[int]]
 
 
 _Span = tuple[int, int, str]
 
 
 def _sides(words: list[str], keys: list[tuple[str, ...]], actors: list[_Span], speaker_end: int = 0) -> _Sides:
-    """(actors, sources, speakers): the sides a text names as acting, those whose report it relays,
-    and those it quotes ("Ushakov: ...", the first `speaker_end` words).
+    """(actors, sources, speakers, accounts, taken): the sides a text names as acting, those whose report
+    it relays, those it quotes ("Ushakov: ...", the first `speaker_end` words), those that give an
+    account ("Moscow says"), and the word positions that are not acting sides.
 
     A ministry or general staff is a source; the side it speaks for is the one named next to it (one
     content word before or after, stop words skipped; an army names a general staff's side, not a
@@ -235,11 +245,14 @@ def _sides(words: list[str], keys: list[tuple[str, ...]], actors: list[_Span], s
             taken.update(range(a[0], a[1]))
     speakers = {a[2] for a in actors if a[0] < speaker_end and a[0] not in taken}
     taken.update(range(speaker_end))
-    for start, end, _actor in actors:
+    accounts: set[str] = set()
+    for start, end, actor in actors:
         after = next((words[i] for i in content if i >= end), "")
         if start not in taken and after.startswith(_SPEECH):
             taken.update(range(start, end))  # whose account, but not an institution's report
-    return frozenset(a[2] for a in actors if a[0] not in taken), frozenset(sources), frozenset(speakers)
+            accounts.add(actor)
+    acting = frozenset(a[2] for a in actors if a[0] not in taken)
+    return acting, frozenset(sources), frozenset(speakers), frozenset(accounts), taken
 
 
 def _subjects(
@@ -262,7 +275,8 @@ def _subjects(
 
 @lru_cache(maxsize=4096)
 def text_facts(text: str) -> TextFacts:
-    words = TERM_RE.findall(normalize(text))
+    norm = normalize(text)
+    words = TERM_RE.findall(norm)
     keys = [word_keys(w) for w in words]
     figures, years = _figures(words)
     head = _SPEAKER_RE.match(text)
@@ -270,14 +284,27 @@ def text_facts(text: str) -> TextFacts:
     if speaker_end > _SPEAKER_WORDS:
         speaker_end = 0
     spans = sorted(_find(_ACTOR_INDEX, keys))  # read once: _sides and _subjects both need them
-    actors, sources, speakers = _sides(words, keys, spans, speaker_end)
+    actors, sources, speakers, accounts, taken = _sides(words, keys, spans, speaker_end)
     subjects = _subjects(keys, actors, spans, speaker_end)
+    roles = clause_subjects(norm, subject_spans(words, spans, taken)) | accounts | speakers
+    named = named_sides(words, spans)
     negated = any(w in _NEGATIONS or w.startswith(_DENIALS) for w in words)
     periods = frozenset(p for w in words if (p := _PERIODS.get(w)))
     places = frozenset(p for _s, _e, p in _find(_PLACE_INDEX, keys))
     simple = len(words) <= 30 and len(split_sentences(text)) == 1
     return TextFacts(
-        frozenset(figures), frozenset(years), periods, places, actors, speakers, subjects, simple, sources, negated
+        frozenset(figures),
+        frozenset(years),
+        periods,
+        places,
+        actors,
+        speakers,
+        subjects,
+        simple,
+        sources,
+        negated,
+        roles,
+        named,
     )
 
 
@@ -310,6 +337,8 @@ def claim_facts(claim: Claim) -> ClaimFacts:
         actors=frozenset(a for t in texts for a in t.actors),
         sources=frozenset(s for t in texts for s in t.sources),
         polarities=frozenset(t.negated for t in texts),
+        named=frozenset(s for t in texts for s in t.named),
+        core=frozenset.intersection(*(t.named for t in texts)) if texts else frozenset(),
     )
 
 
@@ -370,8 +399,10 @@ def _check_sides(c: ClaimFacts, p: TextFacts, agree: _Notes, conflict: _Notes) -
         conflict.append(("side", f"source {_display(min(p.sources))}, not {_display(min(c.sources))}"))
     elif c.actors and p.actors and c.actors.isdisjoint(p.actors | p.speakers):
         conflict.append(("side", f"actor {_display(min(p.actors))}, not {_display(min(c.actors))}"))
-    elif p.simple and c.subjects and p.subjects and c.subjects.isdisjoint(p.subjects):
+    elif p.simple and c.subjects and p.subjects and c.subjects.isdisjoint(p.subjects | p.roles):
         conflict.append(("side", f"{_display(min(p.subjects))} acts, not {_display(min(c.subjects))}"))
+    elif c.core and p.named and not c.core <= p.named and not p.named <= c.named:
+        conflict.append(("side", f"{_display(min(p.named - c.named))}, not {_display(min(c.core - p.named))}"))
     elif c.subjects & p.actors:
         agree.append(("side", f"actor {_display(min(c.subjects & p.actors))} matches"))
 
