@@ -26,7 +26,7 @@ from knowledge.gazetteer import ACTORS, ARMIES, PARENT, PLACES, SOURCES
 from knowledge.normalize import normalize, split_sentences
 from knowledge.normalize.terms import word_keys
 from knowledge.normalize.text import TERM_RE
-from knowledge.roles import clause_subjects, named_sides, subject_spans
+from knowledge.roles import clause_subjects, heads_phrase, named_sides, subject_spans
 from knowledge.schema import Claim
 
 __all__ = ["ClaimFacts", "Consistency", "TextFacts", "check", "claim_facts", "text_facts"]
@@ -105,6 +105,7 @@ class TextFacts:
     # a post agrees with a claim's subject if it names it in either role.
     roles: frozenset[str] = frozenset()
     named: frozenset[str] = frozenset()  # every side named, save as an attribute ("Russia's Kursk region")
+    direct_subjects: frozenset[str] = frozenset()  # the first side named in a subject's place
 
     def __post_init__(self) -> None:
         _share_empty(self)
@@ -236,6 +237,7 @@ def _sides(words: list[str], keys: list[tuple[str, ...]], actors: list[_Span], s
             for a in actors
             if a[0] in rank and lo <= rank[a[0]] <= hi and not start <= a[0] < end
             and not (source_id == "ministry" and a[0] in armies)
+            and not (a[0] >= end and heads_phrase(words, a))
         ]  # fmt: skip
         side = near[0][2] if near else SOURCES[source_id][1]
         if side:
@@ -286,7 +288,9 @@ def text_facts(text: str) -> TextFacts:
     spans = sorted(_find(_ACTOR_INDEX, keys))  # read once: _sides and _subjects both need them
     actors, sources, speakers, accounts, taken = _sides(words, keys, spans, speaker_end)
     subjects = _subjects(keys, actors, spans, speaker_end)
-    roles = clause_subjects(norm, subject_spans(words, spans, taken)) | accounts | speakers
+    spans_direct = subject_spans(words, spans, taken)
+    direct_subjects = _subjects(keys, actors, spans_direct, speaker_end)
+    roles = clause_subjects(norm, spans_direct) | accounts | speakers
     named = named_sides(words, spans)
     negated = any(w in _NEGATIONS or w.startswith(_DENIALS) for w in words)
     periods = frozenset(p for w in words if (p := _PERIODS.get(w)))
@@ -305,6 +309,7 @@ def text_facts(text: str) -> TextFacts:
         negated,
         roles,
         named,
+        direct_subjects,
     )
 
 
@@ -317,6 +322,16 @@ def _majority(sets: list[frozenset[str]]) -> frozenset[str]:
             counts[side] = counts.get(side, 0) + 1
     top = max(counts.values(), default=0)
     return frozenset(side for side, n in counts.items() if n * 3 >= top * 2 or n == top)
+
+
+def _common(sets: list[frozenset[str]]) -> frozenset[str]:
+    """The sides at least half of a claim's wordings name as their subject: a claim read as "a respite
+    for the Ukrainian military" in most wordings has no subject to contradict."""
+    counts: dict[str, int] = {}
+    for group in sets:
+        for side in group:
+            counts[side] = counts.get(side, 0) + 1
+    return frozenset(side for side, n in counts.items() if n * 2 >= len(sets))
 
 
 def claim_facts(claim: Claim) -> ClaimFacts:
@@ -333,7 +348,7 @@ def claim_facts(claim: Claim) -> ClaimFacts:
         years=frozenset(years),
         periods=frozenset(p for t in texts for p in t.periods),
         places=frozenset(p for t in texts + kw for p in t.places),
-        subjects=_majority([t.subjects for t in texts]),
+        subjects=_common([t.direct_subjects for t in texts]),
         actors=frozenset(a for t in texts for a in t.actors),
         sources=frozenset(s for t in texts for s in t.sources),
         polarities=frozenset(t.negated for t in texts),
@@ -394,12 +409,19 @@ def _check_places(c: ClaimFacts, p: TextFacts, agree: _Notes, conflict: _Notes, 
         agree.append(("place", f"place {_display(same[0])} matches"))
 
 
+def _other_subject(c: ClaimFacts, p: TextFacts) -> bool:
+    """Another side than the claim's stands in the post's subject place ("Ukrainian forces recaptured
+    Sudzha"), and the claim's side is not a subject or account of any of its clauses. A post whose
+    sides are all objects or attributes ("контратаки ВСУ отбиты") does not conflict."""
+    return bool(p.direct_subjects) and c.subjects.isdisjoint(p.subjects | p.roles)
+
+
 def _check_sides(c: ClaimFacts, p: TextFacts, agree: _Notes, conflict: _Notes) -> None:
     if c.sources and p.sources and c.sources.isdisjoint(p.sources):
         conflict.append(("side", f"source {_display(min(p.sources))}, not {_display(min(c.sources))}"))
     elif c.actors and p.actors and c.actors.isdisjoint(p.actors | p.speakers):
         conflict.append(("side", f"actor {_display(min(p.actors))}, not {_display(min(c.actors))}"))
-    elif p.simple and c.subjects and p.subjects and c.subjects.isdisjoint(p.subjects | p.roles):
+    elif p.simple and c.subjects and _other_subject(c, p):
         conflict.append(("side", f"{_display(min(p.subjects))} acts, not {_display(min(c.subjects))}"))
     elif c.core and p.named and not c.core <= p.named and not p.named <= c.named:
         conflict.append(("side", f"{_display(min(p.named - c.named))}, not {_display(min(c.core - p.named))}"))

@@ -69,8 +69,8 @@ ACTORS: dict[str, tuple[str, ...]] = {
     ),  # fmt: skip
     "north-korea": (
         "КНДР", "DPRK", "Северная Корея", "северокорейский", "северокорейцы", "Північна Корея",
-        "північнокорейський", "North Korea", "North Korean", "North Koreans", "Ким Чен Ын", "Кім Чен Ин",
-        "Kim Jong Un", "Pyongyang", "Пхеньян",
+        "північнокорейський", "північнокорейці", "North Korea", "North Korean", "North Koreans", "Ким Чен Ын",
+        "Кім Чен Ин", "Kim Jong Un", "Pyongyang", "Пхеньян",
     ),  # fmt: skip
     "usa": (
         "США", "Америка", "американский", "американський", "United States", "USA", "American", "Americans",

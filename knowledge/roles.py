@@ -20,17 +20,18 @@ from __future__ import annotations
 
 from knowledge.gazetteer import ACTORS
 from knowledge.normalize import normalize
+from knowledge.normalize.terms import STOP_WORDS
 from knowledge.normalize.text import CYR_RE, TERM_RE
 
-__all__ = ["clause_subjects", "named_sides", "subject_spans"]
+__all__ = ["clause_subjects", "heads_phrase", "named_sides", "subject_spans"]
 
 _Span = tuple[int, int, str]
 
 _PREPOSITIONS = frozenset(
     """of for from against with by to in at on into onto alongside about over under without toward towards
-    near behind among between upon через в во на из изо от ото для против с со к ко у до по при о об обо
-    про над под без после между перед вместе возле около из-за из-под з із зі від для проти після між
-    разом біля поруч серед""".split()
+    near behind among between upon since amid during despite через в во на из изо от ото для против с со
+    к ко у до по при о об обо про над под без после между перед вместе возле около з із зі від для проти
+    після між разом біля поруч серед""".split()
 )
 _DETERMINERS = frozenset(
     "the a an its their his her all any every these those всех всіх усіх этих цих всієї всей".split()
@@ -62,19 +63,35 @@ def _nominatives() -> frozenset[str]:
 _NOMINATIVE = _nominatives()
 
 
+# Indeclinable abbreviations: right after a noun they are its genitive ("контратаки ВСУ", "потери ЗСУ").
+_ABBREVIATIONS = frozenset("всу зсу vsu zsu рф кндр сша нато тро".split())
+
+
 def _oblique(words: list[str], start: int, end: int) -> bool:
+    if end - start == 1 and words[start] in _ABBREVIATIONS and start > 0:
+        prev = words[start - 1]
+        # "vsu"/"zsu" are Latin-typed Russian or Ukrainian, so their neighbour is too
+        if prev.isalpha() and (not prev.isascii() or words[start] in ("vsu", "zsu")):
+            if prev not in STOP_WORDS and prev not in _PREPOSITIONS and prev not in _NOMINATIVE:
+                return True
     i = start - 1
     while i >= 0 and words[i] in _DETERMINERS:
         i -= 1
     if i >= 0 and words[i] in _PREPOSITIONS:
         return True
-    if end < len(words) and words[end] == "s":
-        return True  # "Russia's" is normalised to "russia s"
     last = words[end - 1]
     return bool(CYR_RE.search(last)) and last not in _NOMINATIVE
 
 
 _REGION_WORDS = frozenset("область области області region oblast regions".split())
+
+
+def heads_phrase(words: list[str], span: _Span) -> bool:
+    """A side after a ministry that opens a phrase of its own ("по данным Минобороны, украинские боевики
+    взорвали"): a nominative Cyrillic adjective or noun, not the genitive that names the ministry's
+    country ("Минобороны России")."""
+    last = words[span[1] - 1]
+    return len(last) > 4 and bool(CYR_RE.search(last)) and last in _NOMINATIVE
 
 
 def named_sides(words: list[str], spans: list[_Span]) -> frozenset[str]:
