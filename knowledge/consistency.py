@@ -48,11 +48,11 @@ _NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?$")
 # opposite. A plain "not" is left out: it negates many a predicate that is not the claim's.
 _NEGATIONS = frozenset(
     """никаких никакого никакой никакие жодних жодного жодної жоден без no none without nikakih nikakoi
-    nikakoy bez zhodnogo zhodnih""".split()
+    nikakoy bez zhodnogo zhodnih nikakikh nikakogo nikakie zhodnykh zhodnoho zhodnoi zhoden""".split()
 )
 # Denial predicates, as stems a word starts with.
 _DENIALS: tuple[str, ...] = (
-    "фейк", "fake", "ложь", "лжив", "брехн", "бреш", "неправд", "вымысел", "вымысл", "выдум", "вигад",
+    "фейк", "fake", "feik", "fejk", "ложь", "лжив", "брехн", "бреш", "неправд", "вымысел", "вымысл", "выдум", "вигад",
     "опроверг", "спростув", "спростов", "deni", "deny", "hoax", "debunk", "вброс", "вкид", "отверг", "отклон",
     "відхил", "відкин", "reject", "untrue", "казк", "сказк", "небылиц",
 )  # fmt: skip

@@ -97,3 +97,11 @@ def test_attributes_are_not_named_sides() -> None:
     _norm, words = _words("Ukraine captured two soldiers in Russia's Kursk region, в Курской области России")
     spans = sorted(_find(_ACTOR_INDEX, [word_keys(w) for w in words]))
     assert named_sides(words, spans) == {"ukraine"}
+
+
+def test_latin_typed_denials_and_short_stop_words() -> None:
+    from knowledge.normalize.terms import tokens
+
+    assert text_facts("Nikakikh severokoreitsev v Rossii net, eto feik").negated
+    got = tokens("Putin v Kurske prikazal ne zhalet soldat na fronte")
+    assert "ne" not in got and "na" not in got and "putin" in got
