@@ -50,6 +50,11 @@ _NEGATIONS = frozenset(
     """никаких никакого никакой никакие жодних жодного жодної жоден без no none without nikakih nikakoi
     nikakoy bez zhodnogo zhodnih nikakikh nikakogo nikakie zhodnykh zhodnoho zhodnoi zhoden""".split()
 )
+# A negation next to one of these states a condition, not a denial.
+_CONDITIONS = frozenset("unless until otherwise пока иначе поки доки інакше".split())
+# A denial right after one of these is one the text reports as past ("earlier they called it fake").
+_PAST = frozenset("раньше ранее прежде раніше earlier previously".split())
+_NEAR = 6
 # Denial predicates, as stems a word starts with.
 _DENIALS: tuple[str, ...] = (
     "фейк", "fake", "feik", "fejk", "ложь", "лжив", "брехн", "бреш", "неправд", "вымысел", "вымысл", "выдум", "вигад",
@@ -292,7 +297,7 @@ def text_facts(text: str) -> TextFacts:
     direct_subjects = _subjects(keys, actors, spans_direct, speaker_end)
     roles = clause_subjects(norm, spans_direct) | accounts | speakers
     named = named_sides(words, spans)
-    negated = any(w in _NEGATIONS or w.startswith(_DENIALS) for w in words)
+    negated = _negated(words)
     periods = frozenset(p for w in words if (p := _PERIODS.get(w)))
     places = frozenset(p for _s, _e, p in _find(_PLACE_INDEX, keys))
     simple = len(words) <= 30 and len(split_sentences(text)) == 1
@@ -355,6 +360,21 @@ def claim_facts(claim: Claim) -> ClaimFacts:
         named=frozenset(s for t in texts for s in t.named),
         core=frozenset.intersection(*(t.named for t in texts)) if texts else frozenset(),
     )
+
+
+def _negated(words: list[str]) -> bool:
+    """A denial or negated existence that the text asserts now: not a condition ("no ceasefire unless
+    the troops leave", "никакого перемирия, пока ...") nor a denial it reports as past ("а раньше
+    говорили фейк", "previously denied")."""
+    for i, w in enumerate(words):
+        if not (w in _NEGATIONS or w.startswith(_DENIALS)):
+            continue
+        if not _CONDITIONS.isdisjoint(words[max(0, i - _NEAR) : i + _NEAR + 1]):
+            continue
+        if not _PAST.isdisjoint(words[max(0, i - 3) : i]):
+            continue
+        return True
+    return False
 
 
 def _display(name_id: str) -> str:

@@ -105,3 +105,16 @@ def test_latin_typed_denials_and_short_stop_words() -> None:
     assert text_facts("Nikakikh severokoreitsev v Rossii net, eto feik").negated
     got = tokens("Putin v Kurske prikazal ne zhalet soldat na fronte")
     assert "ne" not in got and "na" not in got and "putin" in got
+
+
+def test_conditions_and_past_denials_are_not_the_posts_stance() -> None:
+    assert not text_facts("A truce is a respite, and there is no ceasefire unless Ukrainian troops leave").negated
+    assert not text_facts("кремль признал что северокорейцы воевали, а раньше говорили фейк").negated
+    assert text_facts("Суджа досі під контролем ЗСУ, жодного звільнення не було").negated
+
+
+def test_ukrainian_past_tense_meets_its_feminine() -> None:
+    from knowledge.stemming import stem_uk
+
+    assert stem_uk("повернув") == stem_uk("повернула")
+    assert stem_uk("пообіцяв") == stem_uk("пообіцяла")
