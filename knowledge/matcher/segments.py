@@ -8,10 +8,13 @@ which is reported as a match's fragment. A window is one segment or two adjacent
 from __future__ import annotations
 
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 from knowledge.matcher.index import Index
 from knowledge.matcher.params import MAX_SEGMENTS, WINDOW_STRIDE, WINDOW_WORDS
 from knowledge.normalize import normalize, split_sentences, text_mode, word_terms
+from knowledge.normalize.spelling import Speller
+from knowledge.normalize.terms import PREFIX_LEN, words_and_terms
 
 __all__ = ["Post", "WindowText", "read_post", "segments"]
 
@@ -46,13 +49,29 @@ class Post:
     bigrams: set[tuple[int, int]]
 
 
+_SPELLERS: WeakKeyDictionary[Index, Speller] = WeakKeyDictionary()
+
+
+def _speller(index: Index) -> Speller:
+    """The index's speller, fed the terms it learnt since the last post."""
+    speller = _SPELLERS.get(index)
+    if speller is None:
+        speller = _SPELLERS[index] = Speller()
+    speller.sync(index.terms)
+    return speller
+
+
 def read_post(text: str, index: Index, idf_all: list[float]) -> Post | None:
     segs = segments(text)
     if not segs:
         return None
     norms = [normalize(s) for s in segs]
     mode = text_mode(" ".join(norms))
-    seg_groups = [word_terms(n, mode=mode) for n in norms]
+    if mode[1]:  # Latin words may be transliterated Russian: read as written
+        seg_groups = [word_terms(n, mode=mode) for n in norms]
+    else:  # Cyrillic typos read as the known stem one edit away
+        speller = _speller(index)
+        seg_groups = [speller.spelled(words_and_terms(n, mode=mode), index.vocab, PREFIX_LEN) for n in norms]
     seg_terms = [[t for g in gs for t in g] for gs in seg_groups]
     post_terms = {t for ts in seg_terms for t in ts}
     if not post_terms:
