@@ -45,3 +45,16 @@ def test_a_typo_post_finds_its_claim() -> None:
     got = m.match("натовские наимники тысячами в курской обл")
     assert got and got[0].claim_id == "mercenaries"
     assert all(x.claim_id != "tanks" or x.score < got[0].score for x in got)
+
+
+def test_latin_typed_russian_is_read_in_cyrillic_by_the_fuzzy_scorers() -> None:
+    m = Matcher(
+        [
+            _claim("no-mercy", "Путин в Курске приказал не щадить украинских солдат"),
+            _claim("other", "Погода в Курске: снег и мороз до конца недели"),
+        ]
+    )
+    got = m.match("Putin v Kurske prikazal ne shchadit ukrainskikh soldat")
+    assert got and got[0].claim_id == "no-mercy" and got[0].strength == "strong"
+    # English stays English: a tweet is not read as Russian.
+    assert not m.match("Putin ordered the troops to take no prisoners, a tweet says")

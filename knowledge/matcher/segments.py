@@ -7,6 +7,7 @@ which is reported as a match's fragment. A window is one segment or two adjacent
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
@@ -14,7 +15,8 @@ from knowledge.matcher.index import Index
 from knowledge.matcher.params import MAX_SEGMENTS, WINDOW_STRIDE, WINDOW_WORDS
 from knowledge.normalize import normalize, split_sentences, text_mode, word_terms
 from knowledge.normalize.spelling import Speller
-from knowledge.normalize.terms import PREFIX_LEN, words_and_terms
+from knowledge.normalize.terms import PREFIX_LEN, PREFIX_MARK, words_and_terms
+from knowledge.normalize.translit import latin_to_cyrillic
 
 __all__ = ["Post", "WindowText", "read_post", "segments"]
 
@@ -49,6 +51,7 @@ class Post:
     bigrams: set[tuple[int, int]]
 
 
+_LATIN_WORD = re.compile(r"[a-z]+")
 _SPELLERS: WeakKeyDictionary[Index, Speller] = WeakKeyDictionary()
 
 
@@ -59,6 +62,17 @@ def _speller(index: Index) -> Speller:
         speller = _SPELLERS[index] = Speller()
     speller.sync(index.terms)
     return speller
+
+
+def _reads_as_russian(seg_groups: list[list[tuple[str, ...]]], vocab: dict[str, int]) -> bool:
+    """More of the post's Latin words are known to the index read back as Russian than as English."""
+    en = ru = 0
+    for gs in seg_groups:
+        for g in gs:
+            if len(g) > 1 and not g[1].endswith(PREFIX_MARK):  # (English stem, Russian reading, ...)
+                en += g[0] in vocab
+                ru += g[1] in vocab
+    return ru > en
 
 
 def read_post(text: str, index: Index, idf_all: list[float]) -> Post | None:
@@ -107,6 +121,9 @@ def read_post(text: str, index: Index, idf_all: list[float]) -> Post | None:
     for ts in seg_terms:
         ids_seq = [vocab[t] for t in ts if t in vocab]
         bigrams.update(zip(ids_seq, ids_seq[1:], strict=False))
+    if mode[1] and _reads_as_russian(seg_groups, vocab):
+        # Latin-typed Russian: the fuzzy scorers read it in Cyrillic, as the claims are written
+        norms = [_LATIN_WORD.sub(lambda w: latin_to_cyrillic(w.group()), n) for n in norms]
     return Post(segs, norms, seg_terms, n_words, known, seg_ids, win_span, win_mass, win_words, bigrams)
 
 
