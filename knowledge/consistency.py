@@ -90,6 +90,13 @@ def _share_empty(facts: object) -> None:
         value = getattr(facts, name)
         if type(value) is frozenset and not value and value is not _EMPTY:
             object.__setattr__(facts, name, _EMPTY)
+        elif type(value) is frozenset and len(_SHARED) < _SHARED_MAX and all(type(v) is str for v in value):
+            # Sets of side, place or period ids come from a small vocabulary: one object per distinct set.
+            object.__setattr__(facts, name, _SHARED.setdefault(value, value))
+
+
+_SHARED: dict[frozenset[str], frozenset[str]] = {}
+_SHARED_MAX = 10_000
 
 
 @dataclass(frozen=True, slots=True)
