@@ -24,6 +24,7 @@ from typing import Any
 
 from knowledge.gazetteer import ACTORS, ARMIES, PARENT, PLACES, SOURCES
 from knowledge.normalize import normalize, split_sentences
+from knowledge.normalize.spelling import Speller
 from knowledge.normalize.terms import word_keys
 from knowledge.normalize.text import TERM_RE
 from knowledge.roles import clause_subjects, heads_phrase, named_sides, subject_spans
@@ -287,6 +288,22 @@ def _subjects(
     return frozenset(out)
 
 
+_PLACE_SPELLER = Speller()
+_PLACE_SPELLER.sync(sorted(_PLACE_INDEX))
+
+
+def _place_keys(keys: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """Per-word keys, a word that names no place read as the place name one typo away ("курщні")."""
+    out = []
+    for ks in keys:
+        if ks and not any(k in _PLACE_INDEX for k in ks):
+            near = _PLACE_SPELLER.near(ks[0])
+            if near is not None:
+                ks = (*ks, near)
+        out.append(ks)
+    return out
+
+
 @lru_cache(maxsize=4096)
 def text_facts(text: str) -> TextFacts:
     norm = normalize(text)
@@ -306,7 +323,7 @@ def text_facts(text: str) -> TextFacts:
     named = named_sides(words, spans)
     negated = _negated(words)
     periods = frozenset(p for w in words if (p := _PERIODS.get(w)))
-    places = frozenset(p for _s, _e, p in _find(_PLACE_INDEX, keys))
+    places = frozenset(p for _s, _e, p in _find(_PLACE_INDEX, _place_keys(keys)))
     simple = len(words) <= 30 and len(split_sentences(text)) == 1
     return TextFacts(
         frozenset(figures),

@@ -118,3 +118,9 @@ def test_ukrainian_past_tense_meets_its_feminine() -> None:
 
     assert stem_uk("повернув") == stem_uk("повернула")
     assert stem_uk("пообіцяв") == stem_uk("пообіцяла")
+
+
+def test_a_place_name_one_typo_away_is_that_place() -> None:
+    assert text_facts("кндр втратила на курщні купу солдат").places == {"kursk"}
+    assert text_facts("всу ушли с курской оласти").places == {"kursk"}
+    assert not text_facts("курс биткоина вырос").places
