@@ -24,8 +24,10 @@ from typing import Any
 
 from knowledge.gazetteer import ACTORS, ARMIES, PARENT, PLACES, SOURCES
 from knowledge.normalize import normalize, split_sentences
+from knowledge.normalize.spelling import Speller
 from knowledge.normalize.terms import word_keys
 from knowledge.normalize.text import TERM_RE
+from knowledge.roles import clause_subjects, heads_phrase, named_sides, subject_spans
 from knowledge.schema import Claim
 
 __all__ = ["ClaimFacts", "Consistency", "TextFacts", "check", "claim_facts", "text_facts"]
@@ -47,11 +49,16 @@ _NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?$")
 # opposite. A plain "not" is left out: it negates many a predicate that is not the claim's.
 _NEGATIONS = frozenset(
     """никаких никакого никакой никакие жодних жодного жодної жоден без no none without nikakih nikakoi
-    nikakoy bez zhodnogo zhodnih""".split()
+    nikakoy bez zhodnogo zhodnih nikakikh nikakogo nikakie zhodnykh zhodnoho zhodnoi zhoden""".split()
 )
+# A negation next to one of these states a condition, not a denial.
+_CONDITIONS = frozenset("unless until otherwise пока иначе поки доки інакше".split())
+# A denial right after one of these is one the text reports as past ("earlier they called it fake").
+_PAST = frozenset("раньше ранее прежде раніше earlier previously".split())
+_NEAR = 6
 # Denial predicates, as stems a word starts with.
 _DENIALS: tuple[str, ...] = (
-    "фейк", "fake", "ложь", "лжив", "брехн", "бреш", "неправд", "вымысел", "вымысл", "выдум", "вигад",
+    "фейк", "fake", "feik", "fejk", "ложь", "лжив", "брехн", "бреш", "неправд", "вымысел", "вымысл", "выдум", "вигад",
     "опроверг", "спростув", "спростов", "deni", "deny", "hoax", "debunk", "вброс", "вкид", "отверг", "отклон",
     "відхил", "відкин", "reject", "untrue", "казк", "сказк", "небылиц",
 )  # fmt: skip
@@ -84,6 +91,13 @@ def _share_empty(facts: object) -> None:
         value = getattr(facts, name)
         if type(value) is frozenset and not value and value is not _EMPTY:
             object.__setattr__(facts, name, _EMPTY)
+        elif type(value) is frozenset and len(_SHARED) < _SHARED_MAX and all(type(v) is str for v in value):
+            # Sets of side, place or period ids come from a small vocabulary: one object per distinct set.
+            object.__setattr__(facts, name, _SHARED.setdefault(value, value))
+
+
+_SHARED: dict[frozenset[str], frozenset[str]] = {}
+_SHARED_MAX = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +114,11 @@ class TextFacts:
     simple: bool  # one short sentence: its first side is reliably its subject
     sources: frozenset[str]  # the sides whose report the text relays
     negated: bool
+    # The sides that act as a subject of some clause, and those that give an account ("Moscow says"):
+    # a post agrees with a claim's subject if it names it in either role.
+    roles: frozenset[str] = frozenset()
+    named: frozenset[str] = frozenset()  # every side named, save as an attribute ("Russia's Kursk region")
+    direct_subjects: frozenset[str] = frozenset()  # the first side named in a subject's place
 
     def __post_init__(self) -> None:
         _share_empty(self)
@@ -116,6 +135,10 @@ class ClaimFacts:
     actors: frozenset[str]  # every side its wordings name as acting
     sources: frozenset[str]
     polarities: frozenset[bool]  # negated or not, per wording: a post must share one of them
+    named: frozenset[str] = frozenset()  # the sides any of its wordings names (see TextFacts.named)
+    # The sides every wording names: a post that leaves one out and names another side in its place
+    # speaks of someone else (100 Russian soldiers captured, not 2 North Korean ones).
+    core: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         _share_empty(self)
@@ -198,15 +221,16 @@ def _figures(words: list[str]) -> tuple[set[float], set[int]]:
     return figures, years
 
 
-_Sides = tuple[frozenset[str], frozenset[str], frozenset[str]]
+_Sides = tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str], set[int]]
 
 
 _Span = tuple[int, int, str]
 
 
 def _sides(words: list[str], keys: list[tuple[str, ...]], actors: list[_Span], speaker_end: int = 0) -> _Sides:
-    """(actors, sources, speakers): the sides a text names as acting, those whose report it relays,
-    and those it quotes ("Ushakov: ...", the first `speaker_end` words).
+    """(actors, sources, speakers, accounts, taken): the sides a text names as acting, those whose report
+    it relays, those it quotes ("Ushakov: ...", the first `speaker_end` words), those that give an
+    account ("Moscow says"), and the word positions that are not acting sides.
 
     A ministry or general staff is a source; the side it speaks for is the one named next to it (one
     content word before or after, stop words skipped; an army names a general staff's side, not a
@@ -226,6 +250,7 @@ def _sides(words: list[str], keys: list[tuple[str, ...]], actors: list[_Span], s
             for a in actors
             if a[0] in rank and lo <= rank[a[0]] <= hi and not start <= a[0] < end
             and not (source_id == "ministry" and a[0] in armies)
+            and not (a[0] >= end and heads_phrase(words, a))
         ]  # fmt: skip
         side = near[0][2] if near else SOURCES[source_id][1]
         if side:
@@ -235,11 +260,14 @@ def _sides(words: list[str], keys: list[tuple[str, ...]], actors: list[_Span], s
             taken.update(range(a[0], a[1]))
     speakers = {a[2] for a in actors if a[0] < speaker_end and a[0] not in taken}
     taken.update(range(speaker_end))
-    for start, end, _actor in actors:
+    accounts: set[str] = set()
+    for start, end, actor in actors:
         after = next((words[i] for i in content if i >= end), "")
         if start not in taken and after.startswith(_SPEECH):
             taken.update(range(start, end))  # whose account, but not an institution's report
-    return frozenset(a[2] for a in actors if a[0] not in taken), frozenset(sources), frozenset(speakers)
+            accounts.add(actor)
+    acting = frozenset(a[2] for a in actors if a[0] not in taken)
+    return acting, frozenset(sources), frozenset(speakers), frozenset(accounts), taken
 
 
 def _subjects(
@@ -260,9 +288,26 @@ def _subjects(
     return frozenset(out)
 
 
+_PLACE_SPELLER = Speller()
+_PLACE_SPELLER.sync(sorted(_PLACE_INDEX))
+
+
+def _place_keys(keys: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """Per-word keys, a word that names no place read as the place name one typo away ("курщні")."""
+    out = []
+    for ks in keys:
+        if ks and not any(k in _PLACE_INDEX for k in ks):
+            near = _PLACE_SPELLER.near(ks[0])
+            if near is not None:
+                ks = (*ks, near)
+        out.append(ks)
+    return out
+
+
 @lru_cache(maxsize=4096)
 def text_facts(text: str) -> TextFacts:
-    words = TERM_RE.findall(normalize(text))
+    norm = normalize(text)
+    words = TERM_RE.findall(norm)
     keys = [word_keys(w) for w in words]
     figures, years = _figures(words)
     head = _SPEAKER_RE.match(text)
@@ -270,14 +315,30 @@ def text_facts(text: str) -> TextFacts:
     if speaker_end > _SPEAKER_WORDS:
         speaker_end = 0
     spans = sorted(_find(_ACTOR_INDEX, keys))  # read once: _sides and _subjects both need them
-    actors, sources, speakers = _sides(words, keys, spans, speaker_end)
+    actors, sources, speakers, accounts, taken = _sides(words, keys, spans, speaker_end)
     subjects = _subjects(keys, actors, spans, speaker_end)
-    negated = any(w in _NEGATIONS or w.startswith(_DENIALS) for w in words)
+    spans_direct = subject_spans(words, spans, taken)
+    direct_subjects = _subjects(keys, actors, spans_direct, speaker_end)
+    roles = clause_subjects(norm, spans_direct) | accounts | speakers
+    named = named_sides(words, spans)
+    negated = _negated(words)
     periods = frozenset(p for w in words if (p := _PERIODS.get(w)))
-    places = frozenset(p for _s, _e, p in _find(_PLACE_INDEX, keys))
+    places = frozenset(p for _s, _e, p in _find(_PLACE_INDEX, _place_keys(keys)))
     simple = len(words) <= 30 and len(split_sentences(text)) == 1
     return TextFacts(
-        frozenset(figures), frozenset(years), periods, places, actors, speakers, subjects, simple, sources, negated
+        frozenset(figures),
+        frozenset(years),
+        periods,
+        places,
+        actors,
+        speakers,
+        subjects,
+        simple,
+        sources,
+        negated,
+        roles,
+        named,
+        direct_subjects,
     )
 
 
@@ -290,6 +351,16 @@ def _majority(sets: list[frozenset[str]]) -> frozenset[str]:
             counts[side] = counts.get(side, 0) + 1
     top = max(counts.values(), default=0)
     return frozenset(side for side, n in counts.items() if n * 3 >= top * 2 or n == top)
+
+
+def _common(sets: list[frozenset[str]]) -> frozenset[str]:
+    """The sides at least half of a claim's wordings name as their subject: a claim read as "a respite
+    for the Ukrainian military" in most wordings has no subject to contradict."""
+    counts: dict[str, int] = {}
+    for group in sets:
+        for side in group:
+            counts[side] = counts.get(side, 0) + 1
+    return frozenset(side for side, n in counts.items() if n * 2 >= len(sets))
 
 
 def claim_facts(claim: Claim) -> ClaimFacts:
@@ -306,11 +377,28 @@ def claim_facts(claim: Claim) -> ClaimFacts:
         years=frozenset(years),
         periods=frozenset(p for t in texts for p in t.periods),
         places=frozenset(p for t in texts + kw for p in t.places),
-        subjects=_majority([t.subjects for t in texts]),
+        subjects=_common([t.direct_subjects for t in texts]),
         actors=frozenset(a for t in texts for a in t.actors),
         sources=frozenset(s for t in texts for s in t.sources),
         polarities=frozenset(t.negated for t in texts),
+        named=frozenset(s for t in texts for s in t.named),
+        core=frozenset.intersection(*(t.named for t in texts)) if texts else frozenset(),
     )
+
+
+def _negated(words: list[str]) -> bool:
+    """A denial or negated existence that the text asserts now: not a condition ("no ceasefire unless
+    the troops leave", "никакого перемирия, пока ...") nor a denial it reports as past ("а раньше
+    говорили фейк", "previously denied")."""
+    for i, w in enumerate(words):
+        if not (w in _NEGATIONS or w.startswith(_DENIALS)):
+            continue
+        if not _CONDITIONS.isdisjoint(words[max(0, i - _NEAR) : i + _NEAR + 1]):
+            continue
+        if not _PAST.isdisjoint(words[max(0, i - 3) : i]):
+            continue
+        return True
+    return False
 
 
 def _display(name_id: str) -> str:
@@ -365,13 +453,22 @@ def _check_places(c: ClaimFacts, p: TextFacts, agree: _Notes, conflict: _Notes, 
         agree.append(("place", f"place {_display(same[0])} matches"))
 
 
+def _other_subject(c: ClaimFacts, p: TextFacts) -> bool:
+    """Another side than the claim's stands in the post's subject place ("Ukrainian forces recaptured
+    Sudzha"), and the claim's side is not a subject or account of any of its clauses. A post whose
+    sides are all objects or attributes ("контратаки ВСУ отбиты") does not conflict."""
+    return bool(p.direct_subjects) and c.subjects.isdisjoint(p.subjects | p.roles)
+
+
 def _check_sides(c: ClaimFacts, p: TextFacts, agree: _Notes, conflict: _Notes) -> None:
     if c.sources and p.sources and c.sources.isdisjoint(p.sources):
         conflict.append(("side", f"source {_display(min(p.sources))}, not {_display(min(c.sources))}"))
     elif c.actors and p.actors and c.actors.isdisjoint(p.actors | p.speakers):
         conflict.append(("side", f"actor {_display(min(p.actors))}, not {_display(min(c.actors))}"))
-    elif p.simple and c.subjects and p.subjects and c.subjects.isdisjoint(p.subjects):
+    elif p.simple and c.subjects and _other_subject(c, p):
         conflict.append(("side", f"{_display(min(p.subjects))} acts, not {_display(min(c.subjects))}"))
+    elif c.core and p.named and not c.core <= p.named and not p.named <= c.named:
+        conflict.append(("side", f"{_display(min(p.named - c.named))}, not {_display(min(c.core - p.named))}"))
     elif c.subjects & p.actors:
         agree.append(("side", f"actor {_display(min(c.subjects & p.actors))} matches"))
 

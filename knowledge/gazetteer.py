@@ -65,11 +65,12 @@ ACTORS: dict[str, tuple[str, ...]] = {
         "Ukrainians", "Ukranian", "Ukrainan", "Ukrane",
         "ВСУ", "ЗСУ", "AFU", "Киев", "Київ", "Kyiv", "Kiev", "Зеленский", "Зеленський", "Zelensky",
         "Zelenskyy", "Сырский", "Сирський", "Syrskyi", "ТрО", "теробороны", "тероборони", "киевский",
+        "СБУ", "SBU", "ГУР", "HUR", "Буданов", "Budanov",
     ),  # fmt: skip
     "north-korea": (
         "КНДР", "DPRK", "Северная Корея", "северокорейский", "северокорейцы", "Північна Корея",
-        "північнокорейський", "North Korea", "North Korean", "North Koreans", "Ким Чен Ын", "Кім Чен Ин",
-        "Kim Jong Un", "Pyongyang", "Пхеньян",
+        "північнокорейський", "північнокорейці", "North Korea", "North Korean", "North Koreans", "Ким Чен Ын",
+        "Кім Чен Ин", "Kim Jong Un", "Pyongyang", "Пхеньян",
     ),  # fmt: skip
     "usa": (
         "США", "Америка", "американский", "американський", "United States", "USA", "American", "Americans",

@@ -138,6 +138,8 @@ def test_find_date() -> None:
     assert find_date("Text — Ilhan Omar (@IlhanMN) January 6, 2020") == date(2020, 1, 6)
     assert find_date("26 May 2015") == date(2015, 5, 26)
     assert find_date("on 2025-03-13, then 14.03.2025") == date(2025, 3, 14)  # the last one
+    assert find_date("13 сентября 2024 года, село Плёхово") == date(2024, 9, 13)
+    assert find_date("Указ підписано 14 березня 2025 року") == date(2025, 3, 14)
     assert find_date("May 40, 2020") is None
     assert find_date("") is None and find_date("no date here, 2020") is None
 

@@ -7,11 +7,16 @@ which is reported as a match's fragment. A window is one segment or two adjacent
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 from knowledge.matcher.index import Index
 from knowledge.matcher.params import MAX_SEGMENTS, WINDOW_STRIDE, WINDOW_WORDS
 from knowledge.normalize import normalize, split_sentences, text_mode, word_terms
+from knowledge.normalize.spelling import Speller
+from knowledge.normalize.terms import PREFIX_LEN, PREFIX_MARK, words_and_terms
+from knowledge.normalize.translit import latin_to_cyrillic
 
 __all__ = ["Post", "WindowText", "read_post", "segments"]
 
@@ -46,13 +51,41 @@ class Post:
     bigrams: set[tuple[int, int]]
 
 
+_LATIN_WORD = re.compile(r"[a-z]+")
+_SPELLERS: WeakKeyDictionary[Index, Speller] = WeakKeyDictionary()
+
+
+def _speller(index: Index) -> Speller:
+    """The index's speller, fed the terms it learnt since the last post."""
+    speller = _SPELLERS.get(index)
+    if speller is None:
+        speller = _SPELLERS[index] = Speller()
+    speller.sync(index.terms)
+    return speller
+
+
+def _reads_as_russian(seg_groups: list[list[tuple[str, ...]]], vocab: dict[str, int]) -> bool:
+    """More of the post's Latin words are known to the index read back as Russian than as English."""
+    en = ru = 0
+    for gs in seg_groups:
+        for g in gs:
+            if len(g) > 1 and not g[1].endswith(PREFIX_MARK):  # (English stem, Russian reading, ...)
+                en += g[0] in vocab
+                ru += g[1] in vocab
+    return ru > en
+
+
 def read_post(text: str, index: Index, idf_all: list[float]) -> Post | None:
     segs = segments(text)
     if not segs:
         return None
     norms = [normalize(s) for s in segs]
     mode = text_mode(" ".join(norms))
-    seg_groups = [word_terms(n, mode=mode) for n in norms]
+    if mode[1]:  # Latin words may be transliterated Russian: read as written
+        seg_groups = [word_terms(n, mode=mode) for n in norms]
+    else:  # Cyrillic typos read as the known stem one edit away
+        speller = _speller(index)
+        seg_groups = [speller.spelled(words_and_terms(n, mode=mode), index.vocab, PREFIX_LEN) for n in norms]
     seg_terms = [[t for g in gs for t in g] for gs in seg_groups]
     post_terms = {t for ts in seg_terms for t in ts}
     if not post_terms:
@@ -88,6 +121,9 @@ def read_post(text: str, index: Index, idf_all: list[float]) -> Post | None:
     for ts in seg_terms:
         ids_seq = [vocab[t] for t in ts if t in vocab]
         bigrams.update(zip(ids_seq, ids_seq[1:], strict=False))
+    if mode[1] and _reads_as_russian(seg_groups, vocab):
+        # Latin-typed Russian: the fuzzy scorers read it in Cyrillic, as the claims are written
+        norms = [_LATIN_WORD.sub(lambda w: latin_to_cyrillic(w.group()), n) for n in norms]
     return Post(segs, norms, seg_terms, n_words, known, seg_ids, win_span, win_mass, win_words, bigrams)
 
 

@@ -11,18 +11,19 @@ _MONTHS = {
     m: i
     for i, names in enumerate(
         (
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
+            # English, then Russian and Ukrainian in the genitive a date uses ("14 марта 2025", "14 березня")
+            ("january", "jan", "января", "січня"),
+            ("february", "feb", "февраля", "лютого"),
+            ("march", "mar", "марта", "березня"),
+            ("april", "apr", "апреля", "квітня"),
+            ("may", "мая", "травня"),
+            ("june", "jun", "июня", "червня"),
+            ("july", "jul", "июля", "липня"),
+            ("august", "aug", "августа", "серпня"),
+            ("september", "sep", "sept", "сентября", "вересня"),
+            ("october", "oct", "октября", "жовтня"),
+            ("november", "nov", "ноября", "листопада"),
+            ("december", "dec", "декабря", "грудня"),
         ),
         start=1,
     )

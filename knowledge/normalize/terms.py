@@ -66,6 +66,8 @@ def _cyr_term(word: str, lang: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=200_000)
 def _latin_terms(word: str, translit: bool) -> tuple[str, ...]:
+    if translit and len(word) == 2 and latin_to_cyrillic(word) in STOP_WORDS:
+        return ()  # "ne", "na", "za", "po" typed for не, на, за, по
     if not translit or len(word) < 3:
         return (_EN_STEMMER.stemWord(word),)
     # The English stem as cached for the plain reading: the index read most English words so already.

@@ -1,0 +1,96 @@
+"""Typos in Cyrillic posts: a word the index does not know is read as a known stem one edit away.
+
+People forward posts typed in a hurry ("курскую обасть скоро освододят", "наемнеки", "перимирие").
+Stemming and the coarse prefix term do not help when the typo sits in a word's first letters, so
+such a word adds nothing to retrieval. A :class:`Speller` gives each Cyrillic word whose full terms
+are all unknown the terms of a known stem one edit away (a letter dropped, added, replaced, or two
+swapped, in the Latin skeleton of :mod:`.translit`; the first letter kept, since typos there are rare
+and the noise is not); the first in alphabetical order if several are. Latin words are left alone:
+English has its own spellings, and transliterated Russian is read back letter by letter already.
+Stems under ``MIN_LEN`` letters are left alone too: one edit away from a short stem is another word.
+
+Lookups use symmetric deletions: every known stem is filed under itself and each of its one-letter
+deletions, so a word costs about as many dict lookups as it has letters. The map grows with the
+vocabulary it is fed (:meth:`Speller.sync`), about as many entries as the vocabulary has letters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Sequence
+
+from knowledge.normalize.text import CYR_RE
+
+__all__ = ["MIN_LEN", "Speller", "one_edit"]
+
+MIN_LEN = 5
+_PREFIX_MARK = "~"
+
+
+def _deletions(stem: str) -> list[str]:
+    return [stem[:i] + stem[i + 1 :] for i in range(1, len(stem))]
+
+
+def one_edit(a: str, b: str) -> bool:
+    """Whether `a` and `b` differ by exactly one deletion, insertion, substitution or swap."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) < len(b):
+        return a[i:] == b[i + 1 :]
+    if a[i + 1 :] == b[i + 1 :]:
+        return True
+    return i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+
+
+class Speller:
+    """Near known stems of a growing vocabulary (an index's terms, fed in order)."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, str | tuple[str, ...]] = {}
+        self._seen = 0
+        self._near: dict[str, str | None] = {}
+
+    def sync(self, terms: Sequence[str]) -> None:
+        """File the terms added to `terms` since the last call (a list that only grows)."""
+        if len(terms) == self._seen:
+            return
+        for term in terms[self._seen :]:
+            if len(term) >= MIN_LEN and term.isalpha():
+                for key in (term, *_deletions(term)):
+                    got = self._keys.get(key)
+                    self._keys[key] = term if got is None else (*((got,) if isinstance(got, str) else got), term)
+        self._seen = len(terms)
+        self._near.clear()
+
+    def near(self, stem: str) -> str | None:
+        """A known stem one edit away from `stem` (first letter kept), or None."""
+        if stem in self._near:
+            return self._near[stem]
+        found: set[str] = set()
+        if len(stem) >= MIN_LEN and stem.isalpha():
+            for key in (stem, *_deletions(stem)):
+                got = self._keys.get(key)
+                if got is not None:
+                    found.update((got,) if isinstance(got, str) else got)
+        best = min((t for t in found if t[0] == stem[0] and one_edit(stem, t)), default=None)
+        if len(self._near) < 100_000:
+            self._near[stem] = best
+        return best
+
+    def spelled(
+        self, words_terms: list[tuple[str, tuple[str, ...]]], known: Container[str], prefix_len: int
+    ) -> list[tuple[str, ...]]:
+        """The term groups of (word, terms) pairs; a Cyrillic word whose full terms are all unknown is
+        read as its nearest known stem (see :meth:`near`), with that stem's prefix term."""
+        out: list[tuple[str, ...]] = []
+        for word, group in words_terms:
+            if CYR_RE.search(word) and not any(t in known for t in group if not t.endswith(_PREFIX_MARK)):
+                near = self.near(group[0])
+                if near is not None:
+                    group = (near, near[:prefix_len] + _PREFIX_MARK) if len(near) > prefix_len else (near,)
+            out.append(group)
+        return out

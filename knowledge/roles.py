@@ -1,0 +1,131 @@
+"""Which named sides of a text can be a subject: a small, rule-based reading of who acts.
+
+:mod:`knowledge.consistency` compares the side a claim is about ("Russia recaptured Sudzha") with the
+side a post is about. Reading the first side named as the subject mistakes objects for subjects: "все
+контратаки ВСУ отбиты" (genitive), "a respite for the Ukrainian military" (after a preposition),
+"Russia's Kursk region" (possessive), "вивід українських військ" (an oblique adjective). This module
+sets those aside:
+
+- a side right after a preposition (articles and "all" skipped) is an object;
+- a side followed by a possessive "'s" is an attribute;
+- a Cyrillic side word that is not one of the gazetteer's nominative forms (or the nominative
+  forms of its adjectives: российский -> российская, российские) is in an oblique case. Latin
+  letters carry no case, so transliterated and English words are kept.
+
+:func:`clause_subjects` reads the first such side of every clause, so that "Ukraine has lost Sudzha:
+Russian troops retook the town" names Russia as a subject too. Pure functions.
+"""
+
+from __future__ import annotations
+
+from knowledge.gazetteer import ACTORS
+from knowledge.normalize import normalize
+from knowledge.normalize.terms import STOP_WORDS
+from knowledge.normalize.text import CYR_RE, TERM_RE
+
+__all__ = ["clause_subjects", "heads_phrase", "named_sides", "subject_spans"]
+
+_Span = tuple[int, int, str]
+
+_PREPOSITIONS = frozenset(
+    """of for from against with by to in at on into onto alongside about over under without toward towards
+    near behind among between upon since amid during despite через в во на из изо от ото для против с со
+    к ко у до по при о об обо про над под без после между перед вместе возле около з із зі від для проти
+    після між разом біля поруч серед""".split()
+)
+_DETERMINERS = frozenset(
+    "the a an its their his her all any every these those всех всіх усіх этих цих всієї всей".split()
+)
+# Words that open a new clause; the side after them may be that clause's subject.
+_CLAUSE_WORDS = frozenset(
+    "and but while after when that whereas и а но что когда пока после і й та але що коли поки після".split()
+)
+_CLAUSE_MARKS = frozenset(',;:—–!?.()«»"“”„')
+_ADJ_ENDINGS: dict[str, tuple[str, ...]] = {
+    "ий": ("ий", "ая", "ое", "ие", "а", "е", "і"),  # российский, український
+    "ый": ("ый", "ая", "ое", "ые"),
+    "ій": ("ій", "я", "є", "і"),
+}
+
+
+def _nominatives() -> frozenset[str]:
+    out: set[str] = set()
+    for forms in ACTORS.values():
+        for form in forms:
+            for word in TERM_RE.findall(normalize(form)):
+                out.add(word)
+                for end, nominative in _ADJ_ENDINGS.items():
+                    if word.endswith(end) and len(word) > len(end) + 3:
+                        out.update(word[: -len(end)] + e for e in nominative)
+    return frozenset(out)
+
+
+_NOMINATIVE = _nominatives()
+
+
+# Indeclinable abbreviations: right after a noun they are its genitive ("контратаки ВСУ", "потери ЗСУ").
+_ABBREVIATIONS = frozenset("всу зсу vsu zsu рф кндр сша нато тро".split())
+
+
+def _oblique(words: list[str], start: int, end: int) -> bool:
+    if end - start == 1 and words[start] in _ABBREVIATIONS and start > 0:
+        prev = words[start - 1]
+        # "vsu"/"zsu" are Latin-typed Russian or Ukrainian, so their neighbour is too
+        if prev.isalpha() and (not prev.isascii() or words[start] in ("vsu", "zsu")):
+            if prev not in STOP_WORDS and prev not in _PREPOSITIONS and prev not in _NOMINATIVE:
+                return True
+    i = start - 1
+    while i >= 0 and words[i] in _DETERMINERS:
+        i -= 1
+    if i >= 0 and words[i] in _PREPOSITIONS:
+        return True
+    last = words[end - 1]
+    return bool(CYR_RE.search(last)) and last not in _NOMINATIVE
+
+
+_REGION_WORDS = frozenset("область области області region oblast regions".split())
+
+
+def heads_phrase(words: list[str], span: _Span) -> bool:
+    """A side after a ministry that opens a phrase of its own ("по данным Минобороны, украинские боевики
+    взорвали"): a nominative Cyrillic adjective or noun, not the genitive that names the ministry's
+    country ("Минобороны России")."""
+    last = words[span[1] - 1]
+    return len(last) > 4 and bool(CYR_RE.search(last)) and last in _NOMINATIVE
+
+
+def named_sides(words: list[str], spans: list[_Span]) -> frozenset[str]:
+    """Every side of `spans` except those named as an attribute of a place or thing: "Russia's Kursk
+    region", "в Курской области России"."""
+    out: set[str] = set()
+    for start, end, side in spans:
+        possessive = end < len(words) and words[end] == "s"
+        of_region = start > 0 and words[start - 1] in _REGION_WORDS
+        if not (possessive or of_region):
+            out.add(side)
+    return frozenset(out)
+
+
+def subject_spans(words: list[str], spans: list[_Span], taken: set[int]) -> list[_Span]:
+    """The side spans (start, end, side) that may be a subject: not set aside as a source, speaker or
+    account (`taken`), and not in an object's or attribute's place."""
+    return [s for s in spans if s[0] not in taken and not _oblique(words, s[0], s[1])]
+
+
+def clause_subjects(norm: str, spans: list[_Span]) -> frozenset[str]:
+    """The first side of `spans` (from :func:`subject_spans`, sorted) in each clause of the normalised
+    text `norm`."""
+    if not spans:
+        return frozenset()
+    clause_of: list[int] = []
+    clause, prev_end = 0, 0
+    for m in TERM_RE.finditer(norm):
+        if clause_of and (m.group() in _CLAUSE_WORDS or not _CLAUSE_MARKS.isdisjoint(norm[prev_end : m.start()])):
+            clause += 1
+        clause_of.append(clause)
+        prev_end = m.end()
+    firsts: dict[int, str] = {}
+    for start, _end, side in spans:
+        if start < len(clause_of):
+            firsts.setdefault(clause_of[start], side)
+    return frozenset(firsts.values())

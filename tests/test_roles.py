@@ -1,0 +1,126 @@
+"""Who acts in a post: objects, attributes and accounts are not mistaken for the subject, so a post
+that says the claim in another order keeps its verdict, and one about another side does not get it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from knowledge.consistency import check, claim_facts, text_facts
+from knowledge.normalize import normalize
+from knowledge.normalize.text import TERM_RE
+from knowledge.roles import clause_subjects, named_sides, subject_spans
+from knowledge.schema import Claim, Source, Variant
+
+
+def entry(claim: str, *variants: tuple[str, str]) -> Claim:
+    return Claim(
+        id="c",
+        claim=claim,
+        verdict="false",
+        summary="-",
+        sources=(Source("test"),),
+        variants=tuple(Variant(t, lg) for lg, t in variants),
+        published=date(2025, 3, 13),
+    )
+
+
+RECAPTURED = entry(
+    "Russian forces have recaptured the town of Sudzha from Ukrainian troops.",
+    ("ru", "Российские войска вернули себе город Суджа, выбив оттуда украинские войска."),
+)
+DEMANDS = entry(
+    "Russia demands that Ukraine withdraw its troops as a condition for a ceasefire.",
+    ("uk", "Росія вимагає виведення українських військ як умови припинення вогню."),
+)
+POWS = entry(
+    "Ukraine has captured two North Korean soldiers in Russia's Kursk region.",
+    ("ru", "ВСУ взяли в плен двух северокорейских военных в Курской области России"),
+    ("uk", "СБУ допитує двох полонених північнокорейських солдатів, захоплених у Курській області"),
+)
+GUARANTEE = entry(
+    "Putin guarantees the lives of Ukrainian soldiers in the Kursk region who surrender.",
+    ("ru", "Путин гарантировал жизнь украинским военным в Курской области, которые сдадутся."),
+)
+
+
+def side_conflict(claim: Claim, post: str) -> bool:
+    return check(claim_facts(claim), text_facts(post)).conflicts_on("side")
+
+
+def test_a_later_clause_can_name_the_claims_subject() -> None:
+    post = "Ukraine has lost Sudzha: Russian troops retook the town and Ukrainian units pulled back."
+    assert not side_conflict(RECAPTURED, post)
+
+
+def test_the_side_giving_an_account_is_the_claims_subject() -> None:
+    post = "Putin says Ukrainian troops in Kursk who surrender will have their lives spared."
+    assert not side_conflict(GUARANTEE, post)
+
+
+def test_reversed_roles_still_conflict() -> None:
+    assert side_conflict(DEMANDS, "Україна вимагає виведення всіх російських військ з окупованих територій.")
+    assert side_conflict(RECAPTURED, "Ukrainian forces have recaptured the town of Sudzha.")
+
+
+def test_another_side_in_place_of_one_every_wording_names() -> None:
+    post = "Ukraine says it captured more than 100 Russian soldiers in the Kursk region."
+    assert side_conflict(POWS, post)
+    assert not side_conflict(POWS, "Зеленський: наші воїни взяли в полон двох північнокорейських військових.")
+
+
+def _words(text: str) -> tuple[str, list[str]]:
+    norm = normalize(text)
+    return norm, TERM_RE.findall(norm)
+
+
+def test_objects_and_oblique_forms_are_not_subjects() -> None:
+    from knowledge.consistency import _ACTOR_INDEX, _find  # the spans text_facts reads
+    from knowledge.normalize.terms import word_keys
+
+    for text, expected in (
+        ("a respite for the Ukrainian military", set()),
+        ("перепочинок для українських військових", set()),
+        ("виведення українських військ", set()),
+        ("Российские войска вернули Суджу", {"russia"}),
+        ("Russian troops retook it, Ukraine's army left", {"russia", "ukraine"}),
+        ("все контратаки ВСУ отбиты", set()),
+    ):
+        norm, words = _words(text)
+        spans = sorted(_find(_ACTOR_INDEX, [word_keys(w) for w in words]))
+        assert set(clause_subjects(norm, subject_spans(words, spans, set()))) == expected, text
+
+
+def test_attributes_are_not_named_sides() -> None:
+    from knowledge.consistency import _ACTOR_INDEX, _find
+    from knowledge.normalize.terms import word_keys
+
+    _norm, words = _words("Ukraine captured two soldiers in Russia's Kursk region, в Курской области России")
+    spans = sorted(_find(_ACTOR_INDEX, [word_keys(w) for w in words]))
+    assert named_sides(words, spans) == {"ukraine"}
+
+
+def test_latin_typed_denials_and_short_stop_words() -> None:
+    from knowledge.normalize.terms import tokens
+
+    assert text_facts("Nikakikh severokoreitsev v Rossii net, eto feik").negated
+    got = tokens("Putin v Kurske prikazal ne zhalet soldat na fronte")
+    assert "ne" not in got and "na" not in got and "putin" in got
+
+
+def test_conditions_and_past_denials_are_not_the_posts_stance() -> None:
+    assert not text_facts("A truce is a respite, and there is no ceasefire unless Ukrainian troops leave").negated
+    assert not text_facts("кремль признал что северокорейцы воевали, а раньше говорили фейк").negated
+    assert text_facts("Суджа досі під контролем ЗСУ, жодного звільнення не було").negated
+
+
+def test_ukrainian_past_tense_meets_its_feminine() -> None:
+    from knowledge.stemming import stem_uk
+
+    assert stem_uk("повернув") == stem_uk("повернула")
+    assert stem_uk("пообіцяв") == stem_uk("пообіцяла")
+
+
+def test_a_place_name_one_typo_away_is_that_place() -> None:
+    assert text_facts("кндр втратила на курщні купу солдат").places == {"kursk"}
+    assert text_facts("всу ушли с курской оласти").places == {"kursk"}
+    assert not text_facts("курс биткоина вырос").places

@@ -1,0 +1,60 @@
+"""Typos in Cyrillic posts: an unknown word is read as the known stem one edit away."""
+
+from __future__ import annotations
+
+from knowledge.matcher import Matcher
+from knowledge.normalize import normalize
+from knowledge.normalize.spelling import Speller, one_edit
+from knowledge.normalize.terms import PREFIX_LEN, words_and_terms
+from knowledge.schema import Claim, Source
+
+
+def test_one_edit() -> None:
+    assert one_edit("oblast", "obast")  # dropped
+    assert one_edit("obast", "oblast")  # added
+    assert one_edit("osvobod", "osvodod")  # replaced
+    assert one_edit("kontrataki", "kontartaki")  # swapped
+    assert not one_edit("oblast", "oblast")
+    assert not one_edit("oblast", "obas")
+
+
+def test_speller_reads_unknown_cyrillic_words_only() -> None:
+    speller = Speller()
+    speller.sync(["oblast", "kursk", "naemnik"])
+    known = {"oblast", "kursk", "naemnik"}
+    groups = speller.spelled(words_and_terms(normalize("курскую обасть наемнеки")), known, PREFIX_LEN)
+    assert [g[0] for g in groups] == ["kursk", "oblast", "naemnik"]
+    # Latin words are read as written; so is a word that is one edit from nothing known.
+    assert speller.spelled([("obast", ("obast",))], known, PREFIX_LEN) == [("obast",)]
+    assert speller.near("zzzzzz") is None
+    speller.sync(["oblast", "kursk", "naemnik", "perimir"])  # a growing vocabulary
+    assert speller.near("perimirr") == "perimir"
+
+
+def _claim(cid: str, text: str) -> Claim:
+    return Claim(id=cid, claim=text, verdict="false", summary="-", sources=(Source("test"),), lang="ru")
+
+
+def test_a_typo_post_finds_its_claim() -> None:
+    m = Matcher(
+        [
+            _claim("mercenaries", "Натовские наёмники тысячами гибнут в Курской области"),
+            _claim("tanks", "Натовские танки тысячами горят в Курской области"),
+        ]
+    )
+    got = m.match("натовские наимники тысячами в курской обл")
+    assert got and got[0].claim_id == "mercenaries"
+    assert all(x.claim_id != "tanks" or x.score < got[0].score for x in got)
+
+
+def test_latin_typed_russian_is_read_in_cyrillic_by_the_fuzzy_scorers() -> None:
+    m = Matcher(
+        [
+            _claim("no-mercy", "Путин в Курске приказал не щадить украинских солдат"),
+            _claim("other", "Погода в Курске: снег и мороз до конца недели"),
+        ]
+    )
+    got = m.match("Putin v Kurske prikazal ne shchadit ukrainskikh soldat")
+    assert got and got[0].claim_id == "no-mercy" and got[0].strength == "strong"
+    # English stays English: a tweet is not read as Russian.
+    assert not m.match("Putin ordered the troops to take no prisoners, a tweet says")
