@@ -66,9 +66,9 @@ async def post_init(app: Application) -> None:
         for schedule in JOBS:
             schedule(app)
     # Read now what would otherwise be read on first use and kept for the process's life (every
-    # entry's facts, the CLDR locale data), so that it is part of the heap frozen below.
+    # entry's facts, the typo lookup's map, the CLDR locale data), so that it is part of the heap frozen below.
     runtime: Runtime = app.bot_data.runtime
-    runtime.index.matcher.read_all_facts()
+    runtime.index.matcher.warm_up()
     preload_i18n()
     # The index over a large KB leaves ~380k long-lived tracked objects (14k claims): a full collection
     # walks them all and stalls the event loop for 150-190 ms, while every update in flight waits.

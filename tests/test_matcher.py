@@ -319,7 +319,7 @@ def test_facts_read_at_start_leave_matching_little_for_the_collector() -> None:
     import gc
 
     m = Matcher(KB, recent=0)
-    m.read_all_facts()
+    m.warm_up()
     posts = [f"Пост {i}: Минобороны сообщило о потерях ВСУ в Курской области, {i} военнослужащих" for i in range(300)]
     gc.collect()
     gc.freeze()

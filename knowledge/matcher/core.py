@@ -39,6 +39,7 @@ from knowledge.matcher.params import (
     Params,
 )
 from knowledge.matcher.pruning import reportable
+from knowledge.matcher.segments import warm_speller
 from knowledge.normalize import canonical_url, extract_urls, normalize, split_sentences
 from knowledge.normalize.terms import PREFIX_MARK, word_terms, words_and_terms
 from knowledge.schema import Claim
@@ -318,12 +319,13 @@ class Matcher:
             facts = self._facts[claim_id] = claim_facts(self._claims[claim_id])
         return facts
 
-    def read_all_facts(self) -> None:
-        """Read every entry's facts now rather than on its first match: a server does this at start, so
-        that they are part of the heap it freezes (the garbage collector then never walks them) and no
-        first match pays for them."""
+    def warm_up(self) -> None:
+        """Read now what the first matches would otherwise read: every entry's facts and the typo lookup's
+        map of the index's terms. A server does this at start, so that they are part of the heap it
+        freezes (the garbage collector then never walks them) and no first match pays for them."""
         for claim_id in self._claims:
             self.facts(claim_id)
+        warm_speller(self.index)
 
     def consistency(self, claim_id: str, fragment: str) -> Consistency:
         """How `fragment` (the part of a post that matched) agrees or conflicts with a claim."""

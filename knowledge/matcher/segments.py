@@ -55,6 +55,11 @@ _LATIN_WORD = re.compile(r"[a-z]+")
 _SPELLERS: WeakKeyDictionary[Index, Speller] = WeakKeyDictionary()
 
 
+def warm_speller(index: Index) -> None:
+    """File the index's terms for the typo lookup now rather than on the first post."""
+    _speller(index)
+
+
 def _speller(index: Index) -> Speller:
     """The index's speller, fed the terms it learnt since the last post."""
     speller = _SPELLERS.get(index)
