@@ -353,3 +353,24 @@ def test_held_mass_tells_a_short_claim_covered_by_chance_from_a_long_one_matched
     assert 0.0 < s[F.HELD_MASS] < lg[F.HELD_MASS] <= 1.0
     assert m.params.weight(F.HELD_MASS) >= 0.0
     assert ids(m.match(post))[0] == "pipeline-long"
+
+
+def test_a_claim_of_a_few_words_is_not_strong_inside_a_much_longer_post() -> None:
+    """A topic line of three words met in a long sentence is related at most; as long as the post is
+    about as short, it may be strong. A long claim with a short title variant is not held back."""
+    topic = make("keystone-topic", "On the Keystone XL pipeline")
+    titled = make(
+        "keystone-jobs",
+        "The Keystone XL pipeline would create forty thousand permanent jobs in Nebraska refineries",
+        ("en", "Keystone XL pipeline jobs"),
+    )
+    m = Matcher([topic, titled, *KB], strong=0.0, possible=0.0)
+    long_post = "Don't forget, when I came in, one of my first acts was the Keystone XL pipeline, a great deal for all."
+    got = {x.claim_id: x.strength for x in m.match(long_post)}
+    assert got["keystone-topic"] == "possible"
+    assert got["keystone-jobs"] == "strong"  # its claim text is long: the short variant does not count
+    assert m.may_be_strong("keystone-topic", 6) and not m.may_be_strong("keystone-topic", 7)
+    assert not m.may_be_strong("keystone-topic", 4)  # a short input is never strong
+    m.remove("keystone-topic")
+    m.upsert(make("keystone-topic", "The Keystone XL pipeline was approved in the first week of the new government"))
+    assert m.may_be_strong("keystone-topic", 30)
