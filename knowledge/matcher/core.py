@@ -13,7 +13,9 @@ Pipeline for one post (:meth:`Matcher.match`):
    consistency checks only where they can change its result (:mod:`.pruning`);
    :meth:`Matcher.candidates` scores everything.
 4. Thresholds. Below ``possible`` nothing is reported; ``strong`` at or above ``strong``. A post with
-   fewer than ``MIN_STRONG_TERMS`` meaningful terms is at most "possible".
+   fewer than ``MIN_STRONG_TERMS`` meaningful terms is at most "possible", and so is a claim whose every
+   text has fewer than ``SHORT_CLAIM_WORDS`` found in a post (or fragment) over ``SHORT_CLAIM_SPAN``
+   times as long. Only the post's leading claim takes the bonus of the post's date (:func:`.scored`).
 
 Pure: no I/O, no Telegram or database imports.
 """
