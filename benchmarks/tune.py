@@ -38,7 +38,7 @@ from benchmarks.checkthat import load_kb, load_split
 from benchmarks.kb_ops import without_claims
 from benchmarks.paths import DATA_2A, DATA_2B, REPO
 from knowledge.loader import load
-from knowledge.matcher import DEFAULT_PARAMS, FEATURES, MIN_STRONG_TERMS, F, Matcher, Params, per_claim
+from knowledge.matcher import DEFAULT_PARAMS, FEATURES, F, Matcher, Params, per_claim
 from knowledge.matcher.core import CONFLICT_FACTOR
 from knowledge.schema import Claim
 
@@ -237,7 +237,7 @@ def _top(m: Matcher, text: str, *, strong: bool = True) -> float:
             if strong:
                 continue
             score *= CONFLICT_FACTOR
-        if n >= MIN_STRONG_TERMS or not strong:
+        if m.may_be_strong(cid, n) or not strong:
             best = max(best, score)
     return best
 

@@ -353,3 +353,52 @@ def test_held_mass_tells_a_short_claim_covered_by_chance_from_a_long_one_matched
     assert 0.0 < s[F.HELD_MASS] < lg[F.HELD_MASS] <= 1.0
     assert m.params.weight(F.HELD_MASS) >= 0.0
     assert ids(m.match(post))[0] == "pipeline-long"
+
+
+def test_a_claim_of_a_few_words_is_not_strong_inside_a_much_longer_post() -> None:
+    """A topic line of three words met in a long sentence is related at most; as long as the post is
+    about as short, it may be strong. A long claim with a short title variant is not held back."""
+    topic = make("keystone-topic", "On the Keystone XL pipeline")
+    titled = make(
+        "keystone-jobs",
+        "The Keystone XL pipeline would create forty thousand permanent jobs in Nebraska refineries",
+        ("en", "Keystone XL pipeline jobs"),
+    )
+    m = Matcher([topic, titled, *KB], strong=0.0, possible=0.0)
+    long_post = "Don't forget, when I came in, one of my first acts was the Keystone XL pipeline, a great deal for all."
+    got = {x.claim_id: x.strength for x in m.match(long_post)}
+    assert got["keystone-topic"] == "possible"
+    assert got["keystone-jobs"] == "strong"  # its claim text is long: the short variant does not count
+    assert m.may_be_strong("keystone-topic", 6) and not m.may_be_strong("keystone-topic", 7)
+    assert not m.may_be_strong("keystone-topic", 4)  # a short input is never strong
+    m.remove("keystone-topic")
+    m.upsert(make("keystone-topic", "The Keystone XL pipeline was approved in the first week of the new government"))
+    assert m.may_be_strong("keystone-topic", 30)
+
+
+def test_only_the_leading_claim_takes_the_posts_date_bonus() -> None:
+    """A tweet's date near two claims' dates vouches for the period, not for each claim: the second
+    claim is scored without the date's bonus (its margin unchanged); the leading one keeps it."""
+    from dataclasses import replace
+
+    from knowledge.matcher import DEFAULT_PARAMS, FEATURES, F, per_claim
+    from knowledge.matcher.calibration import Candidate, calibrated, date_bonus, scored
+
+    def row(cid: str, cov: float, frag: str) -> Candidate:
+        f = [0.0] * len(FEATURES)
+        f[F.COV_WIN] = f[F.COV_POST] = f[F.FZ_SET] = f[F.FZ_PART] = cov
+        f[F.BM25_REL] = f[F.RANK_RECIP] = f[F.BM25_CLAIM_REL] = cov
+        f[F.DATE_KNOWN] = f[F.DATE_NEAR] = f[F.DATE_WEEK] = 1.0
+        return Candidate(cid, f, f, frag, 20, 20, 0)
+
+    rows = [row("lead", 1.0, "the whole tweet"), row("second", 0.6, "one sentence of it")]
+    ev = {e.claim_id: e for e in per_claim(rows, DEFAULT_PARAMS)}
+    got = {cid: score for cid, score, _frag, _n in scored(rows, DEFAULT_PARAMS)}
+    assert date_bonus(ev["second"], DEFAULT_PARAMS) > 0.0
+    assert got["lead"] == round(calibrated(ev["lead"], DEFAULT_PARAMS), 2)
+    without = replace(ev["second"], z=ev["second"].z - date_bonus(ev["second"], DEFAULT_PARAMS))
+    assert got["second"] == round(calibrated(without, DEFAULT_PARAMS), 2)
+    assert got["second"] < calibrated(ev["second"], DEFAULT_PARAMS)
+    # Alone, a claim is the leading one and keeps the bonus.
+    alone = scored([rows[1]], DEFAULT_PARAMS)[0][1]
+    assert alone == round(calibrated(per_claim([rows[1]], DEFAULT_PARAMS)[0], DEFAULT_PARAMS), 2)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from knowledge.matcher.params import MARGIN_CAP, MIN_STRONG_TERMS, Params
+from knowledge.matcher.params import MARGIN_CAP, MIN_STRONG_TERMS, F, Params
 
-__all__ = ["Candidate", "ClaimEvidence", "calibrated", "per_claim", "rank_score", "scored"]
+__all__ = ["Candidate", "ClaimEvidence", "calibrated", "date_bonus", "per_claim", "rank_score", "scored"]
 
 
 @dataclass(slots=True)
@@ -96,15 +96,26 @@ def calibrated(e: ClaimEvidence, params: Params) -> float:
     return 100.0 / (1.0 + math.exp(-max(-30.0, min(30.0, logit))))
 
 
+def date_bonus(e: ClaimEvidence, params: Params) -> float:
+    """The part of a piece of evidence's ranking score that the post's date gave it (near, same week)."""
+    return max(0.0, params.weights[F.DATE_NEAR] * e.f[F.DATE_NEAR] + params.weights[F.DATE_WEEK] * e.f[F.DATE_WEEK])
+
+
 def scored(rows: list[Candidate], params: Params) -> list[tuple[str, float, str, int]]:
     """Two-stage scoring of feature rows, one row per claim, best first: (claim id, score, fragment, words).
 
     A claim's score is the better of its post-level and segment-level evidence; the fragment and
-    word count are those of the level that gave it.
+    word count are those of the level that gave it. The post's date tells which period the post speaks
+    of; the leading claim takes that bonus, the others are scored without it (a tweet's signature date
+    made unrelated checks of the same week strong next to the right one). Their margins are unchanged.
     """
+    evidence = per_claim(rows, params)
+    scores = [calibrated(e, params) for e in evidence]
+    top = evidence[max(range(len(scores)), key=scores.__getitem__)].claim_id if evidence else ""
     best: dict[str, tuple[float, str, int]] = {}
-    for e in per_claim(rows, params):
-        score = round(calibrated(e, params), 2)
+    for e, raw in zip(evidence, scores, strict=True):
+        bonus = date_bonus(e, params) if e.claim_id != top else 0.0
+        score = round(calibrated(replace(e, z=e.z - bonus), params) if bonus else raw, 2)
         if e.claim_id not in best or score > best[e.claim_id][0]:
             best[e.claim_id] = (score, e.fragment, e.n_words)
     out = [(cid, score, frag, n) for cid, (score, frag, n) in best.items()]

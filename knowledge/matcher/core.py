@@ -13,7 +13,9 @@ Pipeline for one post (:meth:`Matcher.match`):
    consistency checks only where they can change its result (:mod:`.pruning`);
    :meth:`Matcher.candidates` scores everything.
 4. Thresholds. Below ``possible`` nothing is reported; ``strong`` at or above ``strong``. A post with
-   fewer than ``MIN_STRONG_TERMS`` meaningful terms is at most "possible".
+   fewer than ``MIN_STRONG_TERMS`` meaningful terms is at most "possible", and so is a claim whose every
+   text has fewer than ``SHORT_CLAIM_WORDS`` found in a post (or fragment) over ``SHORT_CLAIM_SPAN``
+   times as long. Only the post's leading claim takes the bonus of the post's date (:func:`.scored`).
 
 Pure: no I/O, no Telegram or database imports.
 """
@@ -36,6 +38,8 @@ from knowledge.matcher.params import (
     DEFAULT_STRONG,
     MAX_CHARS,
     MIN_STRONG_TERMS,
+    SHORT_CLAIM_SPAN,
+    SHORT_CLAIM_WORDS,
     Params,
 )
 from knowledge.matcher.pruning import reportable
@@ -74,18 +78,21 @@ class Match:
         return self.claim.id
 
 
-def _doc_texts(claim: Claim, index: Index) -> list[tuple[str, list[str]]]:
-    """(normalised text, terms) for the claim and each distinct variant; the index learns how common
-    in ordinary text each term's words are."""
+def _doc_texts(claim: Claim, index: Index) -> tuple[list[tuple[str, list[str]]], int]:
+    """(normalised text, terms) for the claim and each distinct variant, and the most meaningful words
+    any of them has; the index learns how common in ordinary text each term's words are."""
     out: list[tuple[str, list[str]]] = []
     seen: set[str] = set()
+    most = 0
     for text, lang in claim.texts():
         norm = normalize(text)
         if not norm or norm in seen:
             continue
         seen.add(norm)
         terms: list[str] = []
-        for word, group in words_and_terms(norm, lang):
+        words = words_and_terms(norm, lang)
+        most = max(most, len(words))
+        for word, group in words:
             share = doc_share(word)
             for t in group:
                 terms.append(t)
@@ -93,7 +100,7 @@ def _doc_texts(claim: Claim, index: Index) -> list[tuple[str, list[str]]]:
                     index.set_background(t, share)
         if terms:
             out.append((norm, terms))
-    return out
+    return out, most
 
 
 def _claim_day(claim: Claim) -> int:
@@ -119,6 +126,7 @@ class Matcher:
         self.params: Params = DEFAULT_PARAMS
         self._claims: dict[str, Claim] = {}
         self._claim_keywords: dict[str, list[Keyword]] = {}
+        self._claim_words: dict[str, int] = {}  # the most meaningful words of any of a claim's texts
         self._url_index: dict[str, set[str]] = {}
         self._exact: dict[str, str] = {}
         self._facts: dict[str, ClaimFacts] = {}
@@ -148,7 +156,8 @@ class Matcher:
             self._retire(claim.id)
         avgdl = self.index.avgdl()
         self._index_claim_meta(claim)
-        self.index.add(claim.id, _doc_texts(claim, self.index), _claim_day(claim), avgdl)
+        docs, self._claim_words[claim.id] = _doc_texts(claim, self.index)
+        self.index.add(claim.id, docs, _claim_day(claim), avgdl)
         self.index.maybe_merge()
 
     def remove(self, claim_id: str) -> None:
@@ -197,7 +206,8 @@ class Matcher:
                 if claim.id in self._claims:
                     self._retire(claim.id)
                 self._index_claim_meta(claim)
-                yield claim.id, _doc_texts(claim, self.index), _claim_day(claim)
+                docs, self._claim_words[claim.id] = _doc_texts(claim, self.index)
+                yield claim.id, docs, _claim_day(claim)
 
         self.index.build(entries())
 
@@ -206,6 +216,7 @@ class Matcher:
         self._facts.pop(claim_id, None)
         self.index.retire(claim_id)
         self._claim_keywords.pop(claim_id, None)
+        self._claim_words.pop(claim_id, None)
         for origin in claim.origins:
             if origin.url:
                 key = canonical_url(origin.url)
@@ -302,7 +313,7 @@ class Matcher:
                 score = min(round(score * CONFLICT_FACTOR, 2), round(self.strong - 0.01, 2))
             if score < self.possible:
                 continue
-            strength = "strong" if score >= self.strong and n_terms >= MIN_STRONG_TERMS else "possible"
+            strength = "strong" if score >= self.strong and self.may_be_strong(claim_id, n_terms) else "possible"
             agreed = tuple(kind for kind, _text in consistency.agreements)
             out.append(
                 Match(
@@ -311,6 +322,16 @@ class Matcher:
             )
         out.sort(key=lambda m: -m.score)
         return out
+
+    def may_be_strong(self, claim_id: str, n_terms: int) -> bool:
+        """Whether a match read over `n_terms` meaningful words may be strong at all: not on a short
+        input (fewer than ``MIN_STRONG_TERMS`` words), and not for a claim whose every text is a few
+        words long (a topic line such as "On the Keystone XL pipeline") found inside a much longer
+        post or fragment, where its words meet by chance."""
+        if n_terms < MIN_STRONG_TERMS:
+            return False
+        words = self._claim_words.get(claim_id, SHORT_CLAIM_WORDS)
+        return words >= SHORT_CLAIM_WORDS or n_terms <= SHORT_CLAIM_SPAN * words
 
     def facts(self, claim_id: str) -> ClaimFacts:
         """What a claim says (figures, places, sides, time, stance), read once per entry."""
