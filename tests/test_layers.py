@@ -140,3 +140,18 @@ def test_tests_and_benchmarks_import_no_test_module() -> None:
         for name, path in readers.items()
     }
     assert {name: found for name, found in offenders.items() if found} == {}
+
+
+def test_the_kb_domain_stays_readable() -> None:
+    """Issue 11's measure for knowledge/: no module over 500 lines, no function over 80."""
+    too_long = []
+    for path in sorted((ROOT / "knowledge").rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        if len(source.splitlines()) > 500:
+            too_long.append(f"{path.relative_to(ROOT)}: {len(source.splitlines())} lines")
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno is not None:
+                length = node.end_lineno - node.lineno + 1
+                if length > 80:
+                    too_long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}: {length} lines")
+    assert too_long == []
