@@ -100,8 +100,7 @@ class Rows:
 def fill_fuzzy(index: Index, got: Rows, i: int) -> None:
     """Compute row `i`'s two rapidfuzz features (left at their placeholders by :func:`post_features`)."""
     doc, wi = got.src[i]
-    d_term_str = " ".join([index.terms[t] for t in index.doc_terms[doc]])
-    fz_set = fuzz.token_set_ratio(d_term_str, got.win_text.term_str(wi)) / 100.0
+    fz_set = fuzz.token_set_ratio(index.term_string(doc), got.win_text.term_str(wi)) / 100.0
     fz_part = fuzz.partial_ratio(index.doc_norm[doc], got.win_text.norm(wi)) / 100.0
     got.feats[i, F.FZ_SET] = fz_set
     got.feats[i, F.FZ_PART] = fz_part

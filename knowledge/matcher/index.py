@@ -63,6 +63,7 @@ class Index:
         self._bg = _Grow(np.float64, 0.0)  # per term: its share of ordinary texts (knowledge.background)
         self.doc_claim: list[str] = []
         self.doc_terms: list[tuple[int, ...]] = []
+        self._term_strings: dict[int, str] = {}
         self.doc_norm: list[str] = []
         self.doc_nums: list[frozenset[str]] = []
         self.doc_has_nums = _Grow(np.bool_, False)
@@ -83,6 +84,14 @@ class Index:
         # idf of every term, as Python floats, for the current counts (None: recompute on next query)
         self._idf_cache: list[float] | None = None
         self.idf_arr: npt.NDArray[np.float64] = np.zeros(0)
+
+    def term_string(self, doc: int) -> str:
+        """The document's terms joined by spaces (what token_set_ratio reads), built once per document:
+        documents never change once added."""
+        joined = self._term_strings.get(doc)
+        if joined is None:
+            joined = self._term_strings[doc] = " ".join([self.terms[t] for t in self.doc_terms[doc]])
+        return joined
 
     def avgdl(self) -> float:
         return self._len_sum / self.n_alive if self.n_alive else 8.0

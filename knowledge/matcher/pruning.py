@@ -26,7 +26,6 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from knowledge.matcher.calibration import rank_score
 from knowledge.matcher.features import (
     CONSISTENCY_COLUMNS,
     Rows,
@@ -210,11 +209,14 @@ def _floors(got: Rows, bounds: _Bounds, params: Params, rows: list[int]) -> list
     words = got.win_words
     frags = [got.win_text.text(wi) for _d, wi in got.src]
     best: dict[tuple[str, int], tuple[float, str]] = {}
-    for i in rows:
-        for level, (_idx, feats) in enumerate(bounds.levels):
+    # Ranking scores of the rows, a matrix product per level (as _Bounds computes its bounds).
+    at = np.asarray(rows, dtype=np.intp)
+    z_rows: list[list[float]] = [(feats[at] @ params.w_arr).tolist() for _idx, feats in bounds.levels]
+    for k, i in enumerate(rows):
+        for level, z_level in enumerate(z_rows):
             if level == 1 and words[got.src[i][1]] < MIN_STRONG_TERMS:
                 continue
-            z = rank_score(feats[i].tolist(), params)
+            z = z_level[k]
             key = (got.claims[i], level)
             if key not in best or z > best[key][0]:
                 best[key] = (z, frags[i])
