@@ -80,23 +80,23 @@ _SPEAKER_RE = re.compile(r"^\W*([^\W\d][^:\n]{0,40}?):(?!//)")
 _SPEAKER_WORDS = 3  # "Песков", "Минобороны РФ", "Помощник Путина Ушаков"; longer is a headline
 
 
-_EMPTY: frozenset[Any] = frozenset()
-
-
-def _share_empty(facts: object) -> None:
-    """Point empty frozenset fields at one shared empty set. Facts are cached for the process's life,
-    most of their sets are empty, and every set is an object the garbage collector walks on each full
-    collection (which stops the event loop): thousands of cached facts made those pauses 100-200 ms."""
+def _share_sets(facts: object) -> None:
+    """Point each set field at one shared object per distinct set: every empty set, and sets of side, place
+    or period ids (a small vocabulary). Facts are cached for the process's life, most of their sets are
+    empty or repeat, and every set is an object the garbage collector walks on each full collection (which
+    stops the event loop): thousands of cached facts made those pauses 100-200 ms."""
     for name in facts.__slots__:  # type: ignore[attr-defined]
         value = getattr(facts, name)
-        if type(value) is frozenset and not value and value is not _EMPTY:
-            object.__setattr__(facts, name, _EMPTY)
-        elif type(value) is frozenset and len(_SHARED) < _SHARED_MAX and all(type(v) is str for v in value):
-            # Sets of side, place or period ids come from a small vocabulary: one object per distinct set.
-            object.__setattr__(facts, name, _SHARED.setdefault(value, value))
+        if type(value) is not frozenset:
+            continue
+        shared = _SHARED.get(value)
+        if shared is None and len(_SHARED) < _SHARED_MAX and all(type(v) is str for v in value):
+            shared = _SHARED.setdefault(value, value)
+        if shared is not None and shared is not value:
+            object.__setattr__(facts, name, shared)
 
 
-_SHARED: dict[frozenset[str], frozenset[str]] = {}
+_SHARED: dict[frozenset[Any], frozenset[Any]] = {frozenset(): frozenset()}
 _SHARED_MAX = 10_000
 
 
@@ -121,7 +121,7 @@ class TextFacts:
     direct_subjects: frozenset[str] = frozenset()  # the first side named in a subject's place
 
     def __post_init__(self) -> None:
-        _share_empty(self)
+        _share_sets(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +141,7 @@ class ClaimFacts:
     core: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
-        _share_empty(self)
+        _share_sets(self)
 
 
 _Notes = list[tuple[str, str]]  # (kind, text); kinds: figures, place, side, time, stance
