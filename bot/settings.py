@@ -59,14 +59,9 @@ class Settings:
     match_cache: int = 2048
 
     @property
-    def match_thresholds(self) -> dict[str, float]:
-        """The Matcher's keyword arguments for the thresholds FACTBOT_MATCH_STRONG/POSSIBLE override."""
-        given = {"strong": self.match_strong, "possible": self.match_possible}
-        return {name: value for name, value in given.items() if value is not None}
-
-    @property
     def matcher_options(self) -> MatcherOptions:
-        """Every Matcher keyword argument the settings give: the thresholds and FACTBOT_MATCH_CACHE."""
+        """The Matcher's keyword arguments: FACTBOT_MATCH_CACHE, and the thresholds FACTBOT_MATCH_STRONG/POSSIBLE
+        override."""
         options = MatcherOptions(recent=self.match_cache)
         if self.match_strong is not None:
             options["strong"] = self.match_strong

@@ -23,6 +23,7 @@ T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 3_000
+PG_CONNECT_TIMEOUT_S = 10
 PG_LOCK_TIMEOUT_MS = 3_000
 PG_STATEMENT_TIMEOUT_MS = 30_000  # a long CLI import still fits; a stuck query does not hold a thread forever
 
@@ -57,13 +58,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     connect_args = kwargs.pop("connect_args", {})
-    connect_args.setdefault("connect_timeout", 10)
+    connect_args.setdefault("connect_timeout", PG_CONNECT_TIMEOUT_S)
     if parsed.get_backend_name() == "postgresql" and "options" not in connect_args:
-        # Added to any options the URL carries (e.g. a search_path), which connect_args would replace.
-        from_url = parsed.query.get("options")
-        timeouts = f"-c lock_timeout={PG_LOCK_TIMEOUT_MS} -c statement_timeout={PG_STATEMENT_TIMEOUT_MS}"
-        connect_args["options"] = f"{from_url} {timeouts}" if isinstance(from_url, str) else timeouts
+        connect_args["options"] = pg_options(url)
     return create_engine(url, connect_args=connect_args, **kwargs)
+
+
+def pg_options(url: str) -> str:
+    """PostgreSQL's connection options: the lock and statement timeouts, added to any options the URL
+    carries (e.g. a search_path), which a connection's own options would replace."""
+    from_url = make_url(url).query.get("options")
+    timeouts = f"-c lock_timeout={PG_LOCK_TIMEOUT_MS} -c statement_timeout={PG_STATEMENT_TIMEOUT_MS}"
+    return f"{from_url} {timeouts}" if isinstance(from_url, str) else timeouts
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

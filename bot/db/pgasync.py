@@ -16,12 +16,11 @@ from typing import TypeVar
 import psycopg
 from sqlalchemy.engine import make_url
 
-from bot.db.engine import PG_LOCK_TIMEOUT_MS, PG_STATEMENT_TIMEOUT_MS
+from bot.db.engine import PG_CONNECT_TIMEOUT_S, pg_options
 
 T = TypeVar("T")
 
 IDLE_CONNECTIONS = 8
-CONNECT_TIMEOUT_S = 10
 
 
 class AsyncPostgres:
@@ -32,9 +31,7 @@ class AsyncPostgres:
     def __init__(self, url: str) -> None:
         parsed = make_url(url)
         self._conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-        from_url = parsed.query.get("options")
-        timeouts = f"-c lock_timeout={PG_LOCK_TIMEOUT_MS} -c statement_timeout={PG_STATEMENT_TIMEOUT_MS}"
-        self._options = f"{from_url} {timeouts}" if isinstance(from_url, str) else timeouts
+        self._options = pg_options(url)
         self._idle: list[psycopg.AsyncConnection[tuple[object, ...]]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -73,7 +70,7 @@ class AsyncPostgres:
 
     async def _connect(self) -> psycopg.AsyncConnection[tuple[object, ...]]:
         return await psycopg.AsyncConnection.connect(
-            self._conninfo, connect_timeout=CONNECT_TIMEOUT_S, options=self._options
+            self._conninfo, connect_timeout=PG_CONNECT_TIMEOUT_S, options=self._options
         )
 
 
