@@ -43,7 +43,6 @@ from knowledge.matcher.params import (
     Params,
 )
 from knowledge.matcher.pruning import reportable
-from knowledge.matcher.segments import warm_speller
 from knowledge.normalize import canonical_url, extract_urls, normalize, split_sentences
 from knowledge.normalize.terms import PREFIX_MARK, word_terms, words_and_terms
 from knowledge.schema import Claim
@@ -346,7 +345,7 @@ class Matcher:
         freezes (the garbage collector then never walks them) and no first match pays for them."""
         for claim_id in self._claims:
             self.facts(claim_id)
-        warm_speller(self.index)
+        self.index.speller()
 
     def consistency(self, claim_id: str, fragment: str) -> Consistency:
         """How `fragment` (the part of a post that matched) agrees or conflicts with a claim."""

@@ -23,6 +23,7 @@ import numpy.typing as npt
 from knowledge.background import BACKGROUND_DOCS
 from knowledge.matcher.params import BM25_B, BM25_K1
 from knowledge.normalize import numbers
+from knowledge.normalize.spelling import Speller
 
 __all__ = ["NO_DAY", "Index"]
 
@@ -64,6 +65,7 @@ class Index:
         self.doc_claim: list[str] = []
         self.doc_terms: list[tuple[int, ...]] = []
         self._term_strings: dict[int, str] = {}
+        self._speller = Speller()
         self.doc_norm: list[str] = []
         self.doc_nums: list[frozenset[str]] = []
         self.doc_has_nums = _Grow(np.bool_, False)
@@ -84,6 +86,11 @@ class Index:
         # idf of every term, as Python floats, for the current counts (None: recompute on next query)
         self._idf_cache: list[float] | None = None
         self.idf_arr: npt.NDArray[np.float64] = np.zeros(0)
+
+    def speller(self) -> Speller:
+        """The typo lookup over the terms, fed those learnt since the last call."""
+        self._speller.sync(self.terms)
+        return self._speller
 
     def term_string(self, doc: int) -> str:
         """The document's terms joined by spaces (what token_set_ratio reads), built once per document:

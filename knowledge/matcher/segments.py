@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from weakref import WeakKeyDictionary
 
 from knowledge.matcher.index import Index
 from knowledge.matcher.params import MAX_SEGMENTS, WINDOW_STRIDE, WINDOW_WORDS
 from knowledge.normalize import normalize, split_sentences, text_mode, word_terms
-from knowledge.normalize.spelling import Speller
 from knowledge.normalize.terms import PREFIX_LEN, PREFIX_MARK, words_and_terms
 from knowledge.normalize.translit import latin_to_cyrillic
 
@@ -52,23 +50,6 @@ class Post:
 
 
 _LATIN_WORD = re.compile(r"[a-z]+")
-_SPELLERS: WeakKeyDictionary[Index, Speller] = WeakKeyDictionary()
-
-
-def warm_speller(index: Index) -> None:
-    """File the index's terms for the typo lookup now rather than on the first post."""
-    _speller(index)
-
-
-def _speller(index: Index) -> Speller:
-    """The index's speller, fed the terms it learnt since the last post."""
-    speller = _SPELLERS.get(index)
-    if speller is None:
-        speller = _SPELLERS[index] = Speller()
-    speller.sync(index.terms)
-    return speller
-
-
 def _reads_as_russian(seg_groups: list[list[tuple[str, ...]]], vocab: dict[str, int]) -> bool:
     """More of the post's Latin words are known to the index read back as Russian than as English."""
     en = ru = 0
@@ -89,7 +70,7 @@ def read_post(text: str, index: Index, idf_all: list[float]) -> Post | None:
     if mode[1]:  # Latin words may be transliterated Russian: read as written
         seg_groups = [word_terms(n, mode=mode) for n in norms]
     else:  # Cyrillic typos read as the known stem one edit away
-        speller = _speller(index)
+        speller = index.speller()
         seg_groups = [speller.spelled(words_and_terms(n, mode=mode), index.vocab, PREFIX_LEN) for n in norms]
     seg_terms = [[t for g in gs for t in g] for gs in seg_groups]
     post_terms = {t for ts in seg_terms for t in ts}
