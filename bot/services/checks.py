@@ -139,9 +139,18 @@ def record_deliveries(connection: Connection | Session, user_id: int, claim_ids:
         return
     if isinstance(connection, Session):
         connection = connection.connection()
+    connection.execute(_DELIVERY_UPSERTS[connection.dialect.name], delivery_rows(user_id, claim_ids))
+
+
+def delivery_rows(user_id: int, claim_ids: list[str]) -> list[dict[str, Any]]:
+    """The card-delivery rows of one user's cards (each claim once)."""
     now = utcnow()
-    rows = [{"user_id": user_id, "claim_id": c, "last_sent_at": now} for c in dict.fromkeys(claim_ids)]
-    connection.execute(_DELIVERY_UPSERTS[connection.dialect.name], rows)
+    return [{"user_id": user_id, "claim_id": c, "last_sent_at": now} for c in dict.fromkeys(claim_ids)]
+
+
+def delivered_claims(request: CheckRequest, outcome: CheckOutcome) -> list[str]:
+    """The claims whose verdict card a check sent its user (an inline answer is sent to no one yet)."""
+    return [m.claim_id for m in outcome.strong] if request.input_kind != "inline" else []
 
 
 def record_check(
@@ -152,8 +161,7 @@ def record_check(
 
     def write(connection: Connection) -> int:
         check_id = log_check(connection, request, outcome, secret=secret, store_text=store_text)
-        if outcome.strong and request.input_kind != "inline":
-            record_deliveries(connection, request.user_id, [m.claim_id for m in outcome.strong])
+        record_deliveries(connection, request.user_id, delivered_claims(request, outcome))
         return check_id
 
     try:
@@ -168,7 +176,7 @@ async def record_check_pg(
     """record_check for PostgreSQL on the event loop (bot.db.pgasync says why): the same statements,
     compiled by SQLAlchemy. If that fails (a killed backend, say), record_check in a database thread
     tries again with its own retry, so the check is logged whenever the database can take it."""
-    claim_ids = list(dict.fromkeys(m.claim_id for m in outcome.strong)) if request.input_kind != "inline" else []
+    claim_ids = delivered_claims(request, outcome)
 
     async def write(conn: psycopg.AsyncConnection[tuple[object, ...]]) -> int:
         row = check_row(request, outcome, secret=secret, store_text=store_text)
@@ -176,13 +184,12 @@ async def record_check_pg(
         cur = await conn.execute(_pg_sql(_CHECK_INSERT, tuple(row)), row)
         got = await cur.fetchone()
         if claim_ids:
-            now = utcnow()
-            rows = [{"user_id": request.user_id, "claim_id": c, "last_sent_at": now} for c in claim_ids]
-            sql = _pg_sql(_DELIVERY_UPSERTS["postgresql"], ("user_id", "claim_id", "last_sent_at"))
+            rows = delivery_rows(request.user_id, claim_ids)
+            sql = _pg_sql(_DELIVERY_UPSERTS["postgresql"], tuple(rows[0]))
             async with conn.cursor() as many:
                 await many.executemany(sql, rows)
-        assert got is not None
-        return int(str(got[0]))
+        assert got is not None and isinstance(got[0], int)
+        return got[0]
 
     try:
         outcome.check_id = await pg.transaction(write)
