@@ -373,6 +373,34 @@ class Fed:
     submit_key: tuple[int, str] | None = None
 
 
+def worker_cpu(runtime: Runtime) -> float:
+    """CPU seconds the matching processes have used so far (0 without them, or off Linux)."""
+    process = runtime.index.replica
+    total = 0.0
+    for pid in process.pids if process is not None else []:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    return total
+
+
+def worker_memory_mb(runtime: Runtime) -> dict[str, float]:
+    """The matching processes' memory (Linux): resident, and what they no longer share with the bot."""
+    process = runtime.index.replica
+    rss = private = 0
+    for pid in process.pids if process is not None else []:
+        try:
+            lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+        except OSError:
+            continue
+        fields = {line.split(":")[0]: int(line.split()[1]) for line in lines[1:] if line.endswith("kB")}
+        rss += fields.get("Rss", 0)
+        private += fields.get("Private_Dirty", 0) + fields.get("Private_Clean", 0)
+    return {"rss_mb": round(rss / 1024, 1), "private_mb": round(private / 1024, 1)} if rss else {}
+
+
 @dataclass
 class RunResult:
     mode: str
@@ -386,6 +414,8 @@ class RunResult:
     offered_rate: float | None = None
     profile: str | None = None
     cpu_seconds: float = 0.0
+    worker_cpu_seconds: float = 0.0  # the matching processes', when they run (FACTBOT_MATCH_PROCESS)
+    worker_memory: dict[str, float] = field(default_factory=dict)
     loadavg: float = 0.0
     sql_per_update: dict[str, dict[str, float]] = field(default_factory=dict)
     gc_full_pauses_ms: list[float] = field(default_factory=list)
@@ -410,6 +440,8 @@ class RunResult:
             # machine (loadavg), updates / cpu_seconds is the capacity of one free core.
             "cpu_ms_per_update": round(1000 * self.cpu_seconds / self.updates, 3),
             "updates_per_cpu_s": round(self.updates / self.cpu_seconds, 1) if self.cpu_seconds else None,
+            "worker_cpu_ms_per_update": round(1000 * self.worker_cpu_seconds / self.updates, 3),
+            "worker_memory_mb": self.worker_memory,
             "loadavg_1m_at_start": round(self.loadavg, 2),
             # Full (gen-2) collections during the run: each one stops the event loop.
             "gc_full_collections": len(self.gc_full_pauses_ms),
@@ -990,10 +1022,12 @@ async def one_run(
         if prof:
             prof.enable()
         concurrency = args.concurrency if mode == "closed" else 100_000
-        cpu0, load0 = time.process_time(), os.getloadavg()[0]
+        cpu0, load0, worker0 = time.process_time(), os.getloadavg()[0], worker_cpu(runtime)
         with FullCollections() as full_collections:
             seconds = await run.drive(args.updates, concurrency=concurrency, rate=rate)
         cpu = time.process_time() - cpu0
+        worker = worker_cpu(runtime) - worker0
+        worker_memory = worker_memory_mb(runtime)
         if prof:
             prof.disable()
         await app.stop()
@@ -1022,6 +1056,8 @@ async def one_run(
         offered_rate=rate,
         profile=profile_text,
         cpu_seconds=cpu,
+        worker_cpu_seconds=worker,
+        worker_memory=worker_memory,
         loadavg=load0,
         gc_full_pauses_ms=full_collections.pauses_ms,
     )
@@ -1108,7 +1144,8 @@ def bench_backend(
                     f"  {key} run {r + 1}: {s['updates']} updates in {s['seconds']:.1f} s = "
                     f"{s['updates_per_s']:.0f}/s; e2e p50/p95/p99 {s['p50_ms']:.1f}/{s['p95_ms']:.1f}/"
                     f"{s['p99_ms']:.1f} ms; handling p99 {s['handling_p99_ms']:.1f} ms; "
-                    f"CPU {s['cpu_ms_per_update']:.2f} ms/update (load {s['loadavg_1m_at_start']}); "
+                    f"CPU {s['cpu_ms_per_update']:.2f} ms/update + {s['worker_cpu_ms_per_update']:.2f} in the "
+                    f"matching processes (load {s['loadavg_1m_at_start']}); "
                     f"full GCs {s['gc_full_collections']} (max {s['gc_full_max_pause_ms']:.0f} ms); "
                     f"invariants {'PASS' if inv['all_pass'] else 'FAIL'}",
                     flush=True,
@@ -1131,6 +1168,7 @@ def bench_backend(
                     "fake_transport_share",
                     "seconds",
                     "cpu_ms_per_update",
+                    "worker_cpu_ms_per_update",
                     "updates_per_cpu_s",
                     "loadavg_1m_at_start",
                 )
@@ -1182,7 +1220,7 @@ def target_met(backend: dict[str, Any]) -> bool | None:
 def print_table(results: dict[str, Any], args: argparse.Namespace) -> None:
     print(
         "\n| backend | mode | updates | s | updates/s | p50 ms | p95 ms | p99 ms | handling p99 ms "
-        "| CPU ms/update | invariants | sustained |"
+        "| CPU ms/update (+ matching processes) | invariants | sustained |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for backend, r in results.items():
@@ -1193,7 +1231,8 @@ def print_table(results: dict[str, Any], args: argparse.Namespace) -> None:
             print(
                 f"| {backend} | {label} | {med['updates']} | {med['seconds']:.1f} | {med['updates_per_s']:.0f} "
                 f"| {med['p50_ms']:.1f} | {med['p95_ms']:.1f} | {med['p99_ms']:.1f} | "
-                f"{med['handling_p99_ms']:.1f} | {med['cpu_ms_per_update']:.2f} | "
+                f"{med['handling_p99_ms']:.1f} | {med['cpu_ms_per_update']:.2f} "
+                f"(+ {med['worker_cpu_ms_per_update']:.2f}) | "
                 f"{'PASS' if med['invariants_pass'] else 'FAIL'} | "
                 f"{'' if 'sustained' not in med else 'yes' if med['sustained'] else 'NO'} |"
             )

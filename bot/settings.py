@@ -57,6 +57,7 @@ class Settings:
     match_strong: float | None = None
     match_possible: float | None = None
     match_cache: int = 2048
+    match_process: str = "auto"  # on | off | auto: on where fork exists and there is more than one core
 
     @property
     def matcher_options(self) -> MatcherOptions:
@@ -187,6 +188,10 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
     if log_text not in ("full", "hash"):
         raise SettingsError("FACTBOT_LOG_TEXT", f"must be 'full' or 'hash', got {log_text!r}")
 
+    match_process = (env.get("FACTBOT_MATCH_PROCESS", "").strip() or "auto").lower()
+    if match_process not in ("auto", "on", "off"):
+        raise SettingsError("FACTBOT_MATCH_PROCESS", f"must be 'auto', 'on' or 'off', got {match_process!r}")
+
     strong = _score(env, "FACTBOT_MATCH_STRONG")
     possible = _score(env, "FACTBOT_MATCH_POSSIBLE")
     if strong is not None and possible is not None and possible > strong:
@@ -212,6 +217,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
         match_strong=strong,
         match_possible=possible,
         match_cache=_int(env, "FACTBOT_MATCH_CACHE", 2048, minimum=0, maximum=100_000),
+        match_process=match_process,
     )
 
 

@@ -75,12 +75,15 @@ async def post_init(app: Application) -> None:
     # Frozen objects are skipped by the collector; what handling allocates is collected as usual.
     gc.collect()
     gc.freeze()
+    # Forked now, the matching process shares the settled heap with the loop (until either writes to it).
+    await runtime.start_match_process()
 
 
 async def post_shutdown(app: Application) -> None:
     """Close the PostgreSQL connections the loop opened; hand the startup heap back to the collector
     (several Applications may run in one process)."""
     runtime: Runtime = app.bot_data.runtime
+    runtime.stop_match_process()
     if runtime.pg is not None:
         await runtime.pg.close()
     gc.unfreeze()

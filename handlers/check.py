@@ -22,7 +22,6 @@ from bot.services.checks import (
     CheckOutcome,
     CheckRequest,
     ForwardOrigin,
-    match_request,
     record_check,
     record_check_pg,
 )
@@ -123,9 +122,9 @@ def loggable_origin(origin: ForwardOrigin | None) -> ForwardOrigin | None:
 
 
 async def match_and_log(runtime: Runtime, request: CheckRequest) -> CheckOutcome:
-    """Match on the event loop (CPU only), then log the check: on the loop through psycopg's asyncio
-    connection on PostgreSQL, in the database thread on SQLite."""
-    outcome = match_request(await runtime.fresh_matcher(), request)
+    """Match (in the matching process, or on the loop), then log the check: on the loop through psycopg's
+    asyncio connection on PostgreSQL, in the database thread on SQLite."""
+    outcome = await runtime.match(request)
     secret, store_text = runtime.secret, runtime.settings.store_check_text
     if runtime.pg is not None:
         await record_check_pg(runtime.pg, runtime.engine, request, outcome, secret=secret, store_text=store_text)

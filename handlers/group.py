@@ -11,7 +11,7 @@ from telegram.error import TelegramError
 
 from bot.rendering import render
 from bot.services import chats
-from bot.services.checks import CheckRequest, log_check, match_request
+from bot.services.checks import CheckRequest, log_check
 from handlers import keyboards
 from handlers.check import answer_check, extract, loggable_origin, typed_text
 from handlers.common import chat_type, command_args, in_db, language_for, reply_html
@@ -115,7 +115,7 @@ async def _autocheck(update: Update, context: BotContext, message: Message) -> N
         urls=extracted.urls,
         posted=extracted.posted,
     )
-    outcome = match_request(await runtime.fresh_matcher(), request)
+    outcome = await runtime.match(request)
     hits = [m for m in outcome.strong if m.claim.verdict in AUTOCHECK_VERDICTS]
     if not hits:
         return  # silence: bystanders' messages that we do not answer are not logged either

@@ -18,6 +18,7 @@ from factbot_testing import fake_telegram as tgf
 from factbot_testing.fake_telegram import Call, FakeTelegram, callback, collect_errors, command, private_text
 from handlers.app import build_application
 from handlers.moderation import make_persistence
+from knowledge.schema import Claim, Source, Variant
 
 ADMIN_ID = 1000
 USER_ID = 2001
@@ -28,6 +29,16 @@ KURSK = "kursk-no-foreign-help"
 FALSE_CLAIM_RU = "Россия освобождает Курскую область собственными силами, без какой-либо иностранной помощи"
 # A claim the bundled KB does not have, as moderators add it in the moderation and persistence tests.
 NEW_CLAIM = "Зеленский купил две яхты за 75 миллионов долларов на деньги западной помощи"
+# A claim far from every bundled one, for tests of KB changes reaching a running bot.
+MOON = Claim(
+    id="test-moon-green-cheese",
+    claim="A leaked NASA memo admits that the Moon is made entirely of green cheese.",
+    verdict="false",
+    summary="There is no such memo; lunar samples are rock.",
+    lang="en",
+    sources=(Source(title="Lunar sample compendium", publisher="NASA"),),
+    variants=(Variant(text="Утёкшая записка НАСА признаёт, что Луна целиком состоит из зелёного сыра", lang="ru"),),
+)
 NEW_SUMMARY = "The story was planted on a fake news site; the yacht builder says both yachts are still for sale."
 
 

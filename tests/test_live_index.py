@@ -20,18 +20,8 @@ from bot.settings import load_settings
 from factbot_testing import fake_telegram as tgf
 from knowledge.loader import bundled_dir, load
 from knowledge.matcher import Matcher
-from knowledge.schema import Claim, Source, Variant
-from tests.harness import USER_ID, make_harness
+from tests.harness import MOON, USER_ID, make_harness
 
-MOON = Claim(
-    id="test-moon-green-cheese",
-    claim="A leaked NASA memo admits that the Moon is made entirely of green cheese.",
-    verdict="false",
-    summary="There is no such memo; lunar samples are rock.",
-    lang="en",
-    sources=(Source(title="Lunar sample compendium", publisher="NASA"),),
-    variants=(Variant(text="Утёкшая записка НАСА признаёт, что Луна целиком состоит из зелёного сыра", lang="ru"),),
-)
 MARS_TEXT = "An ESA insider confirms that the planet Mars is hollow and inhabited by giant ants."
 
 

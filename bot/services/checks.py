@@ -65,6 +65,10 @@ class CheckOutcome:
     check_id: int | None = None  # None when the log could not be written
     strong: list[Match] = field(default_factory=list)
 
+    @classmethod
+    def of(cls, matches: list[Match], latency_ms: float) -> CheckOutcome:
+        return cls(matches=matches, latency_ms=latency_ms, strong=[m for m in matches if m.strength == "strong"])
+
     @property
     def result(self) -> str:
         if self.strong:
@@ -78,8 +82,7 @@ def match_request(matcher: Matcher, request: CheckRequest, *, limit: int = 5) ->
     matches = matcher.match(
         request.text, urls=request.urls, exact_keys=request.exact_keys, limit=limit, posted=request.posted
     )
-    latency = (time.perf_counter() - started) * 1000
-    return CheckOutcome(matches=matches, latency_ms=latency, strong=[m for m in matches if m.strength == "strong"])
+    return CheckOutcome.of(matches, (time.perf_counter() - started) * 1000)
 
 
 def log_matches(matches: list[Match]) -> list[dict[str, Any]]:

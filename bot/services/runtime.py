@@ -16,7 +16,9 @@ from bot.db import check_writable, in_session_thread, make_engine, make_sessionm
 from bot.db.models import ClaimRow, Meta
 from bot.db.pgasync import AsyncPostgres
 from bot.errors import KnowledgeBaseInvalid
-from bot.services import kb_store
+from bot.services import kb_store, match_process
+from bot.services.checks import CheckOutcome, CheckRequest, match_request
+from bot.services.match_process import KbChange, MatchProcess, apply_change
 from bot.services.ratelimit import Once, RateLimiter, Throttle
 from bot.services.reputation import ReputationIndex
 from bot.settings import Settings
@@ -86,6 +88,8 @@ class LiveIndex:
     stamps: dict[str, tuple[object, str]] = field(default_factory=dict)
     exact: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # The matching process's copy of the matcher, kept in step by apply() (None: matching on the loop).
+    replica: MatchProcess | None = field(default=None, repr=False)
     _reputation: tuple[int, ReputationIndex] | None = field(default=None, repr=False)
 
     def reputation(self) -> ReputationIndex:
@@ -122,18 +126,20 @@ class LiveIndex:
         )
 
     def apply(self, changes: IndexChanges) -> bool:
-        """Apply changes read by `changes_since` (no database); False when a newer refresh got there first."""
+        """Apply changes read by `changes_since` (no database); False when a newer refresh got there first.
+        The matching process, if there is one, gets the same change after the loop's matcher."""
         with self._lock:
             if changes.version <= self.version:
                 return False
-            for claim_id in changes.removals:  # pruned, retired or unpublished
-                self.matcher.remove(claim_id)
-            for claim in changes.upserts:
-                self.matcher.upsert(claim)
-            for key in set(self.exact) - set(changes.exact):
-                self.matcher.remove_exact_key(key)
-            for key, claim_id in changes.exact.items():
-                self.matcher.add_exact_key(key, claim_id)
+            change = KbChange(
+                removals=tuple(changes.removals),
+                upserts=tuple(changes.upserts),
+                dropped_keys=tuple(set(self.exact) - set(changes.exact)),
+                exact=tuple(changes.exact.items()),
+            )
+            apply_change(self.matcher, change)
+            if self.replica is not None:
+                self.replica.apply(change)
             self.exact = changes.exact
             self.stamps = changes.stamps
             self.version = changes.version
@@ -220,5 +226,35 @@ class Runtime:
         """The matcher as of the last refresh."""
         return self.index.matcher
 
+    async def match(self, request: CheckRequest, *, limit: int = 5) -> CheckOutcome:
+        """Match a request against the KB as of at most a second ago, in the matching process if one runs."""
+        matcher = await self.fresh_matcher()
+        process = self.index.replica
+        if process is None:
+            return match_request(matcher, request, limit=limit)
+        matches, latency = await process.match(
+            request.text, urls=request.urls, keys=request.exact_keys, limit=limit, posted=request.posted
+        )
+        return CheckOutcome.of(matches, latency)
+
+    async def start_match_process(self) -> None:
+        """Fork the matching process (FACTBOT_MATCH_PROCESS), once the index is built and the heap settled."""
+        wanted = self.settings.match_process
+        if self.index.replica is not None or wanted == "off" or (wanted == "auto" and not match_process.available()):
+            return
+        process = MatchProcess(self.index.matcher, match_process.worker_count())
+        try:
+            await process.start()
+        except Exception:
+            log.exception("could not start the matching process; matching on the event loop")
+            return
+        self.index.replica = process
+
+    def stop_match_process(self) -> None:
+        process, self.index.replica = self.index.replica, None
+        if process is not None:
+            process.close()
+
     def close(self) -> None:
+        self.stop_match_process()
         self.engine.dispose()
