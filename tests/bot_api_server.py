@@ -84,7 +84,11 @@ class BotApiServer:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length).decode("utf-8") if length else ""
+                raw = self.rfile.read(length) if length else b""
+                if len(raw) < length:  # the bot died while sending: Telegram never sees half a request
+                    self.close_connection = True
+                    return
+                body = raw.decode("utf-8")
                 method = self.path.rsplit("/", 1)[-1]
                 fault = server._take_fault(method)
                 if fault is not None and fault.status == 0:
