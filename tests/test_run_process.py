@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -44,7 +45,7 @@ def test_run_answers_through_a_loopback_bot_api(tmp_path: Path) -> None:
             tgf.private_text(2001, POSSIBLE),
             tgf.private_text(2001, UNKNOWN),
         )
-        process = start_factbot(api, tmp_path / "run.sqlite3")
+        process = start_factbot(api, tmp_path / "run.sqlite3", FACTBOT_MATCH_PROCESS="on")
         try:
             sent = api.wait_for("sendMessage", 3, timeout=90)
         finally:
@@ -52,6 +53,11 @@ def test_run_answers_through_a_loopback_bot_api(tmp_path: Path) -> None:
             output, _ = process.communicate(timeout=60)
         assert process.returncode == 0, output
         assert "Traceback" not in output
+    # The checks were matched in worker processes, which stopped with the bot.
+    workers = [int(pid) for pid in re.findall(r"matching in worker process (\d+)", output)]
+    assert workers and process.pid not in workers
+    for pid in workers:
+        assert not Path(f"/proc/{pid}").exists() or "State:\tZ" in Path(f"/proc/{pid}/status").read_text()
 
     # Updates are handled concurrently, so replies may come in any order: pick them by what they answer.
     card = next(m for m in sent if "Unproven" in m["text"])
