@@ -15,6 +15,7 @@ interval (5 ms) for its turn, at each hop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import gc
 import itertools
@@ -26,7 +27,7 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from multiprocessing.process import BaseProcess
@@ -92,18 +93,36 @@ def _match(
     return [(m.claim_id, m.score, m.strength, m.fragment, m.reason, m.agreed, m.figures) for m in found], latency
 
 
-def _adopt() -> None:
+def _adopt(parent: int) -> None:
     """The worker's start: let go of what it inherited besides the matcher."""
     # What the worker inherited belongs to the parent: frozen, the collector never finalises it here (a
     # pooled database connection's finaliser would talk to the parent's server session) nor writes to it.
     gc.freeze()
     # Signals: the parent's event loop woke on them through a pipe both now hold; the parent stops the
     # worker on Ctrl-C, a SIGTERM ends it, and so does the parent's death (Linux).
+    # They were blocked across the fork (_blocked_signals), so none reached the parent's handlers from here.
     signal.set_wakeup_fd(-1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _FORK_SIGNALS)
     if sys.platform == "linux":
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # it died before the request above could take effect
+        os._exit(0)
+
+
+_FORK_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def _blocked_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM held back in the parent while it forks, so the child never runs the parent's
+    handlers (they write to the event loop's wake-up pipe, which the child shares)."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _FORK_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _read(sock: socket.socket, n: int) -> bytes | None:
@@ -117,10 +136,10 @@ def _read(sock: socket.socket, n: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def _serve(sock: socket.socket, theirs: socket.socket, matcher: Matcher) -> None:
+def _serve(sock: socket.socket, theirs: socket.socket, matcher: Matcher, parent: int) -> None:
     """The worker's loop: one message at a time, in order, each answered (rid, ok, value)."""
     theirs.close()
-    _adopt()
+    _adopt(parent)
     handlers: dict[str, Callable[..., Any]] = {
         "ready": os.getpid,
         "match": lambda *args: _match(matcher, *args),
@@ -200,17 +219,17 @@ class _Worker:
     pid: int = 0
 
     def stop(self) -> None:
+        self.process.terminate()  # first: a worker writing to a closed socket would print a traceback
+        self.process.join(5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
         if self.link.transport is not None:
             try:
                 self.link.transport.abort()
             except RuntimeError:  # its event loop is already closed
                 pass
         self.sock.close()
-        self.process.terminate()
-        self.process.join(5)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join()
 
 
 def worker_count() -> int:
@@ -230,49 +249,78 @@ class MatchProcess:
         self._workers: list[_Worker] = []
         self._died_at: float | None = None
         self._out_of_step = False  # a KB change failed in a worker, or was applied off the loop
+        self._changes = 0  # KB changes applied so far: a worker forked before the latest one lacks it
+        self._starting = asyncio.Lock()
+        self._closed = False
 
     @property
     def pids(self) -> list[int]:
         return [w.pid for w in self._workers]
 
     async def start(self) -> None:
-        """Fork the missing workers now (from the loop's matcher as it is) and wait until they answer."""
-        while len(self._workers) < self.size:
-            self._workers.append(await self._fork())
-        self._died_at, self._out_of_step = None, False
+        """Fork the missing workers now (from the loop's matcher as it is) and wait until they answer; one
+        start at a time. A worker that a KB change overtook while it started (it was forked before the
+        change, and the change went only to the workers already listed) is replaced."""
+        async with self._starting:
+            attempts = 0
+            while len(self._workers) < self.size and not self._closed:
+                seen = self._changes
+                worker = await self._fork()
+                if self._closed or (self._changes != seen and attempts < 3):
+                    attempts += 1
+                    worker.stop()
+                    continue
+                if self._changes != seen:  # changes keep coming: let the next check fork a current one
+                    self._out_of_step = True
+                self._workers.append(worker)
+            self._died_at = None
 
     async def _fork(self) -> _Worker:
         ours, theirs = socket.socketpair()
         process = multiprocessing.get_context("fork").Process(
-            target=_serve, args=(theirs, ours, self._matcher), name="factbot-matcher", daemon=True
+            target=_serve, args=(theirs, ours, self._matcher, os.getpid()), name="factbot-matcher", daemon=True
         )
-        process.start()
+        with _blocked_signals():
+            process.start()
         theirs.close()
-        _, link = await asyncio.get_running_loop().create_unix_connection(_Link, sock=ours)
-        worker = _Worker(process, ours, link)
+        worker: _Worker | None = None
         try:
+            _, link = await asyncio.get_running_loop().create_unix_connection(_Link, sock=ours)
+            worker = _Worker(process, ours, link)
             _ok, worker.pid = await asyncio.wait_for(link.send("ready"), START_TIMEOUT)
-        except (TimeoutError, WorkerGone):
-            worker.stop()
+        except BaseException:
+            if worker is not None:
+                worker.stop()
+            else:
+                process.kill()
+                process.join()
+                ours.close()
             raise
         log.info("matching in worker process %d", worker.pid)
         return worker
 
     def _drop(self, worker: _Worker, *, restart_now: bool) -> None:
-        if worker in self._workers:
-            self._workers.remove(worker)
-            worker.stop()
+        if worker not in self._workers:
+            return  # already dropped (by a timeout, or by another check that saw it gone)
+        self._workers.remove(worker)
+        worker.stop()
         self._died_at = time.monotonic() - (RESTART_AFTER if restart_now else 0.0)
 
     async def _usable(self) -> list[_Worker]:
+        if self._closed:
+            return []
         if self._out_of_step:  # their copies of the KB are behind: fork current ones now
+            self._out_of_step = False
             for worker in list(self._workers):
                 self._drop(worker, restart_now=True)
+            self._died_at = time.monotonic() - RESTART_AFTER
         for worker in [w for w in self._workers if w.link.lost]:
             log.error("a matching process stopped; the others (or the event loop) match until a new one starts")
             self._drop(worker, restart_now=False)
-        if len(self._workers) < self.size and (
-            self._died_at is None or time.monotonic() - self._died_at >= RESTART_AFTER
+        if (
+            len(self._workers) < self.size
+            and not self._starting.locked()  # another check is starting them: use what runs meanwhile
+            and (self._died_at is None or time.monotonic() - self._died_at >= RESTART_AFTER)
         ):
             try:
                 await self.start()
@@ -319,6 +367,7 @@ class MatchProcess:
 
     def apply(self, change: KbChange) -> None:
         """Send a KB change the loop's matcher has just taken (on the loop): checks sent after it see it."""
+        self._changes += 1
         for worker in self._workers:
             if worker.link.lost:
                 continue  # a new worker is forked from the loop's matcher, which already has it
@@ -340,7 +389,8 @@ class MatchProcess:
             self._out_of_step = True
 
     def close(self) -> None:
-        """Stop the workers."""
+        """Stop the workers; none is started after this (a check still in flight matches on the loop)."""
+        self._closed = True
         workers, self._workers, self._died_at = self._workers, [], None
         for worker in workers:
             worker.stop()

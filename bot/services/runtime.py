@@ -246,7 +246,8 @@ class Runtime:
         try:
             await process.start()
         except Exception:
-            log.exception("could not start the matching process; matching on the event loop")
+            log.exception("could not start the matching processes; matching on the event loop")
+            process.close()
             return
         self.index.replica = process
 
