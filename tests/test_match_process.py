@@ -19,6 +19,7 @@ from sqlalchemy import select
 from bot.db import session_scope
 from bot.db.models import CheckLog, utcnow
 from bot.services import kb_store, match_process
+from bot.services.checks import CheckRequest
 from bot.settings import SettingsError, load_settings
 from tests.harness import FALSE_CLAIM_RU, KURSK, MOON, OTHER_USER_ID, USER_ID, Harness, make_harness, say, texts
 
@@ -251,8 +252,9 @@ async def test_checks_during_a_restart_fork_no_extra_workers_and_none_after_clos
     assert len(process.pids) == WORKERS
     assert sorted(p.pid for p in multiprocessing.active_children()) == sorted(process.pids)
     runtime.stop_match_process()
-    matches, _latency = await process.match(MOON.claim, urls=(), keys=(), limit=5, posted=None)
-    assert [m.claim_id for m in matches][:1] == [MOON.id]  # matched on the loop
+    assert await process.match(MOON.claim, urls=(), keys=(), limit=5, posted=None) is None  # no worker answers
+    outcome = await runtime.match(CheckRequest(MOON.claim, USER_ID, "private", "en", "text"))
+    assert [m.claim_id for m in outcome.matches][:1] == [MOON.id]  # matched on the loop
     assert multiprocessing.active_children() == []
 
 

@@ -70,10 +70,13 @@ def apply_change(matcher: Matcher, change: KbChange) -> None:
         matcher.add_exact_key(key, claim_id)
 
 
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def available() -> bool:
     """Whether a worker can be forked here and has a core of its own to run on."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return "fork" in multiprocessing.get_all_start_methods() and cores > 1
+    return "fork" in multiprocessing.get_all_start_methods() and _cores() > 1
 
 
 def _frame(message: object) -> bytes:
@@ -235,8 +238,7 @@ class _Worker:
 def worker_count() -> int:
     """Workers for FACTBOT_MATCH_PROCESS=on|auto: one per core, up to four (a burst of checks is matched
     in parallel; the event loop needs little of a core once matching is off it)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(cores, 4))
+    return max(1, min(_cores(), 4))
 
 
 class MatchProcess:
@@ -331,8 +333,9 @@ class MatchProcess:
 
     async def match(
         self, text: str, *, urls: Iterable[str], keys: Iterable[str], limit: int, posted: date | None
-    ) -> tuple[list[Match], float]:
-        """The matches for a post and the matcher's time in ms; on the loop's matcher if no worker runs."""
+    ) -> tuple[list[Match], float] | None:
+        """The matches for a post and the matcher's time in ms; None when no worker answered (the caller
+        matches on the loop)."""
         workers = await self._usable()
         if workers:
             worker = min(workers, key=lambda w: len(w.link.pending))
@@ -353,9 +356,7 @@ class MatchProcess:
                     rows, latency = value
                     return self._matches(rows), latency
                 log.error("the matching process could not match a post: %s", value)
-        started = time.perf_counter()
-        found = self._matcher.match(text, urls=urls, exact_keys=keys, limit=limit, posted=posted)
-        return found, (time.perf_counter() - started) * 1000
+        return None
 
     def _matches(self, rows: list[MatchRow]) -> list[Match]:
         out = []

@@ -230,12 +230,14 @@ class Runtime:
         """Match a request against the KB as of at most a second ago, in the matching process if one runs."""
         matcher = await self.fresh_matcher()
         process = self.index.replica
-        if process is None:
+        found = None
+        if process is not None:
+            found = await process.match(
+                request.text, urls=request.urls, keys=request.exact_keys, limit=limit, posted=request.posted
+            )
+        if found is None:  # no worker (or none answered): on the loop
             return match_request(matcher, request, limit=limit)
-        matches, latency = await process.match(
-            request.text, urls=request.urls, keys=request.exact_keys, limit=limit, posted=request.posted
-        )
-        return CheckOutcome.of(matches, latency)
+        return CheckOutcome.of(*found)
 
     async def start_match_process(self) -> None:
         """Fork the matching process (FACTBOT_MATCH_PROCESS), once the index is built and the heap settled."""
