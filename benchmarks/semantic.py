@@ -16,14 +16,17 @@ answered, strong %, strong precision, strong with the split's gold claims remove
 - ``lexical-refit``: the lexical scores with thresholds refitted by the rule below, so that the
   comparison with the fused system separates the semantic channel from a mere change of thresholds.
 - ``semantic``: cosine alone; top 5 at or above a "possible" threshold, "strong" above another.
-- ``fused``: a logistic model over the union of the lexical candidates and the semantic top 20, on
-  the lexical score, the cosine and the cosine's margin over the next claim.
-- ``fused+checks`` (when the matcher has ``consistency``): the fused scores under the matcher's rule
-  for conflicts of figures, places, sides, time or stance (one caps a claim below strong, two halve it).
+- ``fused``: the matcher's fusion model (knowledge/matcher/fusion.py: a logistic model over the union of
+  the lexical candidates and the semantic top 20, on the lexical score's logit, the cosine, the cosine's
+  margin over the next claim and whether the lexical path found the claim), strong by its own threshold.
+- ``fused+checks`` (when the matcher has ``consistency``): what the matcher does with the channel on: the
+  fused scores under its rule for conflicts of figures, places, sides, time or stance (one scales a score
+  by 0.8, two halve it), and strong only where the lexical engine (with its checks) says strong.
 
 The semantic and fused thresholds and the fused weights are fitted on the *train* splits of 2A and 2B
 together ("strong" where no part has over 3% of its gold-removed train queries still strong, "possible"
-where 35% of them all still get a list); the table reports dev (2A dev, 2B dev, seed dev), never test.
+where 42% of them all still get a list, as benchmarks/tune.py); the printed FusionParams line is what
+knowledge/matcher/fusion.py ships; the table reports dev (2A dev, 2B dev, seed dev), never test.
 ``--speed`` times the channel's per-post cost (encoding + cosine top-k over 10,000 claims) on the
 speed benchmark's long posts, on one core, next to the lexical match on the same posts.
 """
@@ -52,13 +55,15 @@ from benchmarks.kb_ops import without_claims
 from benchmarks.paths import DATA_2A, DATA_2B
 from benchmarks.quality import Reported, ap_at, reported_metrics, score_seed
 from knowledge.loader import load
-from knowledge.matcher import Matcher
+from knowledge.matcher import Matcher, fusion
 from knowledge.schema import Claim
 from knowledge.semantic import query_texts as semantic_query_texts
 
 SEM_MAX_CHARS = 1000  # a 4,000-character post takes ~85 ms to encode on one core; its head carries the claim
 SEM_SEGMENTS = 0  # sentences of a long post encoded besides its head (6 changed no figure, doubled the cost)
-SEM_TOP = 20
+SEM_TOP = fusion.DEFAULT_FUSION.top
+LEX_FLOOR = fusion.DEFAULT_FUSION.lex_floor
+LIST_SHARE = 0.42  # benchmarks/tune.py's rule for "possible"
 SYSTEMS = ("lexical", "lexical-refit", "semantic", "fused")
 Vec = npt.NDArray[np.float32]
 
@@ -208,17 +213,9 @@ def semantic_list(row: Row) -> list[tuple[str, float]]:
 
 
 def fused_features(row: Row) -> list[tuple[str, list[float]]]:
-    pool = set(row.lex_scores) | set(row.cos)
-    cos_sorted = sorted(row.cos.values(), reverse=True)
-    floor = cos_sorted[-1] if cos_sorted else 0.0
-    out = []
-    for cid in pool:
-        c = row.cos.get(cid, floor)
-        others = [v for v in cos_sorted if v != c] or [floor]
-        margin = c - max(others)
-        lex = row.lex_scores.get(cid, 0.0) / 100.0
-        out.append((cid, [lex, c, margin, 1.0 if cid in row.lex_scores else 0.0]))
-    return out
+    """The matcher's fusion features (knowledge.matcher.fusion) of every claim either channel proposes."""
+    feats = fusion.features(row.lex_scores, semantic_list(row)[:SEM_TOP], LEX_FLOOR)
+    return [(cid, list(f)) for cid, f in feats.items()]
 
 
 def fit_logistic(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], l2: float = 1.0) -> npt.NDArray[np.float64]:
@@ -266,24 +263,25 @@ class Systems:
             ranked, strong, possible = self.lexical_list(row), self.lex_strong, self.lex_possible
         elif system == "semantic":
             ranked, strong, possible = semantic_list(row), self.sem_strong, self.sem_possible
-        elif system == "fused+checks":
-            ranked, strong, possible = self.checked(row), self.fused_strong, self.fused_possible
+        elif system == "fused+checks":  # what the matcher does: the lexical engine decides strength
+            lexical_strong = {m.claim_id for m in row.lexical if m.strength == "strong"}
+            return [
+                Reported(cid, s, "strong" if cid in lexical_strong else "possible")
+                for cid, s in self.checked(row)[:5]
+                if s >= self.fused_possible
+            ]
         else:
             ranked, strong, possible = self.fused_list(row), self.fused_strong, self.fused_possible
         return [Reported(cid, s, "strong" if s >= strong else "possible") for cid, s in ranked[:5] if s >= possible]
 
     def checked(self, row: Row) -> list[tuple[str, float]]:
-        """The fused ranking under the matcher's consistency rule: one conflict caps a claim below
-        strong, two or more halve its score."""
+        """The fused ranking under the matcher's consistency rule: one conflict scales a claim's score by
+        0.8, two or more halve it."""
         conflicts = row.conflicts or {}
         out = []
         for cid, score in self.fused_list(row):
             n = conflicts.get(cid, 0)
-            if n > 1:
-                score /= 2
-            elif n == 1:
-                score = min(score * 0.8, self.fused_strong - 0.01)
-            out.append((cid, score))
+            out.append((cid, score / 2 if n > 1 else score * 0.8 if n == 1 else score))
         return sorted(out, key=lambda kv: -kv[1])
 
     @staticmethod
@@ -302,9 +300,9 @@ class Systems:
 
 def thresholds(tops_per_part: list[list[float]]) -> tuple[float, float]:
     """(strong, possible) from each train part's top scores with its gold claims removed: strong where
-    no part has over 3% of its posts still strong, possible where 35% of all of them still get a list."""
+    no part has over 3% of its posts still strong, possible where LIST_SHARE of all of them still get a list."""
     strong = max(float(np.quantile(t, 0.97)) for t in tops_per_part if t)
-    possible = float(np.quantile([v for t in tops_per_part for v in t], 0.65))
+    possible = float(np.quantile([v for t in tops_per_part for v in t], 1.0 - LIST_SHARE))
     return strong, possible
 
 
@@ -322,7 +320,7 @@ def fit(train: list[tuple[list[Row], list[Row]]]) -> Systems:
     for with_gold, without in train:
         for rows in (with_gold, without):
             for r in rows:
-                feats = sorted(fused_features(r), key=lambda cf: -(cf[1][0] + cf[1][1]))[:30]
+                feats = sorted(fused_features(r), key=lambda cf: -(cf[1][0] / 10 + cf[1][1]))[:30]
                 for cid, f in feats:
                     xs.append(f)
                     ys.append(1.0 if cid in r.query.gold and rows is with_gold else 0.0)
@@ -480,6 +478,12 @@ def main(argv: list[str] | None = None) -> int:
     if not train:
         raise SystemExit("no train split to fit on: include 2a or 2b in --sets")
     systems = fit(train)
+    w = [round(float(v), 2) for v in systems.fused_w]
+    print(
+        f"  knowledge/matcher/fusion.py: DEFAULT_FUSION = FusionParams(bias={w[0]}, w_lex={w[1]}, w_cos={w[2]}, "
+        f"w_margin={w[3]}, w_in_lex={w[4]}, possible={systems.fused_possible:.2f}, lex_floor={LEX_FLOOR}, "
+        f"top={SEM_TOP})"
+    )
     print(
         f"\nfitted on the train splits: lexical-refit strong >= {systems.lex_strong:.1f}, possible >= "
         f"{systems.lex_possible:.1f}; semantic strong >= {systems.sem_strong:.3f}, "

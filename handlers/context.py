@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ class BotData:
     runtime: Runtime | None = None
     persist_now: set[int] = field(default_factory=set)  # moderators whose conversation changed in this update
     error_alerts: dict[str, float] = field(default_factory=dict)  # error kind -> when admins were last told
+    embedding: asyncio.Task[None] | None = None  # the semantic channel's background encoding, if running
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

@@ -17,6 +17,7 @@ import importlib.util
 import os
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -86,6 +87,7 @@ class SemanticIndex:
         self._alive: npt.NDArray[np.bool_] = np.zeros(0, dtype=np.bool_)
         self._n_rows = 0
         self._claim_rows: dict[str, list[int]] = {}
+        self._claim_keys: dict[str, tuple[str, ...]] = {}  # the text keys each claim's rows hold
         self._queries: OrderedDict[str, Vectors] = OrderedDict()
         self._query_cache = query_cache
 
@@ -132,11 +134,30 @@ class SemanticIndex:
             if progress is not None:
                 progress(min(start + BATCH, len(todo)), len(todo))
         for claim in claims:
+            keys = tuple(dict.fromkeys(text_key(t) for t, _lang in claim.texts()))
+            if self._claim_keys.get(claim.id) == keys:
+                continue  # same wording: its rows stand
             self.remove(claim.id)
-            keys = list(dict.fromkeys(text_key(t) for t, _lang in claim.texts()))
             self._claim_rows[claim.id] = [self._append(claim.id, self._vec_by_key[k]) for k in keys]
+            self._claim_keys[claim.id] = keys
+
+    def sync(self, claims: Iterable[Claim], *, progress: Callable[[int, int], None] | None = None) -> None:
+        """Hold exactly `claims`: add new and reworded ones (encoding what is new), forget the others."""
+        claims = list(claims)
+        ids = {c.id for c in claims}
+        for claim_id in [i for i in self._claim_rows if i not in ids]:
+            self.remove(claim_id)
+        self.add(claims, progress=progress)
+
+    def warm_up(self) -> None:
+        """Load the encoder's model now (a server does this before it forks its matching workers, so that
+        they share its pages and no first check pays for it)."""
+        self._encode(["warm up"])
 
     def _append(self, claim_id: str, vec: npt.NDArray[np.float32]) -> int:
+        if self._n_rows == 0 and vec.shape[0] != self.dim:  # the encoder's own size, whatever was assumed
+            self.dim = int(vec.shape[0])
+            self._rows = np.zeros((0, self.dim), dtype=np.float32)
         if self._n_rows == len(self._rows):  # grow by doubling: publishing one claim stays cheap
             size = max(64, 2 * len(self._rows))
             rows = np.zeros((size, self.dim), dtype=np.float32)
@@ -155,6 +176,7 @@ class SemanticIndex:
         """Forget a claim (its text vectors stay known, for when it comes back)."""
         for i in self._claim_rows.pop(claim_id, ()):
             self._alive[i] = False
+        self._claim_keys.pop(claim_id, None)
 
     # --- queries ---------------------------------------------------------------------------------
 
@@ -189,3 +211,27 @@ class SemanticIndex:
                 if len(best) == k:
                     break
         return list(best.items())
+
+
+# --- storage ---------------------------------------------------------------------------------------
+
+
+def load_vectors(path: Path) -> dict[str, npt.NDArray[np.float32]]:
+    """Vectors stored by :func:`save_vectors` (none if the file is missing or unreadable: they are
+    encoded again)."""
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            keys, vecs = stored["keys"], stored["vecs"]
+            return {str(k): v for k, v in zip(keys.tolist(), np.asarray(vecs, dtype=np.float32), strict=True)}
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def save_vectors(path: Path, vectors: dict[str, npt.NDArray[np.float32]]) -> None:
+    """Store vectors by text key, atomically (a crash leaves the old file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp.npz")
+    keys = np.asarray(list(vectors), dtype="U40")
+    vecs = np.stack(list(vectors.values())).astype(np.float32) if vectors else np.zeros((0, 0), np.float32)
+    np.savez(tmp, keys=keys, vecs=vecs)
+    os.replace(tmp, path)

@@ -33,6 +33,9 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("FACTBOT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("FACTBOT_SECRET", "test-secret")
+    # The semantic channel loads a 30 MB model and encodes the KB into each test's own data dir: the tests
+    # of the channel turn it on (tests/test_semantic_channel.py); the others match lexically.
+    monkeypatch.setenv("FACTBOT_SEMANTIC", "off")
 
 
 _engines: dict[str, Engine] = {}

@@ -90,6 +90,7 @@ def settings_for(db_url: str, **extra: str) -> Any:
         "TELEGRAM_BOT_TOKEN": "123:TEST",
         "FACTBOT_SECRET": "test-secret",
         "FACTBOT_ADMIN_IDS": str(ADMIN_ID),
+        "FACTBOT_SEMANTIC": "off",  # on in tests/test_semantic_channel.py
         **extra,
     }
     return load_settings(env, dotenv=None)

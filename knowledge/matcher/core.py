@@ -31,6 +31,7 @@ from knowledge.background import doc_share
 from knowledge.consistency import ClaimFacts, Consistency, check, claim_facts, text_facts
 from knowledge.matcher.calibration import Candidate, scored
 from knowledge.matcher.features import ACC_CELLS, Keyword, Rows, fill_consistency, fill_fuzzy, post_features
+from knowledge.matcher.fusion import DEFAULT_FUSION, FusionParams, fuse
 from knowledge.matcher.index import NO_DAY, Index
 from knowledge.matcher.params import (
     DEFAULT_PARAMS,
@@ -46,6 +47,7 @@ from knowledge.matcher.pruning import reportable
 from knowledge.normalize import canonical_url, extract_urls, normalize, split_sentences
 from knowledge.normalize.terms import PREFIX_MARK, word_terms, words_and_terms
 from knowledge.schema import Claim
+from knowledge.semantic import HEAD_CHARS, SemanticIndex
 
 __all__ = ["Match", "Matcher"]
 
@@ -123,6 +125,9 @@ class Matcher:
         self.recent = recent  # how many recent posts' matches to keep (0: none)
         # Weights and calibration; a benchmark may assign another fit (benchmarks/tune.py).
         self.params: Params = DEFAULT_PARAMS
+        # The optional semantic channel (attach_semantic) and how it is fused with the lexical score.
+        self.semantic: SemanticIndex | None = None
+        self.fusion: FusionParams = DEFAULT_FUSION
         self._claims: dict[str, Claim] = {}
         self._claim_keywords: dict[str, list[Keyword]] = {}
         self._claim_words: dict[str, int] = {}  # the most meaningful words of any of a claim's texts
@@ -158,6 +163,16 @@ class Matcher:
         docs, self._claim_words[claim.id] = _doc_texts(claim, self.index)
         self.index.add(claim.id, docs, _claim_day(claim), avgdl)
         self.index.maybe_merge()
+        if self.semantic is not None:
+            self.semantic.add([claim])
+
+    def attach_semantic(self, semantic: SemanticIndex | None) -> None:
+        """Match with the semantic channel from now on (None: lexical only). Its vectors are brought in
+        step with the KB first: texts it has no vector for are encoded here."""
+        if semantic is not None:
+            semantic.sync(self._claims.values())
+        self.semantic = semantic
+        self._recent.clear()
 
     def remove(self, claim_id: str) -> None:
         """Retire an entry: it is no longer matched (unknown ids are ignored)."""
@@ -165,6 +180,8 @@ class Matcher:
             self._recent.clear()
             self._retire(claim_id)
             self.index.maybe_merge()
+            if self.semantic is not None:
+                self.semantic.remove(claim_id)
 
     def add_exact_key(self, key: str, claim_id: str) -> None:
         """Register a moderator key (e.g. "tg:<channel_id>:<message_id>", "file:<file_unique_id>")."""
@@ -288,11 +305,54 @@ class Matcher:
         return list(found)
 
     def _score_post(self, text: str, posted: date | None) -> list[Match]:
+        if self.semantic is not None:
+            return self._score_fused(text, posted, self.semantic)
         got = self._rows(text, posted)
         if got is None:
             return []
         keep = reportable(self.index, got, self.params, self.possible)  # fills in their exact features
         return self.verdicts(self.scored([got.candidate(i) for i in keep]))
+
+    def _score_fused(self, text: str, posted: date | None, semantic: SemanticIndex) -> list[Match]:
+        """The lexical scores and the encoder's nearest claims fused (:mod:`.fusion`): the fused score
+        orders the claims and decides which are reported; the lexical engine still decides which are strong
+        (the encoder alone made strong matches of PolitiFact's other checks of one statement), and a
+        lexically strong claim is always reported."""
+        got = self._rows(text, posted)
+        lexical: dict[str, tuple[float, str, int]] = {}
+        if got is not None:
+            keep = reportable(self.index, got, self.params, min(self.possible, self.fusion.lex_floor))
+            lexical = {cid: (score, frag, n) for cid, score, frag, n in self.scored([got.candidate(i) for i in keep])}
+        cosines = semantic.query(text, self.fusion.top) if text.strip() else []
+        fused = fuse({cid: v[0] for cid, v in lexical.items()}, cosines, self.fusion)
+        head = text[:HEAD_CHARS].strip()
+        out: list[Match] = []
+        for claim_id, score in fused.items():
+            lex_score, fragment, n_terms = lexical.get(claim_id, (0.0, head, 0))
+            if score < self.fusion.possible and lex_score < self.strong:
+                continue
+            consistency = self.consistency(claim_id, fragment)
+            n = len(consistency.conflicts)
+            factor = CONFLICTS_FACTOR if n > 1 else CONFLICT_FACTOR if n else 1.0
+            lex_score = min(lex_score * factor, self.strong - 0.01) if n == 1 else lex_score * factor
+            strong = lex_score >= self.strong and self.may_be_strong(claim_id, n_terms)
+            score = round(score * factor, 2)
+            if score < self.fusion.possible and not strong:
+                continue
+            agreed = tuple(kind for kind, _text in consistency.agreements)
+            out.append(
+                Match(
+                    self._claims[claim_id],
+                    max(score, round(self.fusion.possible, 2)) if strong else score,
+                    "strong" if strong else "possible",
+                    fragment,
+                    consistency.reason,
+                    agreed,
+                    consistency.figures,
+                )
+            )
+        out.sort(key=lambda m: -m.score)
+        return out
 
     def verdicts(self, rows: list[tuple[str, float, str, int]]) -> list[Match]:
         """Scored rows (see :meth:`scored`) as reported matches, best first: consistency, thresholds and

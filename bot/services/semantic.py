@@ -1,0 +1,73 @@
+"""The semantic channel's setup: its encoder, the claim vectors stored in the data dir, a matcher's index.
+
+The vectors of the KB's texts are encoded once and kept in ``FACTBOT_DATA_DIR/semantic-vectors.npz``,
+keyed by a hash of each text, so a restart, another process or `factbot check` encodes only texts that
+are new (`factbot kb embed` encodes a large KB ahead, with a progress bar). Until a matcher's every claim
+has a vector, it matches lexically (see :meth:`bot.services.runtime.Runtime.start_semantic`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from bot.settings import Settings
+from knowledge.schema import Claim
+from knowledge.semantic import Encoder, SemanticIndex, available, default_encoder, load_vectors, save_vectors
+
+__all__ = ["VECTORS_FILE", "enabled", "encoder", "index_for", "vectors_path"]
+
+log = logging.getLogger(__name__)
+
+VECTORS_FILE = "semantic-vectors.npz"
+Progress = Callable[[int, int], None]
+
+
+def enabled(settings: Settings) -> bool:
+    """FACTBOT_SEMANTIC: on, off, or auto (on where the encoder is installed)."""
+    return settings.semantic == "on" or (settings.semantic == "auto" and available())
+
+
+def vectors_path(settings: Settings) -> Path:
+    return settings.data_dir / VECTORS_FILE
+
+
+@lru_cache(maxsize=4)
+def encoder(threads: int = 0) -> Encoder:
+    """The encoder with `threads` BLAS threads (0: one per core this process may use), loaded once."""
+    return default_encoder(threads or len(os.sched_getaffinity(0)))
+
+
+def index_for(
+    settings: Settings,
+    claims: Iterable[Claim],
+    *,
+    encode: bool = True,
+    threads: int = 0,
+    progress: Progress | None = None,
+) -> SemanticIndex | None:
+    """A semantic index of `claims` from the stored vectors, encoding and storing the missing ones; None
+    when `encode` is False and some are missing (the caller matches lexically meanwhile)."""
+    claims = list(claims)
+    index = SemanticIndex(encoder(threads))
+    path = vectors_path(settings)
+    index.preload(load_vectors(path))
+    missing = index.missing(claims)
+    if missing and not encode:
+        return None
+    index.sync(claims, progress=progress)
+    if missing:
+        store(settings, index)
+    return index
+
+
+def store(settings: Settings, index: SemanticIndex) -> None:
+    """Write the index's vectors to the data dir (a read-only data dir costs only the next start's time)."""
+    path = vectors_path(settings)
+    try:
+        save_vectors(path, index.vectors())
+    except OSError as exc:
+        log.warning("could not store the semantic vectors in %s (%s); they will be encoded again", path, exc)

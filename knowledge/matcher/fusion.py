@@ -1,0 +1,81 @@
+"""The semantic channel fused with the lexical score: which claims a post may be about, in what order.
+
+A logistic model over, per claim: the lexical score's logit (claims the lexical path scored below
+``lex_floor``, or did not retrieve, read as absent), the post's best cosine with the claim's texts, that
+cosine's margin over the next claim's, and whether the lexical path found the claim at all. It reorders
+the lexical candidates and adds the claims only the encoder finds, as "possible": whether a match is
+*strong* stays the lexical engine's decision (with its consistency checks). Fitted with its threshold
+by ``python -m benchmarks.semantic --fit`` on CheckThat! 2A and 2B train (the rule of benchmarks/tune.py:
+``possible`` where 42 % of the gold-removed train posts still get a list); on the dev splits strong
+precision fell when the fused score also decided strength (2B dev 82.4 -> 81.5 %, 2B train 95.7 -> 92.5 %).
+
+Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+__all__ = ["DEFAULT_FUSION", "FusionParams", "features", "fuse"]
+
+_ABSENT_LOGIT = math.log(1e-4 / (1 - 1e-4))
+
+
+@dataclass(frozen=True, slots=True)
+class FusionParams:
+    """p = sigmoid(bias + w_lex * logit(lexical / 100) + w_cos * cos + w_margin * margin + w_in_lex * found)."""
+
+    bias: float
+    w_lex: float
+    w_cos: float
+    w_margin: float
+    w_in_lex: float
+    possible: float  # a fused score below this is not reported
+    lex_floor: float = 1.0  # lexical scores below this are read as absent (the pruned path skips them)
+    top: int = 20  # claims the encoder proposes per post
+
+
+# Fitted by `python -m benchmarks.semantic --fit` (2A + 2B train, USE multilingual v3).
+DEFAULT_FUSION = FusionParams(
+    bias=2.5, w_lex=0.92, w_cos=1.75, w_margin=8.26, w_in_lex=-3.11, possible=7.30, lex_floor=1.0, top=20
+)
+
+
+def _logit(score: float) -> float:
+    p = min(max(score / 100.0, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
+def features(
+    lexical: dict[str, float], cosines: list[tuple[str, float]], lex_floor: float
+) -> dict[str, tuple[float, ...]]:
+    """Per claim either channel proposes: (lexical logit, cosine, margin, found lexically).
+
+    `lexical`: claim id -> lexical score (before the consistency checks); `cosines`: the encoder's top
+    claims, best first. A claim the encoder did not rank is given the lowest cosine it ranked (it is at
+    most that close); the margin is a claim's cosine minus the best other claim's (0 for two equally
+    close texts: PolitiFact checks one statement several times).
+    """
+    lex = {cid: s for cid, s in lexical.items() if s >= lex_floor}
+    cos = dict(cosines)
+    ranked = sorted(cos.values(), reverse=True)
+    floor = ranked[-1] if ranked else 0.0
+    first, second = (ranked + [floor, floor])[:2]
+    out: dict[str, tuple[float, ...]] = {}
+    for cid in lex.keys() | cos.keys():
+        c = cos.get(cid, floor)
+        found = cid in lex
+        margin = c - (second if cid in cos and c >= first else first)
+        out[cid] = (_logit(lex[cid]) if found else _ABSENT_LOGIT, c, margin, float(found))
+    return out
+
+
+def fuse(lexical: dict[str, float], cosines: list[tuple[str, float]], params: FusionParams) -> dict[str, float]:
+    """The fused 0-100 score of every claim either channel proposes (see :func:`features`)."""
+    w = (params.w_lex, params.w_cos, params.w_margin, params.w_in_lex)
+    out: dict[str, float] = {}
+    for cid, f in features(lexical, cosines, params.lex_floor).items():
+        z = params.bias + sum(a * b for a, b in zip(w, f, strict=True))
+        out[cid] = 100.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+    return out

