@@ -100,6 +100,7 @@ from sqlalchemy import func, select
 from telegram import Update
 
 from benchmarks.checkthat import DEFAULT_DATA, RESULTS, load_kb
+from benchmarks.quality import CACHE
 from benchmarks.speed import EMOJI, FOOTERS, HASHTAGS
 from bot.db import make_engine, make_sessionmaker, session_scope, upgrade
 from bot.db.models import ChatSetting, CheckLog, Feedback, Submission
@@ -128,6 +129,7 @@ PRODUCTION_CONCURRENT_UPDATES = 8  # handlers/app.py run_bot
 TARGET_RATE = 300.0  # updates/s in one process (issue 7)
 TARGET_P99_MS = 100.0
 SUSTAIN_SHARE = 0.97
+SEMANTIC_DATA = CACHE / "load-data"  # the KB's vectors, kept between runs (FACTBOT_DATA_DIR)
 FREEZE = gc.freeze  # --experiment no-gc-freeze stubs gc.freeze; the pause measurement still needs it
 SECRET = "load-test-secret"
 ADMIN_ID = 999_999  # not a simulated user: an admin alert would show up as an unattributed call
@@ -1084,6 +1086,8 @@ def bench_backend(
             "FACTBOT_RATE_LIMIT": "10000",
             "FACTBOT_GROUP_RATE_LIMIT": "10000",
             "FACTBOT_ACTION_LIMIT": "10000",
+            "FACTBOT_SEMANTIC": args.semantic,
+            "FACTBOT_DATA_DIR": str(SEMANTIC_DATA),
         },
         dotenv=None,
     )
@@ -1098,6 +1102,10 @@ def bench_backend(
         install_match_cache(runtime)
     start_s = time.perf_counter() - t0
     print(f"Runtime.start (index over {len(runtime.index.matcher)} claims) {start_s:.1f} s", flush=True)
+    if runtime.semantic_enabled:  # as after `factbot kb embed`: the bot starts with the channel on
+        t1 = time.perf_counter()
+        runtime.start_semantic(encode=True, threads=1)
+        print(f"semantic channel on ({time.perf_counter() - t1:.1f} s to load its vectors)", flush=True)
     pauses = full_collection_pauses()
     print(
         f"a full garbage collection stops the loop for {pauses['unfrozen_ms']:.0f} ms with the startup heap "
@@ -1116,6 +1124,7 @@ def bench_backend(
         modes += [("open" if i == 0 else f"open@{r:g}", "open", r) for i, r in enumerate(args.rate)]
     out: dict[str, Any] = {
         "where": where,
+        "semantic": runtime.index.matcher.semantic is not None,
         "import_seconds": round(import_s, 1),
         "runtime_start_seconds": round(start_s, 1),
         "full_collection": pauses,
@@ -1286,6 +1295,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rate-limiter", choices=("off", "aio"), default="off")
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument(
+        "--semantic", choices=("auto", "on", "off"), default="auto", help="FACTBOT_SEMANTIC (default: the default)"
+    )
     ap.add_argument("--profile", default="", help="cProfile the first run of each mode, write the stats here")
     ap.add_argument("--write", action="store_true", help="write the results as JSON (to --out)")
     ap.add_argument("--out", type=Path, default=RESULTS / "load.json", help="with --write: where the JSON goes")

@@ -107,7 +107,7 @@ def test_stored_vectors_are_reused_by_a_new_index() -> None:
     ix, _enc = index(SQUID, MAYOR, LEMON)
     fresh_enc = BagOfWords()
     fresh = SemanticIndex(fresh_enc, dim=DIM)
-    fresh.preload(ix.vectors())
+    fresh.preload(ix.stored())
     fresh.add([SQUID, MAYOR, LEMON])
     assert fresh_enc.encoded == []
     assert fresh.query("hot lemon water cures influenza in two days", k=1)[0][0] == "lemon"

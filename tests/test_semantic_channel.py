@@ -143,7 +143,8 @@ def test_vectors_are_stored_and_only_new_texts_encoded(tmp_path: Path, monkeypat
     settings = load_settings({"FACTBOT_DATA_DIR": str(tmp_path), "FACTBOT_SEMANTIC": "on"}, dotenv=None)
     index = semantic_service.index_for(settings, [CHEESE, BRIDGE])
     assert index is not None and len(index) == 2 and len(encoder.encoded) == 4
-    assert len(load_vectors(semantic_service.vectors_path(settings))) == 4
+    stored = load_vectors(semantic_service.vectors_path(settings))
+    assert stored is not None and len(stored) == 4
     assert semantic_service.index_for(settings, [CHEESE, BRIDGE, VACCINE], encode=False) is None
     again = semantic_service.index_for(settings, [CHEESE, BRIDGE, VACCINE])
     assert again is not None and sorted(encoder.encoded[4:]) == sorted([VACCINE.claim, VACCINE.claim.upper()])

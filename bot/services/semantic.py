@@ -52,7 +52,7 @@ def index_for(
     """A semantic index of `claims` from the stored vectors, encoding and storing the missing ones; None
     when `encode` is False and some are missing (the caller matches lexically meanwhile)."""
     claims = list(claims)
-    index = SemanticIndex(encoder(threads))
+    index = SemanticIndex(encoder(threads), query_cache=settings.match_cache)  # FACTBOT_MATCH_CACHE=0: none
     path = vectors_path(settings)
     index.preload(load_vectors(path))
     missing = index.missing(claims)
@@ -68,6 +68,6 @@ def store(settings: Settings, index: SemanticIndex) -> None:
     """Write the index's vectors to the data dir (a read-only data dir costs only the next start's time)."""
     path = vectors_path(settings)
     try:
-        save_vectors(path, index.vectors())
+        save_vectors(path, index.stored())
     except OSError as exc:
         log.warning("could not store the semantic vectors in %s (%s); they will be encoded again", path, exc)
