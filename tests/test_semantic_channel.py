@@ -95,6 +95,16 @@ def test_a_lexically_strong_match_stays_strong_and_first() -> None:
     assert all(m.strength == "possible" for m in fused[1:])
 
 
+def test_a_post_that_contradicts_the_claim_ranks_lower_with_the_reason() -> None:
+    toll = claim("bridge-toll", "The old river bridge collapsed and 340 people died")
+    matcher, _ = with_channel(toll, CHEESE)
+    (silent,) = matcher.match("Die Brücke ist eingestürzt: viele Tote")  # no figure: nothing to contradict
+    (conflicts,) = matcher.match("Die Brücke ist eingestürzt: 1200 Tote")
+    assert conflicts.claim_id == silent.claim_id == toll.id
+    assert conflicts.score == pytest.approx(silent.score * 0.8, abs=0.02)
+    assert "340" in conflicts.reason and "1 200" in conflicts.reason
+
+
 def test_published_and_retired_claims_reach_the_channel() -> None:
     matcher, encoder = with_channel(CHEESE)
     assert matcher.match("Die Brücke ist eingestürzt") == []
