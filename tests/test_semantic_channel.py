@@ -92,7 +92,16 @@ def test_a_lexically_strong_match_stays_strong_and_first() -> None:
     fused = matcher.match(CHEESE.claim)
     assert lexical[0].claim_id == CHEESE.id and lexical[0].strength == "strong"
     assert fused[0].claim_id == CHEESE.id and fused[0].strength == "strong"
+    assert fused[0].score >= matcher.strong  # a verdict's score is never below the verdict threshold
     assert all(m.strength == "possible" for m in fused[1:])
+
+
+def test_a_verdict_keeps_its_score_when_the_encoder_prefers_another_claim() -> None:
+    post = CHEESE.claim + ". Bridge, bridge: collapsed, collapsed!"  # the encoder reads mostly the bridge
+    matcher, _ = with_channel(CHEESE, BRIDGE, VACCINE)
+    found = matcher.match(post)
+    assert [(m.claim_id, m.strength) for m in found] == [(CHEESE.id, "strong"), (BRIDGE.id, "possible")]
+    assert found[0].score >= matcher.strong
 
 
 def test_a_post_that_contradicts_the_claim_ranks_lower_with_the_reason() -> None:

@@ -316,8 +316,8 @@ class Matcher:
     def _score_fused(self, text: str, posted: date | None, semantic: SemanticIndex) -> list[Match]:
         """The lexical scores and the encoder's nearest claims fused (:mod:`.fusion`): the fused score
         orders the claims and decides which are reported; the lexical engine still decides which are strong
-        (the encoder alone made strong matches of PolitiFact's other checks of one statement), and a
-        lexically strong claim is always reported."""
+        (the encoder alone made strong matches of PolitiFact's other checks of one statement), a lexically
+        strong claim is always reported, and its score is at least its lexical one (so at least ``strong``)."""
         got = self._rows(text, posted)
         lexical: dict[str, tuple[float, str, int]] = {}
         if got is not None:
@@ -343,7 +343,7 @@ class Matcher:
             out.append(
                 Match(
                     self._claims[claim_id],
-                    max(score, round(self.fusion.possible, 2)) if strong else score,
+                    max(score, round(lex_score, 2)) if strong else score,  # a verdict's score is at least its own
                     "strong" if strong else "possible",
                     fragment,
                     consistency.reason,
