@@ -57,9 +57,10 @@ from benchmarks.quality import Reported, ap_at, reported_metrics, score_seed
 from knowledge.loader import load
 from knowledge.matcher import Matcher, fusion
 from knowledge.schema import Claim
+from knowledge.semantic import HEAD_CHARS
 from knowledge.semantic import query_texts as semantic_query_texts
 
-SEM_MAX_CHARS = 1000  # a 4,000-character post takes ~85 ms to encode on one core; its head carries the claim
+SEM_MAX_CHARS = HEAD_CHARS  # the matcher's: a long post's head carries the claim, and encoding costs by length
 SEM_SEGMENTS = 0  # sentences of a long post encoded besides its head (6 changed no figure, doubled the cost)
 SEM_TOP = fusion.DEFAULT_FUSION.top
 LEX_FLOOR = fusion.DEFAULT_FUSION.lex_floor

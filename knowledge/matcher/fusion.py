@@ -38,7 +38,7 @@ class FusionParams:
 
 # Fitted by `python -m benchmarks.semantic --fit` (2A + 2B train, USE multilingual v3).
 DEFAULT_FUSION = FusionParams(
-    bias=2.5, w_lex=0.92, w_cos=1.75, w_margin=8.26, w_in_lex=-3.11, possible=7.30, lex_floor=1.0, top=20
+    bias=2.5, w_lex=0.92, w_cos=1.74, w_margin=8.26, w_in_lex=-3.11, possible=7.31, lex_floor=1.0, top=20
 )
 
 
