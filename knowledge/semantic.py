@@ -118,6 +118,8 @@ class SemanticIndex:
         self._users: list[set[str]] = []  # row -> the claims that have the text
         self._alive: npt.NDArray[np.bool_] = np.zeros(0, dtype=np.bool_)
         self._claim_rows: dict[str, tuple[int, ...]] = {}
+        self._preloaded_vectors: StoredVectors | None = None  # stored vectors not (yet) rows
+        self._preloaded: dict[str, int] = {}  # text key -> its index there
         self._queries: OrderedDict[str, Vectors] = OrderedDict()
         self._query_cache = query_cache
 
@@ -126,6 +128,11 @@ class SemanticIndex:
 
     def __contains__(self, claim_id: object) -> bool:
         return claim_id in self._claim_rows
+
+    @property
+    def rows(self) -> int:
+        """Text vectors a query scans (one per distinct text added, retired ones included)."""
+        return len(self._keys)
 
     # --- vectors ---------------------------------------------------------------------------------
 
@@ -137,17 +144,33 @@ class SemanticIndex:
         return (vecs / np.where(norms > 0, norms, 1.0)).astype(np.float32)
 
     def stored(self) -> StoredVectors:
-        """Every known text vector, for storage."""
+        """Every known text vector (the rows', and the preloaded ones no claim here uses), for storage."""
         n = len(self._keys)
-        return StoredVectors(list(self._keys), self._q[:n].copy(), self._scale[:n].copy())
+        rest = [i for key, i in self._preloaded.items() if key not in self._row_of]
+        src = self._preloaded_vectors
+        if src is None or not rest:
+            return StoredVectors(list(self._keys), self._q[:n].copy(), self._scale[:n].copy())
+        return StoredVectors(
+            self._keys + [src.keys[i] for i in rest],
+            np.concatenate([self._q[:n], src.q[rest]]),
+            np.concatenate([self._scale[:n], src.scale[rest]]),
+        )
 
     def preload(self, stored: StoredVectors | None) -> None:
-        """Vectors stored earlier: texts found here are not encoded again."""
+        """Vectors stored earlier: texts found here are not encoded again. Only the texts of claims added
+        later become rows (a store shared with a larger KB costs no scan time); :meth:`release` forgets
+        the rest."""
         if stored is None or not len(stored):
             return
-        new = [i for i, key in enumerate(stored.keys) if key not in self._row_of]
-        if new:
-            self._append([stored.keys[i] for i in new], stored.q[new], stored.scale[new])
+        if self._preloaded_vectors is not None:  # a second store: fold the first one's unused vectors in
+            stored = StoredVectors(*_merged(self._preloaded_vectors, stored))
+        self._preloaded_vectors = stored
+        self._preloaded = {key: i for i, key in enumerate(stored.keys)}
+
+    def release(self) -> None:
+        """Forget the preloaded vectors no claim uses (their memory; they are encoded again if needed)."""
+        self._preloaded_vectors = None
+        self._preloaded = {}
 
     def _append(self, keys: list[str], q: npt.NDArray[np.int8], scale: npt.NDArray[np.float32]) -> None:
         n, need = len(self._keys), len(self._keys) + len(keys)
@@ -168,18 +191,24 @@ class SemanticIndex:
         self._keys += keys
         self._users += [set() for _ in keys]
 
+    def _known(self, key: str) -> bool:
+        return key in self._row_of or key in self._preloaded
+
     def missing(self, claims: Iterable[Claim]) -> int:
         """How many texts of `claims` have no vector yet (the work `add` would do)."""
-        return len({k for c in claims for t, _lang in c.texts() if (k := text_key(t)) not in self._row_of})
+        return len({k for c in claims for t, _lang in c.texts() if not self._known(k := text_key(t))})
 
     # --- claims ----------------------------------------------------------------------------------
 
     def add(self, claims: Iterable[Claim], *, progress: Callable[[int, int], None] | None = None) -> None:
         """Add or replace claims, encoding their new texts in batches; `progress(done, total)` after each."""
         claims = list(claims)
-        todo = sorted(
-            {text_key(t): t for c in claims for t, _lang in c.texts() if text_key(t) not in self._row_of}.items()
-        )
+        needed = {text_key(t): t for c in claims for t, _lang in c.texts() if text_key(t) not in self._row_of}
+        src = self._preloaded_vectors
+        stored = [self._preloaded[k] for k in needed if k in self._preloaded]
+        if src is not None and stored:
+            self._append([src.keys[i] for i in stored], src.q[stored], src.scale[stored])
+        todo = sorted((k, t) for k, t in needed.items() if k not in self._row_of)
         for start in range(0, len(todo), BATCH):
             chunk = todo[start : start + BATCH]
             self._append([k for k, _t in chunk], *quantize(self._encode([t for _k, t in chunk])))
@@ -261,6 +290,16 @@ class SemanticIndex:
 
 
 # --- storage ---------------------------------------------------------------------------------------
+
+
+def _merged(old: StoredVectors, new: StoredVectors) -> tuple[list[str], npt.NDArray[np.int8], npt.NDArray[np.float32]]:
+    known = set(new.keys)
+    keep = [i for i, key in enumerate(old.keys) if key not in known]
+    return (
+        new.keys + [old.keys[i] for i in keep],
+        np.concatenate([new.q, old.q[keep]]),
+        np.concatenate([new.scale, old.scale[keep]]),
+    )
 
 
 def load_vectors(path: Path) -> StoredVectors | None:

@@ -137,3 +137,19 @@ def test_the_real_encoder_matches_across_languages() -> None:
         ]
     )
     assert ix.query("Российские войска освободили Суджу", k=1)[0][0] == "sudzha"
+
+
+def test_a_store_shared_with_a_larger_kb_adds_rows_only_for_this_kbs_texts() -> None:
+    big, _enc = index(SQUID, MAYOR, LEMON)
+    enc = BagOfWords()
+    small = SemanticIndex(enc, dim=DIM)
+    small.preload(big.stored())
+    small.add([LEMON])
+    assert enc.encoded == [] and small.rows == 1  # LEMON's one text; the squid and the mayor stay aside
+    assert [cid for cid, _ in small.query("a giant squid was found alive on a beach in oregon")] == ["lemon"]
+    assert sorted(small.stored().keys) == sorted(big.stored().keys)  # saving it keeps the others' vectors
+    small.release()
+    assert len(small.stored()) == small.rows == 1
+    before = len(enc.encoded)
+    small.add([SQUID])
+    assert enc.encoded[before:] == [SQUID.claim]  # released: encoded again

@@ -61,6 +61,7 @@ def index_for(
     index.sync(claims, progress=progress)
     if missing:
         store(settings, index)
+    index.release()  # the stored vectors of texts this KB does not use (another KB sharing the data dir)
     return index
 
 
