@@ -86,22 +86,13 @@ def test_the_encoder_adds_what_words_miss_but_never_asserts_it() -> None:
     assert found[0].strength == "possible" and found[0].score >= DEFAULT_FUSION.possible
 
 
-def test_a_lexically_strong_match_stays_strong_and_first() -> None:
-    lexical = Matcher([CHEESE, BRIDGE, VACCINE]).match(CHEESE.claim)
-    matcher, _ = with_channel(CHEESE, BRIDGE, VACCINE)
-    fused = matcher.match(CHEESE.claim)
-    assert lexical[0].claim_id == CHEESE.id and lexical[0].strength == "strong"
-    assert fused[0].claim_id == CHEESE.id and fused[0].strength == "strong"
-    assert fused[0].score >= matcher.strong  # a verdict's score is never below the verdict threshold
-    assert all(m.strength == "possible" for m in fused[1:])
-
-
-def test_a_verdict_keeps_its_score_when_the_encoder_prefers_another_claim() -> None:
+def test_a_verdict_is_answered_as_the_words_give_it_without_the_encoder() -> None:
     post = CHEESE.claim + ". Bridge, bridge: collapsed, collapsed!"  # the encoder reads mostly the bridge
-    matcher, _ = with_channel(CHEESE, BRIDGE, VACCINE)
-    found = matcher.match(post)
-    assert [(m.claim_id, m.strength) for m in found] == [(CHEESE.id, "strong"), (BRIDGE.id, "possible")]
-    assert found[0].score >= matcher.strong
+    lexical = Matcher([CHEESE, BRIDGE, VACCINE]).match(post)
+    matcher, encoder = with_channel(CHEESE, BRIDGE, VACCINE)
+    assert lexical[0].strength == "strong"
+    assert matcher.match(post) == lexical
+    assert post not in encoder.encoded and post[:500] not in encoder.encoded
 
 
 def test_a_post_that_contradicts_the_claim_ranks_lower_with_the_reason() -> None:

@@ -33,6 +33,7 @@ from datetime import date
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from bot.services import semantic
 from knowledge.matcher import Match, Matcher
 from knowledge.schema import Claim
 
@@ -96,7 +97,7 @@ def _match(
     return [(m.claim_id, m.score, m.strength, m.fragment, m.reason, m.agreed, m.figures) for m in found], latency
 
 
-def _adopt(parent: int) -> None:
+def _adopt(parent: int, matcher: Matcher) -> None:
     """The worker's start: let go of what it inherited besides the matcher."""
     # What the worker inherited belongs to the parent: frozen, the collector never finalises it here (a
     # pooled database connection's finaliser would talk to the parent's server session) nor writes to it.
@@ -110,6 +111,8 @@ def _adopt(parent: int) -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _FORK_SIGNALS)
     if sys.platform == "linux":
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if matcher.semantic is not None:  # one worker per core: numpy's BLAS threads would only compete
+        semantic.limit_blas(1)
     if os.getppid() != parent:  # it died before the request above could take effect
         os._exit(0)
 
@@ -142,7 +145,7 @@ def _read(sock: socket.socket, n: int) -> bytes | None:
 def _serve(sock: socket.socket, theirs: socket.socket, matcher: Matcher, parent: int) -> None:
     """The worker's loop: one message at a time, in order, each answered (rid, ok, value)."""
     theirs.close()
-    _adopt(parent)
+    _adopt(parent, matcher)
     handlers: dict[str, Callable[..., Any]] = {
         "ready": os.getpid,
         "match": lambda *args: _match(matcher, *args),
