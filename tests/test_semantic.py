@@ -55,12 +55,12 @@ def index(*claims: Claim) -> tuple[SemanticIndex, BagOfWords]:
     return ix, enc
 
 
-def test_query_ranks_by_the_best_text_of_each_claim() -> None:
+def test_query_ranks_claims_by_the_mean_of_their_texts() -> None:
     ix, _enc = index(SQUID, MAYOR, LEMON)
     got = ix.query("bicycles forbidden by the town hall every sunday", k=2)
-    assert [cid for cid, _ in got] == ["mayor", got[1][0]]
-    assert got[0][1] == pytest.approx(1.0, abs=1e-5)  # the variant, word for word
-    assert len({cid for cid, _ in got}) == 2 and got[0][1] >= got[1][1]
+    assert [cid for cid, _ in got][0] == "mayor" and len(got) == 2 and got[0][1] > got[1][1]
+    # The variant word for word meets the mean of the claim's two wordings, not 1.0.
+    assert 0.6 < got[0][1] < 0.999
     assert ix.query("giant squid oregon", k=1)[0][0] == "squid"
     assert ix.query("anything", k=0) == []
 
@@ -145,11 +145,11 @@ def test_a_store_shared_with_a_larger_kb_adds_rows_only_for_this_kbs_texts() -> 
     small = SemanticIndex(enc, dim=DIM)
     small.preload(big.stored())
     small.add([LEMON])
-    assert enc.encoded == [] and small.rows == 1  # LEMON's one text; the squid and the mayor stay aside
+    assert enc.encoded == [] and small.rows == 1  # LEMON's row; the squid and the mayor stay aside
     assert [cid for cid, _ in small.query("a giant squid was found alive on a beach in oregon")] == ["lemon"]
     assert sorted(small.stored().keys) == sorted(big.stored().keys)  # saving it keeps the others' vectors
     small.release()
-    assert len(small.stored()) == small.rows == 1
+    assert len(small.stored()) == 0 and small.rows == 1  # stored already; the rows stay
     before = len(enc.encoded)
     small.add([SQUID])
     assert enc.encoded[before:] == [SQUID.claim]  # released: encoded again
