@@ -205,18 +205,18 @@ class SemanticIndex:
                 self._texts[key] = (q[i], float(scale[i]))
             if progress is not None:
                 progress(min(start + BATCH, len(todo)), len(todo))
-        if not claims:
-            return
-        keys = [_keys_of(c) for c in claims]
-        means = np.stack([np.mean([self._text_vector(k) for k in ks], axis=0) for ks in keys])
-        norms = np.linalg.norm(means, axis=1, keepdims=True)
-        q, scale = quantize((means / np.where(norms > 0, norms, 1.0)).astype(np.float32))
-        for i, claim in enumerate(claims):
-            row = self._row_of.get(claim.id)
-            if row is None:
-                row = self._new_row(claim.id, q.shape[1])
-            self._q[row], self._scale[row], self._alive[row] = q[i], scale[i], True
-            self._claim_keys[claim.id] = keys[i]
+        for start in range(0, len(claims), BATCH):  # in batches: 100k claims' float32 means would be 200 MB
+            part = claims[start : start + BATCH]
+            keys = [_keys_of(c) for c in part]
+            means = np.stack([np.mean([self._text_vector(k) for k in ks], axis=0) for ks in keys])
+            norms = np.linalg.norm(means, axis=1, keepdims=True)
+            q, scale = quantize((means / np.where(norms > 0, norms, 1.0)).astype(np.float32))
+            for i, claim in enumerate(part):
+                row = self._row_of.get(claim.id)
+                if row is None:
+                    row = self._new_row(claim.id, q.shape[1])
+                self._q[row], self._scale[row], self._alive[row] = q[i], scale[i], True
+                self._claim_keys[claim.id] = keys[i]
 
     def _new_row(self, claim_id: str, dim: int) -> int:
         n = len(self._row_claim)
