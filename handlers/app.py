@@ -71,7 +71,11 @@ async def post_init(app: Application) -> None:
     runtime.index.matcher.warm_up()
     # The semantic channel now if the KB's vectors are stored, so the workers forked below share it;
     # otherwise lexical matching until they are encoded in the background.
-    semantic_now = runtime.start_semantic(encode=False, threads=1)
+    encode_later = False
+    try:
+        encode_later = not runtime.start_semantic(encode=False, threads=1) and runtime.semantic_enabled
+    except Exception:  # a broken model or store must not keep the bot from answering
+        log.exception("could not start the semantic channel; matching lexically")
     preload_i18n()
     # The index over a large KB leaves ~380k long-lived tracked objects (14k claims): a full collection
     # walks them all and stalls the event loop for 150-190 ms, while every update in flight waits.
@@ -80,7 +84,7 @@ async def post_init(app: Application) -> None:
     gc.freeze()
     # Forked now, the matching process shares the settled heap with the loop (until either writes to it).
     await runtime.start_match_process()
-    if not semantic_now and runtime.semantic_enabled:
+    if encode_later:
         app.bot_data.embedding = asyncio.create_task(runtime.embed_in_background())
 
 

@@ -105,6 +105,30 @@ def test_a_post_that_contradicts_the_claim_ranks_lower_with_the_reason() -> None
     assert "340" in conflicts.reason and "1 200" in conflicts.reason
 
 
+class Broken(Concepts):
+    """Encodes the KB, then fails on every post (a model file gone bad, memory exhausted...)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ready = False
+
+    def encode(self, texts: list[str]) -> Any:
+        if self.ready:
+            raise MemoryError("cannot allocate")
+        return super().encode(texts)
+
+
+def test_a_failing_encoder_leaves_the_words_to_answer(caplog: pytest.LogCaptureFixture) -> None:
+    encoder = Broken()
+    matcher = Matcher([CHEESE, BRIDGE])
+    matcher.attach_semantic(SemanticIndex(encoder, dim=DIM))
+    encoder.ready = True
+    post = "The old river bridge collapsed in the storm, people say"
+    assert matcher.match(post) == Matcher([CHEESE, BRIDGE]).match(post) != []
+    assert matcher.match(GERMAN_MOON) == []
+    assert "semantic channel failed" in caplog.text
+
+
 def test_published_and_retired_claims_reach_the_channel() -> None:
     matcher, encoder = with_channel(CHEESE)
     assert matcher.match("Die Brücke ist eingestürzt") == []
@@ -245,3 +269,24 @@ def test_kb_embed_encodes_the_database_kb_for_the_bot_and_check(tmp_path: Path) 
     assert check.returncode == 0, check.stderr
     assert "encoding" not in check.stderr
     assert '"claim_id": "kursk-mod-losses-67150"' in check.stdout
+
+
+async def test_a_broken_encoder_at_start_leaves_the_bot_answering(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_model(threads: int = 0) -> Any:
+        raise OSError("weights.npz: No such file or directory")
+
+    monkeypatch.setattr(semantic_service, "encoder", no_model)
+    h = make_harness(db_url, FACTBOT_SEMANTIC="on", FACTBOT_MATCH_PROCESS="off", FACTBOT_DATA_DIR=str(tmp_path / "d"))
+    async with h.app:
+        assert h.app.post_init is not None and h.app.post_shutdown is not None
+        await h.app.post_init(h.app)  # as run_polling does
+        try:
+            assert h.runtime.index.matcher.semantic is None and h.app.bot_data.embedding is None
+            reply = texts(await say(h, USER_ID, "Минобороны: ВСУ потеряли в Курской области 67 150 военнослужащих"))
+            assert "67,150" in reply[-1] or "67 150" in reply[-1]
+        finally:
+            await h.app.post_shutdown(h.app)
+    h.runtime.close()
+    assert h.errors == []

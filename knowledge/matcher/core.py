@@ -22,6 +22,7 @@ Pure: no I/O, no Telegram or database imports.
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -50,6 +51,8 @@ from knowledge.schema import Claim
 from knowledge.semantic import HEAD_CHARS, SemanticIndex
 
 __all__ = ["Match", "Matcher"]
+
+log = logging.getLogger(__name__)
 
 CONFLICT_FACTOR = 0.8  # one conflict: the score scaled (and capped below strong)
 CONFLICTS_FACTOR = 0.5  # several: enough to drop most below possible
@@ -321,6 +324,7 @@ class Matcher:
         other checks of one statement (2B train strong precision 95.7 -> 92.5 %)."""
         got = self._rows(text, posted)
         lexical: dict[str, tuple[float, str]] = {}
+        verdicts: list[Match] = []
         if got is not None:
             keep = reportable(self.index, got, self.params, min(self.possible, self.fusion.lex_floor))
             rows = self.scored([got.candidate(i) for i in keep])
@@ -330,7 +334,11 @@ class Matcher:
                 # posts (46-75 % of them), and skipping it saves two thirds of a check's CPU.
                 return verdicts
             lexical = {cid: (score, frag) for cid, score, frag, _n in rows}
-        cosines = semantic.query(text, self.fusion.top) if text.strip() else []
+        try:
+            cosines = semantic.query(text, self.fusion.top) if text.strip() else []
+        except Exception:  # a failing encoder must not cost the check: the words alone answer it
+            log.exception("the semantic channel failed on a post; answered by the lexical matcher")
+            return verdicts
         fused = fuse({cid: v[0] for cid, v in lexical.items()}, cosines, self.fusion)
         head = text[:HEAD_CHARS].strip()
         out: list[Match] = []
