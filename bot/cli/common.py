@@ -100,10 +100,7 @@ def matcher_from(kb: list[str] | None) -> tuple[Any, Callable[[], None]]:
         settings = load_settings()
         matcher = Matcher(kb_claims(kb), **settings.matcher_options)
         if semantic.enabled(settings):
-            index = semantic.index_for(settings, matcher.claims(), progress=progress_printer("encoding new texts"))
-            assert index is not None  # encode=True
-            index.warm_up()  # the model loads before the first check is timed
-            matcher.attach_semantic(index)
+            semantic.attach(settings, matcher, encode=True, progress=progress_printer("encoding new texts"))
         return matcher, lambda: None
     from bot.services.runtime import Runtime
 

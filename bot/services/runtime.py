@@ -267,17 +267,11 @@ class Runtime:
     def start_semantic(self, *, encode: bool, threads: int = 0, progress: semantic.Progress | None = None) -> bool:
         """Attach the semantic channel (FACTBOT_SEMANTIC) to the matcher; with `encode` False only if every
         claim's texts have stored vectors. True when the matcher now has it."""
-        matcher = self.index.matcher
-        if matcher.semantic is not None:
+        if self.index.matcher.semantic is not None:
             return True
         if not semantic.enabled(self.settings):
             return False
-        index = semantic.index_for(self.settings, matcher.claims(), encode=encode, threads=threads, progress=progress)
-        if index is None:
-            return False
-        index.warm_up()
-        matcher.attach_semantic(index)
-        return True
+        return semantic.attach(self.settings, self.index.matcher, encode=encode, threads=threads, progress=progress)
 
     async def embed_in_background(self) -> None:
         """Encode the claims' missing vectors in a thread while the bot matches lexically, then attach the

@@ -15,10 +15,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from bot.settings import Settings
+from knowledge.matcher import Matcher
 from knowledge.schema import Claim
 from knowledge.semantic import Encoder, SemanticIndex, available, default_encoder, load_vectors, save_vectors
 
-__all__ = ["VECTORS_FILE", "enabled", "encoder", "index_for", "vectors_path"]
+__all__ = ["VECTORS_FILE", "attach", "enabled", "encoder", "index_for", "vectors_path"]
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,19 @@ def index_for(
         store(settings, index)
     index.release()  # the stored vectors of texts this KB does not use (another KB sharing the data dir)
     return index
+
+
+def attach(
+    settings: Settings, matcher: Matcher, *, encode: bool, threads: int = 0, progress: Progress | None = None
+) -> bool:
+    """Give `matcher` the semantic channel over its claims (see :func:`index_for`), the model loaded so no
+    first check pays for it; False when `encode` is False and some texts have no stored vector."""
+    index = index_for(settings, matcher.claims(), encode=encode, threads=threads, progress=progress)
+    if index is None:
+        return False
+    index.warm_up()
+    matcher.attach_semantic(index)
+    return True
 
 
 def store(settings: Settings, index: SemanticIndex) -> None:

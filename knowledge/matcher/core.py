@@ -323,22 +323,22 @@ class Matcher:
         engine states a verdict: fused into strength too, the encoder made strong matches of PolitiFact's
         other checks of one statement (2B train strong precision 95.7 -> 92.5 %)."""
         got = self._rows(text, posted)
-        lexical: dict[str, tuple[float, str]] = {}
-        verdicts: list[Match] = []
+        rows: list[tuple[str, float, str, int]] = []
         if got is not None:
             keep = reportable(self.index, got, self.params, min(self.possible, self.fusion.lex_floor))
             rows = self.scored([got.candidate(i) for i in keep])
+        if any(score >= self.strong for _cid, score, _f, _n in rows):
             verdicts = self.verdicts(rows)
             if any(m.strength == "strong" for m in verdicts):
                 # The words already settle it: on 2A, 2B and seed dev the encoder changed nothing for these
                 # posts (46-75 % of them), and skipping it saves two thirds of a check's CPU.
                 return verdicts
-            lexical = {cid: (score, frag) for cid, score, frag, _n in rows}
         try:
             cosines = semantic.query(text, self.fusion.top) if text.strip() else []
         except Exception:  # a failing encoder must not cost the check: the words alone answer it
             log.exception("the semantic channel failed on a post; answered by the lexical matcher")
-            return verdicts
+            return self.verdicts(rows)
+        lexical = {cid: (score, frag) for cid, score, frag, _n in rows}
         fused = fuse({cid: v[0] for cid, v in lexical.items()}, cosines, self.fusion)
         head = text[:HEAD_CHARS].strip()
         out: list[Match] = []
