@@ -64,6 +64,7 @@ SEM_MAX_CHARS = HEAD_CHARS  # the matcher's: a long post's head carries the clai
 SEM_SEGMENTS = 0  # sentences of a long post encoded besides its head (6 changed no figure, doubled the cost)
 SEM_TOP = fusion.DEFAULT_FUSION.top
 LEX_FLOOR = fusion.DEFAULT_FUSION.lex_floor
+RELATED = fusion.DEFAULT_FUSION.related  # the list goes on down to this once its best reaches possible
 LIST_SHARE = 0.42  # benchmarks/tune.py's rule for "possible"
 SYSTEMS = ("lexical", "lexical-refit", "semantic", "fused")
 Vec = npt.NDArray[np.float32]
@@ -270,10 +271,13 @@ class Systems:
             ranked, strong, possible = semantic_list(row), self.sem_strong, self.sem_possible
         elif system == "fused+checks":  # what the matcher does: the lexical engine decides strength
             lexical_strong = {m.claim_id for m in row.lexical if m.strength == "strong"}
+            checked = self.checked(row)
+            if not checked or (checked[0][1] < self.fused_possible and not lexical_strong):
+                return []
             return [
                 Reported(cid, s, "strong" if cid in lexical_strong else "possible")
-                for cid, s in self.checked(row)[:5]
-                if s >= self.fused_possible
+                for cid, s in checked[:5]
+                if s >= min(self.fused_possible, RELATED)
             ]
         else:
             ranked, strong, possible = self.fused_list(row), self.fused_strong, self.fused_possible
@@ -487,7 +491,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"  knowledge/matcher/fusion.py: DEFAULT_FUSION = FusionParams(bias={w[0]}, w_lex={w[1]}, w_cos={w[2]}, "
         f"w_margin={w[3]}, w_in_lex={w[4]}, possible={systems.fused_possible:.2f}, lex_floor={LEX_FLOOR}, "
-        f"top={SEM_TOP})"
+        f"top={SEM_TOP}, related={RELATED})"
     )
     print(
         f"\nfitted on the train splits: lexical-refit strong >= {systems.lex_strong:.1f}, possible >= "

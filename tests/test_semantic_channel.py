@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from dataclasses import replace
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,7 +19,7 @@ from bot.services import kb_store, match_process
 from bot.services import semantic as semantic_service
 from bot.settings import SettingsError, load_settings
 from knowledge.loader import export_dir
-from knowledge.matcher import Matcher
+from knowledge.matcher import Match, Matcher
 from knowledge.matcher.fusion import DEFAULT_FUSION, features
 from knowledge.schema import Claim, Source, Variant
 from knowledge.semantic import SemanticIndex, load_vectors
@@ -84,6 +85,21 @@ def test_the_encoder_adds_what_words_miss_but_never_asserts_it() -> None:
     found = matcher.match(GERMAN_MOON)
     assert [m.claim_id for m in found] == [CHEESE.id]
     assert found[0].strength == "possible" and found[0].score >= DEFAULT_FUSION.possible
+
+
+def test_a_post_gets_a_list_only_when_its_best_match_reaches_possible() -> None:
+    def match(**fusion: float) -> list[Match]:
+        matcher, _ = with_channel(CHEESE, BRIDGE, VACCINE)
+        matcher.fusion = replace(DEFAULT_FUSION, **fusion)
+        return matcher.match(GERMAN_MOON)
+
+    found = match(related=0.0)  # every alternative behind the best
+    assert found[0].claim_id == CHEESE.id and found[0].score >= DEFAULT_FUSION.possible
+    alternatives = found[1:]
+    assert {m.claim_id for m in alternatives} == {BRIDGE.id, VACCINE.id}
+    assert all(m.strength == "possible" and m.score < DEFAULT_FUSION.possible for m in alternatives)
+    assert [m.claim_id for m in match(related=alternatives[0].score + 0.01)] == [CHEESE.id]
+    assert match(possible=found[0].score + 0.01, related=0.0) == []  # alternatives alone never make a list
 
 
 def test_a_verdict_is_answered_as_the_words_give_it_without_the_encoder() -> None:

@@ -318,10 +318,11 @@ class Matcher:
 
     def _score_fused(self, text: str, posted: date | None, semantic: SemanticIndex) -> list[Match]:
         """The lexical verdicts when one is strong; otherwise the lexical scores and the encoder's nearest
-        claims fused (:mod:`.fusion`), all "possible": the fused score orders them and decides which are
-        reported, scaled down as a lexical one is when the post contradicts the claim. Only the lexical
-        engine states a verdict: fused into strength too, the encoder made strong matches of PolitiFact's
-        other checks of one statement (2B train strong precision 95.7 -> 92.5 %)."""
+        claims fused (:mod:`.fusion`), all "possible": the fused score orders them, the best decides whether
+        the post gets a list (``possible``) and the others down to ``related`` fill it, each scaled down as
+        a lexical one is when the post contradicts the claim. Only the lexical engine states a verdict:
+        fused into strength too, the encoder made strong matches of PolitiFact's other checks of one
+        statement (2B train strong precision 95.7 -> 92.5 %)."""
         got = self._rows(text, posted)
         rows: list[tuple[str, float, str, int]] = []
         if got is not None:
@@ -342,14 +343,15 @@ class Matcher:
         fused = fuse({cid: v[0] for cid, v in lexical.items()}, cosines, self.fusion)
         head = text[:HEAD_CHARS].strip()
         out: list[Match] = []
+        floor = min(self.fusion.possible, self.fusion.related)
         for claim_id, score in fused.items():
-            if score < self.fusion.possible:
+            if score < floor:
                 continue
             fragment = lexical[claim_id][1] if claim_id in lexical else head
             consistency = self.consistency(claim_id, fragment)
             n = len(consistency.conflicts)
             score = round(score * (CONFLICTS_FACTOR if n > 1 else CONFLICT_FACTOR if n else 1.0), 2)
-            if score < self.fusion.possible:
+            if score < floor:
                 continue
             agreed = tuple(kind for kind, _text in consistency.agreements)
             out.append(
@@ -358,7 +360,8 @@ class Matcher:
                 )
             )
         out.sort(key=lambda m: -m.score)
-        return out
+        # Whether the post gets a list at all is the best match's call; the rest are alternatives to it.
+        return out if out and out[0].score >= self.fusion.possible else []
 
     def verdicts(self, rows: list[tuple[str, float, str, int]]) -> list[Match]:
         """Scored rows (see :meth:`scored`) as reported matches, best first: consistency, thresholds and
