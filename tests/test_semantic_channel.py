@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 import subprocess
-from dataclasses import replace
 import sys
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
