@@ -32,7 +32,8 @@ Two ways to drive it:
   vary by about 1.4 %) with p99 <= 100 ms. The target (issue 7) is met on a backend when a rate of
   300/s or more is sustained with every invariant holding; 400/s shows the headroom. With the semantic
   channel on (``--semantic``, default: as the bot's default) the target is issue 11's: 150/s with
-  p99 <= 250 ms.
+  p99 <= 250 ms. Each run also prints the share of checks the matching processes matched by their
+  words alone, shedding load (``match_process.SHED_PENDING``).
 
 Garbage collection: a full (gen-2) collection walks every tracked object and stops the loop while
 it does. With the index over 14k claims tracked that is ~125 ms (timed in-process after
@@ -385,6 +386,13 @@ class Fed:
     submit_key: tuple[int, str] | None = None
 
 
+def worker_checks(runtime: Runtime) -> tuple[int, int]:
+    """Checks sent to the matching processes so far, and how many of them were matched by their words
+    alone to shed load."""
+    process = runtime.index.replica
+    return (process.checks, process.words_only) if process is not None else (0, 0)
+
+
 def worker_cpu(runtime: Runtime) -> float:
     """CPU seconds the matching processes have used so far (0 without them, or off Linux)."""
     process = runtime.index.replica
@@ -427,6 +435,8 @@ class RunResult:
     profile: str | None = None
     cpu_seconds: float = 0.0
     worker_cpu_seconds: float = 0.0  # the matching processes', when they run (FACTBOT_MATCH_PROCESS)
+    worker_checks: int = 0  # checks the matching processes matched
+    words_only_checks: int = 0  # of them, by their words alone to shed load (match_process.SHED_PENDING)
     worker_memory: dict[str, float] = field(default_factory=dict)
     loadavg: float = 0.0
     sql_per_update: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -453,6 +463,10 @@ class RunResult:
             "cpu_ms_per_update": round(1000 * self.cpu_seconds / self.updates, 3),
             "updates_per_cpu_s": round(self.updates / self.cpu_seconds, 1) if self.cpu_seconds else None,
             "worker_cpu_ms_per_update": round(1000 * self.worker_cpu_seconds / self.updates, 3),
+            "worker_checks": self.worker_checks,
+            "words_only_checks_%": (
+                round(100 * self.words_only_checks / self.worker_checks, 1) if self.worker_checks else None
+            ),
             "worker_memory_mb": self.worker_memory,
             "loadavg_1m_at_start": round(self.loadavg, 2),
             # Full (gen-2) collections during the run: each one stops the event loop.
@@ -1035,10 +1049,12 @@ async def one_run(
             prof.enable()
         concurrency = args.concurrency if mode == "closed" else 100_000
         cpu0, load0, worker0 = time.process_time(), os.getloadavg()[0], worker_cpu(runtime)
+        sent0, shed0 = worker_checks(runtime)
         with FullCollections() as full_collections:
             seconds = await run.drive(args.updates, concurrency=concurrency, rate=rate)
         cpu = time.process_time() - cpu0
         worker = worker_cpu(runtime) - worker0
+        sent1, shed1 = worker_checks(runtime)
         worker_memory = worker_memory_mb(runtime)
         if prof:
             prof.disable()
@@ -1069,6 +1085,8 @@ async def one_run(
         profile=profile_text,
         cpu_seconds=cpu,
         worker_cpu_seconds=worker,
+        worker_checks=sent1 - sent0,
+        words_only_checks=shed1 - shed0,
         worker_memory=worker_memory,
         loadavg=load0,
         gc_full_pauses_ms=full_collections.pauses_ms,
@@ -1165,6 +1183,7 @@ def bench_backend(
                     f"{s['p99_ms']:.1f} ms; handling p99 {s['handling_p99_ms']:.1f} ms; "
                     f"CPU {s['cpu_ms_per_update']:.2f} ms/update + {s['worker_cpu_ms_per_update']:.2f} in the "
                     f"matching processes (load {s['loadavg_1m_at_start']}); "
+                    f"words only {s['words_only_checks_%']} % of {s['worker_checks']} checks; "
                     f"full GCs {s['gc_full_collections']} (max {s['gc_full_max_pause_ms']:.0f} ms); "
                     f"invariants {'PASS' if inv['all_pass'] else 'FAIL'}",
                     flush=True,

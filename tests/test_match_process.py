@@ -21,6 +21,8 @@ from bot.db.models import CheckLog, utcnow
 from bot.services import kb_store, match_process
 from bot.services.checks import CheckRequest
 from bot.settings import SettingsError, load_settings
+from knowledge.loader import bundled_dir, load
+from knowledge.matcher import Match, Matcher
 from tests.harness import FALSE_CLAIM_RU, KURSK, MOON, OTHER_USER_ID, USER_ID, Harness, make_harness, say, texts
 
 pytestmark = pytest.mark.skipif(not match_process.available(), reason="needs fork and two cores")
@@ -285,6 +287,33 @@ def test_the_setting_is_checked() -> None:
     assert load_settings({"FACTBOT_MATCH_PROCESS": " OFF "}, dotenv=None).match_process == "off"
     with pytest.raises(SettingsError, match="FACTBOT_MATCH_PROCESS"):
         load_settings({"FACTBOT_MATCH_PROCESS": "yes"}, dotenv=None)
+
+
+async def test_a_worker_posts_behind_matches_the_next_by_its_words() -> None:
+    """Past SHED_PENDING posts waiting for the worker, the next is matched without the semantic channel."""
+    matcher = Matcher(load([bundled_dir()]).claims)
+    claim = next(iter(load([bundled_dir()]).claims))
+    matcher.semantic = object()  # type: ignore[assignment]  # an attached channel; the match below answers alone
+
+    def flagging(text: str, **kwargs: Any) -> list[Match]:
+        """Sleeps on "slow" posts; the score says whether the channel was allowed."""
+        if text.startswith("slow"):
+            time.sleep(0.5)
+        return [Match(claim, 90.0 if kwargs["semantic"] else 10.0, "possible", text)]
+
+    matcher.match = flagging  # type: ignore[method-assign]
+    process = match_process.MatchProcess(matcher, workers=1)
+    await process.start()
+    try:
+        posts = [f"slow {i}" for i in range(match_process.SHED_PENDING)] + ["post"]
+        answers = await asyncio.gather(*(process.match(t, urls=(), keys=(), limit=5, posted=None) for t in posts))
+        scores = [answer[0][0].score if answer else None for answer in answers]
+        assert scores == [90.0] * match_process.SHED_PENDING + [10.0]
+        assert (process.checks, process.words_only) == (len(posts), 1)
+        again = await process.match("post", urls=(), keys=(), limit=5, posted=None)
+        assert again is not None and again[0][0].score == 90.0  # the worker caught up: the channel again
+    finally:
+        process.close()
 
 
 WORKER_OWNER = """

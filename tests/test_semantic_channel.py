@@ -102,6 +102,13 @@ def test_a_post_gets_a_list_only_when_its_best_match_reaches_possible() -> None:
     assert match(possible=found[0].score + 0.01, related=0.0) == []  # alternatives alone never make a list
 
 
+def test_a_caller_shedding_load_gets_the_words_alone() -> None:
+    matcher, encoder = with_channel(CHEESE, BRIDGE)
+    assert matcher.match(GERMAN_MOON, semantic=False) == []
+    assert GERMAN_MOON not in encoder.encoded
+    assert [m.claim_id for m in matcher.match(GERMAN_MOON)] == [CHEESE.id]  # not the words-only answer kept
+
+
 def test_a_verdict_is_answered_as_the_words_give_it_without_the_encoder() -> None:
     post = CHEESE.claim + ". Bridge, bridge: collapsed, collapsed!"  # the encoder reads mostly the bridge
     lexical = Matcher([CHEESE, BRIDGE, VACCINE]).match(post)

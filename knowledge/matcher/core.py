@@ -137,7 +137,7 @@ class Matcher:
         self._url_index: dict[str, set[str]] = {}
         self._exact: dict[str, str] = {}
         self._facts: dict[str, ClaimFacts] = {}
-        self._recent: OrderedDict[tuple[str, date | None, float, float], list[Match]] = OrderedDict()
+        self._recent: OrderedDict[tuple[str, date | None, float, float, bool], list[Match]] = OrderedDict()
         self._recent_params = DEFAULT_PARAMS
         self.index = Index()
         self._build(claims)
@@ -255,18 +255,20 @@ class Matcher:
         exact_keys: Iterable[str] = (),
         limit: int = 5,
         posted: date | None = None,
+        semantic: bool = True,
     ) -> list[Match]:
         """Claims found in `text`, best first, each once, at most `limit`; never raises on odd input.
 
         `posted`, the post's date if the caller knows it, helps rank claims of the same period;
-        without it the last date written in the post is used, if any.
+        without it the last date written in the post is used, if any. `semantic=False` matches by the
+        words alone even with a semantic channel attached (a caller shedding load).
         """
         if limit <= 0:
             return []
         text = text if isinstance(text, str) else ""
         found: dict[str, Match] = {}
         self._exact_matches(text, urls, exact_keys, found)
-        for m in self._fuzzy_matches(text[:MAX_CHARS], posted):
+        for m in self._fuzzy_matches(text[:MAX_CHARS], posted, semantic):
             if m.claim.id not in found:
                 found[m.claim.id] = m
         out = sorted(found.values(), key=lambda m: -m.score)
@@ -291,14 +293,15 @@ class Matcher:
             self.index, self._claim_keywords, text, posted, self.params, self.facts, acc_cells=acc_cells
         )
 
-    def _fuzzy_matches(self, text: str, posted: date | None = None) -> list[Match]:
+    def _fuzzy_matches(self, text: str, posted: date | None = None, semantic: bool = True) -> list[Match]:
         if self._recent_params is not self.params:
             self._recent.clear()
             self._recent_params = self.params
-        key = (text, posted, self.strong, self.possible)
+        semantic = semantic and self.semantic is not None
+        key = (text, posted, self.strong, self.possible, semantic)
         found = self._recent.get(key)
         if found is None:
-            found = self._score_post(text, posted)
+            found = self._score_post(text, posted, semantic)
             if self.recent > 0:
                 self._recent[key] = found
                 while len(self._recent) > self.recent:
@@ -307,8 +310,8 @@ class Matcher:
             self._recent.move_to_end(key)
         return list(found)
 
-    def _score_post(self, text: str, posted: date | None) -> list[Match]:
-        if self.semantic is not None:
+    def _score_post(self, text: str, posted: date | None, semantic: bool) -> list[Match]:
+        if semantic and self.semantic is not None:
             return self._score_fused(text, posted, self.semantic)
         got = self._rows(text, posted)
         if got is None:
