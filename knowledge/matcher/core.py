@@ -297,11 +297,11 @@ class Matcher:
         if self._recent_params is not self.params:
             self._recent.clear()
             self._recent_params = self.params
-        semantic = semantic and self.semantic is not None
-        key = (text, posted, self.strong, self.possible, semantic)
+        channel = self.semantic if semantic else None
+        key = (text, posted, self.strong, self.possible, channel is not None)
         found = self._recent.get(key)
         if found is None:
-            found = self._score_post(text, posted, semantic)
+            found = self._score_post(text, posted, channel)
             if self.recent > 0:
                 self._recent[key] = found
                 while len(self._recent) > self.recent:
@@ -310,9 +310,9 @@ class Matcher:
             self._recent.move_to_end(key)
         return list(found)
 
-    def _score_post(self, text: str, posted: date | None, semantic: bool) -> list[Match]:
-        if semantic and self.semantic is not None:
-            return self._score_fused(text, posted, self.semantic)
+    def _score_post(self, text: str, posted: date | None, channel: SemanticIndex | None) -> list[Match]:
+        if channel is not None:
+            return self._score_fused(text, posted, channel)
         got = self._rows(text, posted)
         if got is None:
             return []

@@ -42,7 +42,7 @@ class FusionParams:
     related: float = 1.0  # once the best reaches `possible`, the next ones down to this fill its list
 
 
-# Fitted by `python -m benchmarks.semantic --fit` (2A + 2B train, USE multilingual v3).
+# Fitted by `python -m benchmarks.semantic` (2A + 2B train, USE multilingual v3): the line it prints.
 DEFAULT_FUSION = FusionParams(
     bias=2.32, w_lex=0.9, w_cos=1.81, w_margin=8.96, w_in_lex=-2.99, possible=7.19, lex_floor=1.0, top=20, related=1.0
 )
