@@ -291,8 +291,9 @@ def test_the_setting_is_checked() -> None:
 
 async def test_a_worker_posts_behind_matches_the_next_by_its_words() -> None:
     """Past SHED_PENDING posts waiting for the worker, the next is matched without the semantic channel."""
-    matcher = Matcher(load([bundled_dir()]).claims)
-    claim = next(iter(load([bundled_dir()]).claims))
+    claims = load([bundled_dir()]).claims
+    matcher = Matcher(claims)
+    claim = claims[0]
     matcher.semantic = object()  # type: ignore[assignment]  # an attached channel; the match below answers alone
 
     def flagging(text: str, **kwargs: Any) -> list[Match]:
