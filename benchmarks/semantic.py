@@ -23,6 +23,10 @@ answered, strong %, strong precision, strong with the split's gold claims remove
   fused scores under its rule for conflicts of figures, places, sides, time or stance (one scales a score
   by 0.8, two halve it), and strong only where the lexical engine (with its checks) says strong.
 
+Where ``wordllama`` is installed (a dependency), the English word vectors (knowledge/words.py) read the
+Latin-script posts as the matcher does, and their two features (a claim's word cosine and its margin) get a
+fusion model of their own, fitted on the rows they read: the second printed line, DEFAULT_FUSION_WORDS.
+
 The semantic and fused thresholds and the fused weights are fitted on the *train* splits of 2A and 2B
 together ("strong" where no part has over 3% of its gold-removed train queries still strong, "possible"
 where 42% of them all still get a list, as benchmarks/tune.py); the printed FusionParams line is what
@@ -59,6 +63,9 @@ from knowledge.matcher import Matcher, fusion
 from knowledge.schema import Claim
 from knowledge.semantic import HEAD_CHARS
 from knowledge.semantic import query_texts as semantic_query_texts
+from knowledge.words import WordCosines, WordVectors
+from knowledge.words import available as words_available
+from knowledge.words import default_model as word_model
 
 SEM_MAX_CHARS = HEAD_CHARS  # the matcher's: a long post's head carries the claim, and encoding costs by length
 SEM_SEGMENTS = 0  # sentences of a long post encoded besides its head (6 changed no figure, doubled the cost)
@@ -140,9 +147,13 @@ class Corpus:
     claim_ids: list[str] = field(init=False)
     doc_claim: npt.NDArray[np.int64] = field(init=False)
     doc_vecs: Vec = field(init=False)
+    words: WordVectors | None = field(init=False, default=None)
 
     def build(self, emb: Embedder) -> None:
         self.matcher = Matcher(self.claims)
+        if words_available():  # the English word vectors, as bot.services.semantic gives the matcher
+            self.words = WordVectors(word_model())
+            self.words.add(self.claims)
         self.claim_ids = [c.id for c in self.claims]
         texts: list[str] = []
         owner: list[int] = []
@@ -191,10 +202,14 @@ class Row:
     lex_scores: dict[str, float]  # every lexical candidate's score
     cos: dict[str, float]  # the semantic top
     conflicts: dict[str, int] | None = None  # consistency conflicts per pooled claim, if the matcher checks
+    words: WordCosines | None = None  # the English word vectors' cosines of the pooled claims, if they read it
 
 
 def rows_for(corpus: Corpus, emb: Embedder, queries: list[Query], removed: set[str]) -> list[Row]:
     out: list[Row] = []
+    if corpus.words is not None:
+        for cid in removed:
+            corpus.words.remove(cid)
     with corpus.without(removed):
         for q in queries:
             rep = [Reported(m.claim_id, float(m.score), m.strength) for m in corpus.matcher.match(q.text, limit=5)]
@@ -207,7 +222,10 @@ def rows_for(corpus: Corpus, emb: Embedder, queries: list[Query], removed: set[s
                 frags = {cid: f for cid, _s, f, _n in cands}
                 head = q.text[:SEM_MAX_CHARS]
                 conflicts = {cid: len(check(cid, frags.get(cid, head)).conflicts) for cid in set(lex) | set(cos)}
-            out.append(Row(q, rep, lex, cos, conflicts))
+            words = corpus.words.cosines(q.text, set(lex) | set(cos)) if corpus.words is not None else None
+            out.append(Row(q, rep, lex, cos, conflicts, words))
+    if corpus.words is not None and removed:
+        corpus.words.add(c for c in corpus.claims if c.id in removed)
     return out
 
 
@@ -218,9 +236,10 @@ def semantic_list(row: Row) -> list[tuple[str, float]]:
     return sorted(row.cos.items(), key=lambda kv: -kv[1])
 
 
-def fused_features(row: Row) -> list[tuple[str, list[float]]]:
-    """The matcher's fusion features (knowledge.matcher.fusion) of every claim either channel proposes."""
-    feats = fusion.features(row.lex_scores, semantic_list(row)[:SEM_TOP], LEX_FLOOR)
+def fused_features(row: Row, words: bool = True) -> list[tuple[str, list[float]]]:
+    """The matcher's fusion features (knowledge.matcher.fusion) of every claim either channel proposes
+    (with the word vectors' two where they read the post, unless `words` is False)."""
+    feats = fusion.features(row.lex_scores, semantic_list(row)[:SEM_TOP], LEX_FLOOR, row.words if words else None)
     return [(cid, list(f)) for cid, f in feats.items()]
 
 
@@ -252,13 +271,23 @@ class Systems:
     fused_w: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(5))
     fused_strong: float = 100.0
     fused_possible: float = 100.0
+    words_w: npt.NDArray[np.float64] | None = None  # the fit for posts the word vectors read
+    words_possible: float = 100.0
 
-    def fused_list(self, row: Row) -> list[tuple[str, float]]:
-        feats = fused_features(row)
+    def uses_words(self, row: Row) -> bool:
+        return row.words is not None and self.words_w is not None
+
+    def possible_for(self, row: Row) -> float:
+        return self.words_possible if self.uses_words(row) else self.fused_possible
+
+    def fused_list(self, row: Row, words: bool = True) -> list[tuple[str, float]]:
+        words = words and self.uses_words(row)
+        feats = fused_features(row, words)
         if not feats:
             return []
         x = np.asarray([f for _c, f in feats])
-        z = self.fused_w[0] + x @ self.fused_w[1:]
+        w = self.words_w if words and self.words_w is not None else self.fused_w
+        z = w[0] + x @ w[1:]
         p = 100.0 / (1.0 + np.exp(-z))
         return sorted(((cid, float(s)) for (cid, _f), s in zip(feats, p, strict=True)), key=lambda kv: -kv[1])
 
@@ -272,15 +301,16 @@ class Systems:
         elif system == "fused+checks":  # what the matcher does: the lexical engine decides strength
             lexical_strong = {m.claim_id for m in row.lexical if m.strength == "strong"}
             checked = self.checked(row)
-            if not checked or (checked[0][1] < self.fused_possible and not lexical_strong):
+            possible_at = self.possible_for(row)
+            if not checked or (checked[0][1] < possible_at and not lexical_strong):
                 return []
             return [
                 Reported(cid, s, "strong" if cid in lexical_strong else "possible")
                 for cid, s in checked[:5]
-                if s >= min(self.fused_possible, RELATED)
+                if s >= min(possible_at, RELATED)
             ]
         else:
-            ranked, strong, possible = self.fused_list(row), self.fused_strong, self.fused_possible
+            ranked, strong, possible = self.fused_list(row), self.fused_strong, self.possible_for(row)
         return [Reported(cid, s, "strong" if s >= strong else "possible") for cid, s in ranked[:5] if s >= possible]
 
     def checked(self, row: Row) -> list[tuple[str, float]]:
@@ -324,20 +354,34 @@ def fit(train: list[tuple[list[Row], list[Row]]]) -> Systems:
     s.sem_strong, s.sem_possible = thresholds(
         [[max(r.cos.values(), default=0.0) for r in without] for _with, without in train]
     )
+    s.fused_w = _fit_fusion(train, words=False)
+    s.fused_strong, s.fused_possible = thresholds(
+        [[max((v for _c, v in s.fused_list(r, words=False)), default=0.0) for r in without] for _w, without in train]
+    )
+    if any(r.words is not None for _with, without in train for r in without):
+        s.words_w = _fit_fusion(train, words=True)
+        _strong, s.words_possible = thresholds(
+            [[max((v for _c, v in s.fused_list(r)), default=0.0) for r in without if r.words is not None]
+             for _with, without in train]
+        )
+    return s
+
+
+def _fit_fusion(train: list[tuple[list[Row], list[Row]]], *, words: bool) -> npt.NDArray[np.float64]:
+    """The fusion weights over the train rows: with `words`, the rows the word vectors read and their two
+    features; without, every row and the four features the matcher uses for other posts."""
     xs: list[list[float]] = []
     ys: list[float] = []
     for with_gold, without in train:
         for rows in (with_gold, without):
             for r in rows:
-                feats = sorted(fused_features(r), key=lambda cf: -(cf[1][0] / 10 + cf[1][1]))[:30]
+                if words and r.words is None:
+                    continue
+                feats = sorted(fused_features(r, words), key=lambda cf: -(cf[1][0] / 10 + cf[1][1]))[:30]
                 for cid, f in feats:
                     xs.append(f)
                     ys.append(1.0 if cid in r.query.gold and rows is with_gold else 0.0)
-    s.fused_w = fit_logistic(np.asarray(xs), np.asarray(ys))
-    s.fused_strong, s.fused_possible = thresholds(
-        [[max((v for _c, v in s.fused_list(r)), default=0.0) for r in without] for _with, without in train]
-    )
-    return s
+    return fit_logistic(np.asarray(xs), np.asarray(ys))
 
 
 def systems_for(rows: list[Row]) -> tuple[str, ...]:
@@ -493,6 +537,13 @@ def main(argv: list[str] | None = None) -> int:
         f"w_margin={w[3]}, w_in_lex={w[4]}, possible={systems.fused_possible:.2f}, lex_floor={LEX_FLOOR}, "
         f"top={SEM_TOP}, related={RELATED})"
     )
+    if systems.words_w is not None:
+        v = [round(float(x), 2) for x in systems.words_w]
+        print(
+            f"  knowledge/matcher/fusion.py: DEFAULT_FUSION_WORDS = FusionParams(bias={v[0]}, w_lex={v[1]}, "
+            f"w_cos={v[2]}, w_margin={v[3]}, w_in_lex={v[4]}, possible={systems.words_possible:.2f}, "
+            f"lex_floor={LEX_FLOOR}, top={SEM_TOP}, related={RELATED}, w_words={v[5]}, w_words_margin={v[6]})"
+        )
     print(
         f"\nfitted on the train splits: lexical-refit strong >= {systems.lex_strong:.1f}, possible >= "
         f"{systems.lex_possible:.1f}; semantic strong >= {systems.sem_strong:.3f}, "
@@ -507,6 +558,8 @@ def main(argv: list[str] | None = None) -> int:
             "fused_w": systems.fused_w.tolist(),
             "fused_strong": systems.fused_strong,
             "fused_possible": systems.fused_possible,
+            "words_w": systems.words_w.tolist() if systems.words_w is not None else None,
+            "words_possible": systems.words_possible,
         }
     }
     cols = [

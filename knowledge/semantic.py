@@ -25,8 +25,10 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from knowledge.int8 import ClaimRows, quantize
 from knowledge.normalize import split_sentences
 from knowledge.schema import Claim
+from knowledge.words import WordCosines, WordVectors
 
 Vectors = npt.NDArray[np.float32]
 
@@ -38,7 +40,6 @@ HEAD_CHARS = 500
 SEGMENTS = 0
 LONG_POST = 300
 BATCH = 256
-SCAN_CHUNK = 2048  # rows converted to float32 at a time by a query (4 MB: 8,192 rows took twice as long)
 
 
 class Encoder(Protocol):
@@ -91,15 +92,6 @@ class StoredVectors:
         return len(self.keys)
 
 
-def quantize(vecs: Vectors) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.float32]]:
-    """Unit vectors as int8 rows and a scale each: a quarter of float32's memory (100k claims: ~51 MB
-    instead of ~205), and the cosines within ~0.005 of the exact ones."""
-    scale = np.abs(vecs).max(axis=1) / 127.0
-    scale[scale == 0] = 1.0
-    q = np.rint(vecs / scale[:, None]).astype(np.int8)
-    return q, scale.astype(np.float32)
-
-
 class SemanticIndex:
     """Claims as unit vectors; `query` gives the cosine of the closest claims, best first.
 
@@ -110,15 +102,19 @@ class SemanticIndex:
     (by text key) only until :meth:`release`, for storage: a claim reworded later has its new texts encoded.
     """
 
-    def __init__(self, encoder: Encoder, *, dim: int = 512, query_cache: int = 4096, segments: int = SEGMENTS) -> None:
+    def __init__(
+        self,
+        encoder: Encoder,
+        *,
+        dim: int = 512,
+        query_cache: int = 4096,
+        segments: int = SEGMENTS,
+        words: WordVectors | None = None,
+    ) -> None:
         self.encoder = encoder
-        self.dim = dim
+        self.words = words  # English word vectors kept in step with the claims (knowledge.words), if any
         self.segments = segments
-        self._q: npt.NDArray[np.int8] = np.zeros((0, dim), dtype=np.int8)
-        self._scale: npt.NDArray[np.float32] = np.zeros(0, dtype=np.float32)
-        self._alive: npt.NDArray[np.bool_] = np.zeros(0, dtype=np.bool_)
-        self._row_claim: list[str] = []  # row -> claim id (rows of retired claims are dead)
-        self._row_of: dict[str, int] = {}  # claim id -> its row
+        self._rows = ClaimRows(dim)
         self._claim_keys: dict[str, tuple[str, ...]] = {}  # the text keys a claim's row was made of
         self._texts: dict[str, tuple[npt.NDArray[np.int8], float]] = {}  # text key -> vector, until release
         self._preloaded_vectors: StoredVectors | None = None
@@ -127,15 +123,19 @@ class SemanticIndex:
         self._query_cache = query_cache
 
     def __len__(self) -> int:
-        return len(self._row_of)
+        return len(self._rows)
 
     def __contains__(self, claim_id: object) -> bool:
-        return claim_id in self._row_of
+        return claim_id in self._rows
+
+    @property
+    def dim(self) -> int:
+        return self._rows.dim
 
     @property
     def rows(self) -> int:
         """Rows a query scans (one per claim added, retired ones included)."""
-        return len(self._row_claim)
+        return self._rows.rows
 
     # --- vectors ---------------------------------------------------------------------------------
 
@@ -212,33 +212,16 @@ class SemanticIndex:
             norms = np.linalg.norm(means, axis=1, keepdims=True)
             q, scale = quantize((means / np.where(norms > 0, norms, 1.0)).astype(np.float32))
             for i, claim in enumerate(part):
-                row = self._row_of.get(claim.id)
-                if row is None:
-                    row = self._new_row(claim.id, q.shape[1])
-                self._q[row], self._scale[row], self._alive[row] = q[i], scale[i], True
+                self._rows.put(claim.id, q[i], float(scale[i]))
                 self._claim_keys[claim.id] = keys[i]
-
-    def _new_row(self, claim_id: str, dim: int) -> int:
-        n = len(self._row_claim)
-        if not n and dim != self.dim:  # the encoder's own size, whatever was assumed
-            self.dim = dim
-            self._q = np.zeros((0, dim), dtype=np.int8)
-        if n == len(self._q):  # grow by a quarter: publishing one claim stays cheap, a big KB not doubled
-            size = max(64, n + n // 4)
-            grown = np.zeros((size, self.dim), dtype=np.int8)
-            grown[:n] = self._q[:n]
-            self._q = grown
-            self._scale = np.concatenate([self._scale[:n], np.zeros(size - n, dtype=np.float32)])
-            self._alive = np.concatenate([self._alive[:n], np.zeros(size - n, dtype=np.bool_)])
-        self._row_claim.append(claim_id)
-        self._row_of[claim_id] = n
-        return n
+        if self.words is not None:
+            self.words.add(claims)
 
     def sync(self, claims: Iterable[Claim], *, progress: Callable[[int, int], None] | None = None) -> None:
         """Hold exactly `claims`: add new and reworded ones (encoding what is new), forget the others."""
         claims = list(claims)
         ids = {c.id for c in claims}
-        for claim_id in [i for i in self._row_of if i not in ids]:
+        for claim_id in [i for i in self._rows.row_of if i not in ids]:
             self.remove(claim_id)
         self.add(claims, progress=progress)
 
@@ -249,11 +232,10 @@ class SemanticIndex:
 
     def remove(self, claim_id: str) -> None:
         """Forget a claim (its texts' vectors stay known until :meth:`release`)."""
-        row = self._row_of.pop(claim_id, None)
-        if row is not None:
-            self._alive[row] = False
-            self._row_claim[row] = ""
+        if self._rows.remove(claim_id):
             self._claim_keys.pop(claim_id, None)
+        if self.words is not None:
+            self.words.remove(claim_id)
 
     # --- queries ---------------------------------------------------------------------------------
 
@@ -268,27 +250,21 @@ class SemanticIndex:
             self._queries.popitem(last=False)
         return vecs
 
-    def _cosines(self, q: Vectors) -> npt.NDArray[np.float32]:
-        """Each row's best cosine with the query vectors (dead rows -inf)."""
-        n = len(self._row_claim)
-        sims = np.empty(n, dtype=np.float32)
-        for start in range(0, n, SCAN_CHUNK):
-            end = min(n, start + SCAN_CHUNK)
-            sims[start:end] = (self._q[start:end].astype(np.float32) @ q.T).max(axis=1)
-        sims *= self._scale[:n]
-        sims[~self._alive[:n]] = -np.inf
-        return sims
+    def word_cosines(self, text: str, claim_ids: Iterable[str]) -> WordCosines | None:
+        """The English word vectors' cosines of `claim_ids` with the post (None without them, or for a
+        post they do not read)."""
+        return self.words.cosines(text, claim_ids) if self.words is not None else None
 
     def query(self, text: str, k: int = 20) -> list[tuple[str, float]]:
         """(claim id, cosine) of the `k` claims closest to `text`, best first."""
         q = self._query_vectors(text)
-        if not len(q) or not self._row_of or k <= 0:
+        if not len(q) or not self._rows or k <= 0:
             return []
-        sims = self._cosines(q)
+        sims = self._rows.scan(q)
         take = min(len(sims), k)
         top = np.argpartition(-sims, take - 1)[:take] if take < len(sims) else np.arange(len(sims))
         return [
-            (self._row_claim[i], float(sims[i]))
+            (self._rows.claim_of[i], float(sims[i]))
             for i in top[np.argsort(-sims[top], kind="stable")].tolist()
             if np.isfinite(sims[i])
         ]

@@ -20,9 +20,11 @@ from bot.services import semantic as semantic_service
 from bot.settings import SettingsError, load_settings
 from knowledge.loader import export_dir
 from knowledge.matcher import Match, Matcher
-from knowledge.matcher.fusion import DEFAULT_FUSION, features
+from knowledge.matcher.fusion import DEFAULT_FUSION, DEFAULT_FUSION_WORDS, features
 from knowledge.schema import Claim, Source, Variant
 from knowledge.semantic import SemanticIndex, load_vectors
+from knowledge.words import WordVectors, is_latin
+from knowledge.words import default_model as default_word_model
 from tests.harness import MOON, USER_ID, Harness, labels, last_with_buttons, make_harness, say, texts
 
 DIM = 16
@@ -313,3 +315,87 @@ async def test_a_broken_encoder_at_start_leaves_the_bot_answering(
             await h.app.post_shutdown(h.app)
     h.runtime.close()
     assert h.errors == []
+
+
+# --- the English word vectors beside the encoder (knowledge.words) -------------------------------
+
+
+class WordAxes:
+    """A stand-in word model: a text's vector counts a few English words, synonyms on one axis; records
+    the texts it embeds."""
+
+    AXES = ("memo document paper", "night tonight evening", "storm")
+
+    def __init__(self) -> None:
+        self.embedded: list[str] = []
+
+    def embed(self, texts: list[str]) -> Any:
+        self.embedded += texts
+        out = np.full((len(texts), len(self.AXES) + 1), 0.0, dtype=np.float32)
+        out[:, -1] = 0.1
+        for i, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                for axis, synonyms in enumerate(self.AXES):
+                    out[i, axis] += word in synonyms.split()
+        return out
+
+
+MEMO = claim("moon-memo", "Moon cheese: the leaked memo")  # the encoder reads both moon claims alike
+NIGHT = claim("moon-night", "Moon cheese seen tonight")
+
+
+def with_words(*claims: Claim) -> tuple[Matcher, WordAxes]:
+    model = WordAxes()
+    matcher = Matcher(claims)
+    matcher.attach_semantic(SemanticIndex(Concepts(), dim=DIM, words=WordVectors(model)))
+    return matcher, model
+
+
+def test_word_vectors_order_what_the_encoder_reads_alike_in_english_posts() -> None:
+    plain, _ = with_channel(MEMO, NIGHT, BRIDGE)
+    plain.fusion = replace(DEFAULT_FUSION, possible=0.0, related=0.0)  # every score, for the comparison
+    matcher, model = with_words(MEMO, NIGHT, BRIDGE)
+    post = "Der Mond, Käse: ein Document"  # no word of either claim: the word vectors' synonym decides
+    before = {m.claim_id: m.score for m in plain.match(post)}
+    assert before[MEMO.id] == before[NIGHT.id]  # the encoder reads both claims alike: no margin, no list
+    found = matcher.match(post)
+    assert [m.claim_id for m in found] == [MEMO.id] and found[0].score >= DEFAULT_FUSION_WORDS.possible
+    assert found[0].strength == "possible" and post[:500] in model.embedded
+
+
+def test_word_vectors_leave_posts_in_another_script_to_the_encoder() -> None:
+    plain, _ = with_channel(MEMO, NIGHT, BRIDGE)
+    matcher, model = with_words(MEMO, NIGHT, BRIDGE)
+    for m in (plain, matcher):
+        m.fusion = replace(DEFAULT_FUSION, possible=0.0, related=0.0)
+    post = "Луна и сыр: утечка служебной записки"
+    assert matcher.match(post) == plain.match(post) != []
+    assert post not in model.embedded and post[:500] not in model.embedded
+
+
+def test_word_vectors_follow_published_and_retired_claims_in_english_only() -> None:
+    model = WordAxes()
+    words = WordVectors(model)
+    russian = Claim(
+        id="ru-only", claim="Луна из сыра", verdict="false", summary="Нет.", lang="ru",
+        sources=(Source(title="Проверка", publisher="Desk"),),
+    )  # fmt: skip
+    words.add([MEMO, russian])
+    assert MEMO.id in words and russian.id not in words  # no English text: never scored by an English model
+    assert "Луна из сыра" not in model.embedded
+    got = words.cosines("the leaked memo", [MEMO.id, russian.id])
+    assert got is not None and set(got.cosines) == {MEMO.id} and got.best == pytest.approx(got.cosines[MEMO.id])
+    words.sync([NIGHT])
+    assert MEMO.id not in words and NIGHT.id in words
+    assert words.cosines("утечка записки", [NIGHT.id]) is None
+    retired = words.cosines("the leaked memo", [MEMO.id, NIGHT.id])
+    assert retired is not None and set(retired.cosines) == {NIGHT.id}
+
+
+def test_the_shipped_word_model_loads_from_its_wheel_and_relates_english_texts() -> None:
+    model = default_word_model()  # no network here: the files inside the package
+    words = WordVectors(model)
+    words.add([CHEESE, BRIDGE, VACCINE])
+    got = words.cosines("A storm last night brought down the old bridge over the river", [CHEESE.id, BRIDGE.id])
+    assert got is not None and got.cosines[BRIDGE.id] == got.best > got.cosines[CHEESE.id] + 0.1
+    assert is_latin("Der Mond ist aus Käse") and not is_latin("Місяць зроблений з сиру, mond")

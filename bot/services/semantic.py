@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from bot.settings import Settings
+from knowledge import words
 from knowledge.matcher import Matcher
 from knowledge.schema import Claim
 from knowledge.semantic import Encoder, SemanticIndex, available, default_encoder, load_vectors, save_vectors
@@ -34,6 +35,18 @@ def enabled(settings: Settings) -> bool:
 
 def vectors_path(settings: Settings) -> Path:
     return settings.data_dir / VECTORS_FILE
+
+
+@lru_cache(maxsize=1)
+def word_model() -> object | None:
+    """The English word vectors' model (knowledge.words), loaded once; None where it is not installed."""
+    return words.default_model() if words.available() else None
+
+
+def word_vectors() -> words.WordVectors | None:
+    """An empty word-vector index for a new semantic index (the vectors are made as claims are added)."""
+    model = word_model()
+    return words.WordVectors(model) if model is not None else None
 
 
 @lru_cache(maxsize=4)
@@ -63,7 +76,8 @@ def index_for(
     when `encode` is False and some are missing (the caller matches lexically meanwhile)."""
     claims = list(claims)
     limit_blas(threads)
-    index = SemanticIndex(encoder(threads), query_cache=settings.match_cache)  # FACTBOT_MATCH_CACHE=0: none
+    # FACTBOT_MATCH_CACHE=0: no query cache
+    index = SemanticIndex(encoder(threads), query_cache=settings.match_cache, words=word_vectors())
     path = vectors_path(settings)
     index.preload(load_vectors(path))
     missing = index.missing(claims)

@@ -32,7 +32,7 @@ from knowledge.background import doc_share
 from knowledge.consistency import ClaimFacts, Consistency, check, claim_facts, text_facts
 from knowledge.matcher.calibration import Candidate, scored
 from knowledge.matcher.features import ACC_CELLS, Keyword, Rows, fill_consistency, fill_fuzzy, post_features
-from knowledge.matcher.fusion import DEFAULT_FUSION, FusionParams, fuse
+from knowledge.matcher.fusion import DEFAULT_FUSION, DEFAULT_FUSION_WORDS, FusionParams, fuse
 from knowledge.matcher.index import NO_DAY, Index
 from knowledge.matcher.params import (
     DEFAULT_PARAMS,
@@ -131,6 +131,7 @@ class Matcher:
         # The optional semantic channel (attach_semantic) and how it is fused with the lexical score.
         self.semantic: SemanticIndex | None = None
         self.fusion: FusionParams = DEFAULT_FUSION
+        self.fusion_words: FusionParams = DEFAULT_FUSION_WORDS  # for posts the English word vectors read
         self._claims: dict[str, Claim] = {}
         self._claim_keywords: dict[str, list[Keyword]] = {}
         self._claim_words: dict[str, int] = {}  # the most meaningful words of any of a claim's texts
@@ -337,16 +338,18 @@ class Matcher:
                 # The words already settle it: on 2A, 2B and seed dev the encoder changed nothing for these
                 # posts (46-75 % of them), and skipping it saves two thirds of a check's CPU.
                 return verdicts
+        lexical = {cid: (score, frag) for cid, score, frag, _n in rows}
         try:
             cosines = semantic.query(text, self.fusion.top) if text.strip() else []
+            words = semantic.word_cosines(text, lexical.keys() | {cid for cid, _c in cosines}) if cosines else None
         except Exception:  # a failing encoder must not cost the check: the words alone answer it
             log.exception("the semantic channel failed on a post; answered by the lexical matcher")
             return self.verdicts(rows)
-        lexical = {cid: (score, frag) for cid, score, frag, _n in rows}
-        fused = fuse({cid: v[0] for cid, v in lexical.items()}, cosines, self.fusion)
+        params = self.fusion_words if words is not None else self.fusion
+        fused = fuse({cid: v[0] for cid, v in lexical.items()}, cosines, params, words)
         head = text[:HEAD_CHARS].strip()
         out: list[Match] = []
-        floor = min(self.fusion.possible, self.fusion.related)
+        floor = min(params.possible, params.related)
         for claim_id, score in fused.items():
             if score < floor:
                 continue
@@ -364,7 +367,7 @@ class Matcher:
             )
         out.sort(key=lambda m: -m.score)
         # Whether the post gets a list at all is the best match's call; the rest are alternatives to it.
-        return out if out and out[0].score >= self.fusion.possible else []
+        return out if out and out[0].score >= params.possible else []
 
     def verdicts(self, rows: list[tuple[str, float, str, int]]) -> list[Match]:
         """Scored rows (see :meth:`scored`) as reported matches, best first: consistency, thresholds and

@@ -14,6 +14,9 @@ model gives those alternatives at least a 1 % chance, and on the train splits 6.
 lists whose best was below strong) were the gold claim. A user picks from them; a post of another topic
 still gets no list at all.
 
+For a post the English word vectors read (:mod:`knowledge.words`), two more features: the claim's word
+cosine and its margin over the best other claim's, with their own fit (``DEFAULT_FUSION_WORDS``).
+
 Pure: no I/O.
 """
 
@@ -22,14 +25,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-__all__ = ["DEFAULT_FUSION", "FusionParams", "features", "fuse"]
+from knowledge.words import WordCosines
+
+__all__ = ["DEFAULT_FUSION", "DEFAULT_FUSION_WORDS", "FusionParams", "features", "fuse"]
 
 _ABSENT_LOGIT = math.log(1e-4 / (1 - 1e-4))
 
 
 @dataclass(frozen=True, slots=True)
 class FusionParams:
-    """p = sigmoid(bias + w_lex * logit(lexical / 100) + w_cos * cos + w_margin * margin + w_in_lex * found)."""
+    """p = sigmoid(bias + w_lex * logit(lexical / 100) + w_cos * cos + w_margin * margin + w_in_lex * found
+    [+ w_words * word cosine + w_words_margin * word margin, for a post the word vectors read])."""
 
     bias: float
     w_lex: float
@@ -40,11 +46,18 @@ class FusionParams:
     lex_floor: float = 1.0  # lexical scores below this are read as absent (the pruned path skips them)
     top: int = 20  # claims the encoder proposes per post
     related: float = 1.0  # once the best reaches `possible`, the next ones down to this fill its list
+    w_words: float = 0.0
+    w_words_margin: float = 0.0
 
 
 # Fitted by `python -m benchmarks.semantic` (2A + 2B train, USE multilingual v3): the line it prints.
 DEFAULT_FUSION = FusionParams(
     bias=2.32, w_lex=0.9, w_cos=1.81, w_margin=8.96, w_in_lex=-2.99, possible=7.19, lex_floor=1.0, top=20, related=1.0
+)
+# For posts the English word vectors read (knowledge.words), fitted by the same command on the same posts.
+DEFAULT_FUSION_WORDS = FusionParams(
+    bias=2.68, w_lex=0.85, w_cos=-0.45, w_margin=6.54, w_in_lex=-2.99, possible=6.30, lex_floor=1.0, top=20,
+    related=1.0, w_words=2.22, w_words_margin=3.44,
 )
 
 
@@ -54,34 +67,52 @@ def _logit(score: float) -> float:
 
 
 def features(
-    lexical: dict[str, float], cosines: list[tuple[str, float]], lex_floor: float
+    lexical: dict[str, float],
+    cosines: list[tuple[str, float]],
+    lex_floor: float,
+    words: WordCosines | None = None,
 ) -> dict[str, tuple[float, ...]]:
-    """Per claim either channel proposes: (lexical logit, cosine, margin, found lexically).
+    """Per claim either channel proposes: (lexical logit, cosine, margin, found lexically[, word cosine,
+    word margin]).
 
     `lexical`: claim id -> lexical score (before the consistency checks); `cosines`: the encoder's top
     claims, best first. A claim the encoder did not rank is given the lowest cosine it ranked (it is at
     most that close); the margin is a claim's cosine minus the best other claim's (0 for two equally
-    close texts: PolitiFact checks one statement several times).
+    close texts: PolitiFact checks one statement several times). `words`: the word vectors' cosines of
+    these claims (a claim with no English text gets the lowest of them) and the KB's best two.
     """
     lex = {cid: s for cid, s in lexical.items() if s >= lex_floor}
     cos = dict(cosines)
     ranked = sorted(cos.values(), reverse=True)
     floor = ranked[-1] if ranked else 0.0
     first, second = (ranked + [floor, floor])[:2]
+    word_floor = min(words.cosines.values(), default=0.0) if words is not None else 0.0
     out: dict[str, tuple[float, ...]] = {}
     for cid in lex.keys() | cos.keys():
         c = cos.get(cid, floor)
         found = cid in lex
         margin = c - (second if cid in cos and c >= first else first)
-        out[cid] = (_logit(lex[cid]) if found else _ABSENT_LOGIT, c, margin, float(found))
+        row: tuple[float, ...] = (_logit(lex[cid]) if found else _ABSENT_LOGIT, c, margin, float(found))
+        if words is not None:
+            w = words.cosines.get(cid, word_floor)
+            row += (w, w - (words.second if w >= words.best else words.best))
+        out[cid] = row
     return out
 
 
-def fuse(lexical: dict[str, float], cosines: list[tuple[str, float]], params: FusionParams) -> dict[str, float]:
-    """The fused 0-100 score of every claim either channel proposes (see :func:`features`)."""
-    w = (params.w_lex, params.w_cos, params.w_margin, params.w_in_lex)
+def fuse(
+    lexical: dict[str, float],
+    cosines: list[tuple[str, float]],
+    params: FusionParams,
+    words: WordCosines | None = None,
+) -> dict[str, float]:
+    """The fused 0-100 score of every claim either channel proposes (see :func:`features`); with `words`,
+    `params` must be a fit that has word weights (``DEFAULT_FUSION_WORDS``)."""
+    w: tuple[float, ...] = (params.w_lex, params.w_cos, params.w_margin, params.w_in_lex)
+    if words is not None:
+        w += (params.w_words, params.w_words_margin)
     out: dict[str, float] = {}
-    for cid, f in features(lexical, cosines, params.lex_floor).items():
+    for cid, f in features(lexical, cosines, params.lex_floor, words).items():
         z = params.bias + sum(a * b for a, b in zip(w, f, strict=True))
         out[cid] = 100.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
     return out
