@@ -250,6 +250,12 @@ class SemanticIndex:
             self._queries.popitem(last=False)
         return vecs
 
+    def attach_words(self, words: WordVectors | None, claims: Iterable[Claim]) -> None:
+        """Keep `words` in step with this index from now on, holding exactly `claims` (None: no words)."""
+        if words is not None:
+            words.sync(claims)
+        self.words = words
+
     def word_cosines(self, text: str, claim_ids: Iterable[str]) -> WordCosines | None:
         """The English word vectors' cosines of `claim_ids` with the post (None without them, or for a
         post they do not read)."""

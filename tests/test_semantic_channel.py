@@ -207,6 +207,10 @@ def test_vectors_are_stored_and_only_new_texts_encoded(tmp_path: Path, monkeypat
     assert semantic_service.index_for(settings, [CHEESE, BRIDGE, VACCINE], encode=False) is None
     again = semantic_service.index_for(settings, [CHEESE, BRIDGE, VACCINE])
     assert again is not None and sorted(encoder.encoded[4:]) == sorted([VACCINE.claim, VACCINE.claim.upper()])
+    # The English word vectors come with it (made, not stored), in step with the KB as claims change.
+    assert again.words is not None and all(c.id in again.words for c in (CHEESE, BRIDGE, VACCINE))
+    again.remove(BRIDGE.id)
+    assert BRIDGE.id not in again.words and again.word_cosines("Der Mond ist aus Käse", [BRIDGE.id]) is not None
 
 
 def factbot(tmp_path: Path, *args: str, semantic: str = "on") -> subprocess.CompletedProcess[str]:

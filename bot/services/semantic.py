@@ -77,7 +77,7 @@ def index_for(
     claims = list(claims)
     limit_blas(threads)
     # FACTBOT_MATCH_CACHE=0: no query cache
-    index = SemanticIndex(encoder(threads), query_cache=settings.match_cache, words=word_vectors())
+    index = SemanticIndex(encoder(threads), query_cache=settings.match_cache)
     path = vectors_path(settings)
     index.preload(load_vectors(path))
     missing = index.missing(claims)
@@ -87,6 +87,8 @@ def index_for(
     if missing:
         store(settings, index)
     index.release()  # the stored vectors of texts this KB does not use (another KB sharing the data dir)
+    # After the release: the stored vectors and the word model are never in memory together (peak RSS).
+    index.attach_words(word_vectors(), claims)
     return index
 
 
