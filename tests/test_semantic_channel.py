@@ -213,6 +213,26 @@ def test_vectors_are_stored_and_only_new_texts_encoded(tmp_path: Path, monkeypat
     assert BRIDGE.id not in again.words and again.word_cosines("Der Mond ist aus Käse", [BRIDGE.id]) is not None
 
 
+def test_a_word_model_that_cannot_be_read_leaves_the_encoder_working(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken() -> None:
+        raise OSError("l2_supercat_256.safetensors: truncated file")
+
+    monkeypatch.setattr(semantic_service, "encoder", lambda threads=0: Concepts())
+    monkeypatch.setattr(semantic_service.words, "default_model", broken)
+    semantic_service.word_model.cache_clear()
+    try:
+        settings = load_settings({"FACTBOT_DATA_DIR": str(tmp_path), "FACTBOT_SEMANTIC": "on"}, dotenv=None)
+        matcher = Matcher([CHEESE, BRIDGE])
+        assert semantic_service.attach(settings, matcher, encode=True)
+        assert matcher.semantic is not None and matcher.semantic.words is None
+        assert [m.claim_id for m in matcher.match(GERMAN_MOON)] == [CHEESE.id]
+        assert "could not load the English word vectors" in caplog.text
+    finally:
+        semantic_service.word_model.cache_clear()
+
+
 def factbot(tmp_path: Path, *args: str, semantic: str = "on") -> subprocess.CompletedProcess[str]:
     env = {"FACTBOT_DATA_DIR": str(tmp_path / "data"), "FACTBOT_SEMANTIC": semantic, "PATH": "/usr/bin:/bin"}
     return subprocess.run(
@@ -375,6 +395,29 @@ def test_word_vectors_leave_posts_in_another_script_to_the_encoder() -> None:
     post = "Луна и сыр: утечка служебной записки"
     assert matcher.match(post) == plain.match(post) != []
     assert post not in model.embedded and post[:500] not in model.embedded
+
+
+class BrokenWords(WordAxes):
+    """Embeds the KB, then fails on every post."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ready = False
+
+    def embed(self, texts: list[str]) -> Any:
+        if self.ready:
+            raise RuntimeError("tokenizer state lost")
+        return super().embed(texts)
+
+
+def test_failing_word_vectors_leave_the_encoder_to_fuse(caplog: pytest.LogCaptureFixture) -> None:
+    model = BrokenWords()
+    matcher = Matcher([CHEESE, BRIDGE])
+    matcher.attach_semantic(SemanticIndex(Concepts(), dim=DIM, words=WordVectors(model)))
+    model.ready = True
+    plain, _ = with_channel(CHEESE, BRIDGE)
+    assert matcher.match(GERMAN_MOON) == plain.match(GERMAN_MOON) != []
+    assert "English word vectors failed" in caplog.text
 
 
 def test_word_vectors_follow_published_and_retired_claims_in_english_only() -> None:

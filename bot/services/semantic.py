@@ -39,8 +39,15 @@ def vectors_path(settings: Settings) -> Path:
 
 @lru_cache(maxsize=1)
 def word_model() -> object | None:
-    """The English word vectors' model (knowledge.words), loaded once; None where it is not installed."""
-    return words.default_model() if words.available() else None
+    """The English word vectors' model (knowledge.words), loaded once; None where it is not installed or
+    cannot be read (the sentence encoder then works alone, as the four-feature fusion model expects)."""
+    if not words.available():
+        return None
+    try:
+        return words.default_model()
+    except Exception:
+        log.exception("could not load the English word vectors; the semantic channel goes on without them")
+        return None
 
 
 def word_vectors() -> words.WordVectors | None:

@@ -49,6 +49,7 @@ from knowledge.normalize import canonical_url, extract_urls, normalize, split_se
 from knowledge.normalize.terms import PREFIX_MARK, word_terms, words_and_terms
 from knowledge.schema import Claim
 from knowledge.semantic import HEAD_CHARS, SemanticIndex
+from knowledge.words import WordCosines
 
 __all__ = ["Match", "Matcher"]
 
@@ -341,10 +342,10 @@ class Matcher:
         lexical = {cid: (score, frag) for cid, score, frag, _n in rows}
         try:
             cosines = semantic.query(text, self.fusion.top) if text.strip() else []
-            words = semantic.word_cosines(text, lexical.keys() | {cid for cid, _c in cosines}) if cosines else None
         except Exception:  # a failing encoder must not cost the check: the words alone answer it
             log.exception("the semantic channel failed on a post; answered by the lexical matcher")
             return self.verdicts(rows)
+        words = self._word_cosines(semantic, text, lexical.keys() | {cid for cid, _c in cosines}) if cosines else None
         params = self.fusion_words if words is not None else self.fusion
         fused = fuse({cid: v[0] for cid, v in lexical.items()}, cosines, params, words)
         head = text[:HEAD_CHARS].strip()
@@ -368,6 +369,15 @@ class Matcher:
         out.sort(key=lambda m: -m.score)
         # Whether the post gets a list at all is the best match's call; the rest are alternatives to it.
         return out if out and out[0].score >= params.possible else []
+
+    @staticmethod
+    def _word_cosines(semantic: SemanticIndex, text: str, claim_ids: set[str]) -> WordCosines | None:
+        """The English word vectors' reading of the post, if any; their failure leaves the encoder's alone."""
+        try:
+            return semantic.word_cosines(text, claim_ids)
+        except Exception:
+            log.exception("the English word vectors failed on a post; fused without them")
+            return None
 
     def verdicts(self, rows: list[tuple[str, float, str, int]]) -> list[Match]:
         """Scored rows (see :meth:`scored`) as reported matches, best first: consistency, thresholds and
