@@ -38,6 +38,7 @@ speed benchmark's long posts, on one core, next to the lexical match on the same
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import os
@@ -63,9 +64,8 @@ from knowledge.matcher import Matcher, fusion
 from knowledge.schema import Claim
 from knowledge.semantic import HEAD_CHARS
 from knowledge.semantic import query_texts as semantic_query_texts
-from knowledge.words import WordCosines, WordVectors
+from knowledge.words import WordCosines, WordModel, WordVectors, default_model
 from knowledge.words import available as words_available
-from knowledge.words import default_model as word_model
 
 SEM_MAX_CHARS = HEAD_CHARS  # the matcher's: a long post's head carries the claim, and encoding costs by length
 SEM_SEGMENTS = 0  # sentences of a long post encoded besides its head (6 changed no figure, doubled the cost)
@@ -75,6 +75,12 @@ RELATED = fusion.DEFAULT_FUSION.related  # the list goes on down to this once it
 LIST_SHARE = 0.42  # benchmarks/tune.py's rule for "possible"
 SYSTEMS = ("lexical", "lexical-refit", "semantic", "fused")
 Vec = npt.NDArray[np.float32]
+
+
+@functools.cache
+def word_model() -> WordModel:
+    """The English word vectors' model, read from its files once per run."""
+    return default_model()
 
 
 # --- encoder and cache --------------------------------------------------------------------------
@@ -152,7 +158,7 @@ class Corpus:
     def build(self, emb: Embedder) -> None:
         self.matcher = Matcher(self.claims)
         if words_available():  # the English word vectors, as bot.services.semantic gives the matcher
-            self.words = WordVectors(word_model())
+            self.words = WordVectors(word_model())  # one model for every corpus
             self.words.add(self.claims)
         self.claim_ids = [c.id for c in self.claims]
         texts: list[str] = []
