@@ -343,32 +343,36 @@ class Systems:
         return [c for c, _s in self.fused_list(row)]
 
 
-def thresholds(tops_per_part: list[list[float]]) -> tuple[float, float]:
+def thresholds(tops_per_part: list[list[float]], list_share: float = LIST_SHARE) -> tuple[float, float]:
     """(strong, possible) from each train part's top scores with its gold claims removed: strong where
-    no part has over 3% of its posts still strong, possible where LIST_SHARE of all of them still get a list."""
+    no part has over 3% of its posts still strong, possible where `list_share` of all of them still get a list."""
     strong = max(float(np.quantile(t, 0.97)) for t in tops_per_part if t)
-    possible = float(np.quantile([v for t in tops_per_part for v in t], 1.0 - LIST_SHARE))
+    possible = float(np.quantile([v for t in tops_per_part for v in t], 1.0 - list_share))
     return strong, possible
 
 
-def fit(train: list[tuple[list[Row], list[Row]]]) -> Systems:
+def fit(train: list[tuple[list[Row], list[Row]]], list_share: float = LIST_SHARE) -> Systems:
     """Fit on train rows: (gold present, gold removed) pairs of row lists, one pair per part."""
     s = Systems()
     s.lex_strong, s.lex_possible = thresholds(
-        [[max(r.lex_scores.values(), default=0.0) for r in without] for _with, without in train]
+        [[max(r.lex_scores.values(), default=0.0) for r in without] for _with, without in train], list_share
     )
     s.sem_strong, s.sem_possible = thresholds(
-        [[max(r.cos.values(), default=0.0) for r in without] for _with, without in train]
+        [[max(r.cos.values(), default=0.0) for r in without] for _with, without in train], list_share
     )
     s.fused_w = _fit_fusion(train, words=False)
     s.fused_strong, s.fused_possible = thresholds(
-        [[max((v for _c, v in s.fused_list(r, words=False)), default=0.0) for r in without] for _w, without in train]
+        [[max((v for _c, v in s.fused_list(r, words=False)), default=0.0) for r in without] for _w, without in train],
+        list_share,
     )
     if any(r.words is not None for _with, without in train for r in without):
         s.words_w = _fit_fusion(train, words=True)
         _strong, s.words_possible = thresholds(
-            [[max((v for _c, v in s.fused_list(r)), default=0.0) for r in without if r.words is not None]
-             for _with, without in train]
+            [
+                [max((v for _c, v in s.fused_list(r)), default=0.0) for r in without if r.words is not None]
+                for _with, without in train
+            ],
+            list_share,
         )
     return s
 
@@ -408,6 +412,55 @@ def evaluate(s: Systems, rows: list[Row], removed_rows: list[Row] | None) -> dic
         res["all_candidates_MAP@5"] = sum(ap_at(c, g) for c, g in ranked) / len(ranked) if ranked else None
         out[system] = res
     return out
+
+
+def sweep(
+    shares: Sequence[float],
+    train: list[tuple[list[Row], list[Row]]],
+    parts: dict[str, tuple[list[Row], list[Row] | None]],
+) -> list[dict[str, Any]]:
+    """What the matcher's path (fused + checks) would report with "possible" refitted at each list share:
+    per part, MAP@5 of reported / answered / share of posts with a list when their gold claims are left out
+    of the KB, and the seed set's other-topic posts with no list. The trade of "nothing yet" for answers."""
+    out: list[dict[str, Any]] = []
+    for share in shares:
+        s = fit(train, list_share=share)
+        row: dict[str, Any] = {"list_share": share, "possible": s.fused_possible, "words_possible": s.words_possible}
+        for name, (rows, removed) in parts.items():
+            gold_rows = [r for r in rows if r.query.gold]
+            res = reported_metrics([(s.report("fused+checks", r), r.query.gold) for r in gold_rows])
+            cell = {"MAP@5": res["MAP@5"], "answered_%": res["answered_%"]}
+            if removed:
+                cell["listed_gold_removed_%"] = (
+                    100.0 * sum(bool(s.report("fused+checks", r)) for r in removed) / len(removed)
+                )
+            if name.startswith("seed"):
+                got = {r.query.qid: s.report("fused+checks", r) for r in rows}
+                cell["off_topic_no_list_%"] = score_seed([r.query.extra for r in rows], got)["groups"]["all"][
+                    "off_topic_no_list_%"
+                ]
+            row[name] = cell
+        out.append(row)
+    return out
+
+
+def print_sweep(rows: list[dict[str, Any]]) -> None:
+    parts = [k for k in rows[0] if k not in ("list_share", "possible", "words_possible")] if rows else []
+    print(
+        "\nlist share swept (fused + checks; MAP@5 of reported / answered % / listed with gold removed %, or for"
+        " the seed set no list on other topics %)"
+    )
+    print("| list share | possible (other / English) | " + " | ".join(parts) + " |")
+    print("|---|---|" + "---|" * len(parts))
+    for r in rows:
+        cells = []
+        for p in parts:
+            c = r[p]
+            last = c.get("listed_gold_removed_%", c.get("off_topic_no_list_%"))
+            kind = "no list off topic " if "off_topic_no_list_%" in c else ""
+            cells.append(f"{c['MAP@5']:.3f} / {_f(c['answered_%'], True)} / {kind}{_f(last, True)}")
+        head = f"| {r['list_share']:.2f} | {r['possible']:.2f} / {r['words_possible']:.2f} | "
+        print(head + " | ".join(cells) + " |")
 
 
 # --- data ---------------------------------------------------------------------------------------
@@ -505,6 +558,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=None, help="write the figures as JSON here")
     ap.add_argument("--max-chars", type=int, default=SEM_MAX_CHARS, help="characters of a post encoded as its head")
     ap.add_argument("--segments", type=int, default=SEM_SEGMENTS, help="sentences of a long post encoded besides")
+    ap.add_argument(
+        "--list-shares",
+        default="",
+        help="comma-separated shares of gold-removed train posts that may get a list: refit 'possible' at each and"
+        " print what the matcher would report (train and dev)",
+    )
     args = ap.parse_args(argv)
     SEM_MAX_CHARS, SEM_SEGMENTS = args.max_chars, args.segments
     sets = {s.strip().lower() for s in args.sets.split(",") if s.strip()}
@@ -520,6 +579,7 @@ def main(argv: list[str] | None = None) -> int:
         if seed is not None:
             corpora.append(seed)
     train: list[tuple[list[Row], list[Row]]] = []
+    parts: dict[str, tuple[list[Row], list[Row] | None]] = {}  # every split read, for the sweep
     dev: dict[str, tuple[list[Row], list[Row] | None]] = {}
     for c in corpora:
         c.build(emb)
@@ -528,10 +588,12 @@ def main(argv: list[str] | None = None) -> int:
             tq = c.splits["train"]
             gold = {g for q in tq for g in q.gold}
             train.append((rows_for(c, emb, tq, set()), rows_for(c, emb, tq, gold)))
+            parts[f"{c.name} train"] = train[-1]
         dq = c.splits["dev"]
         dgold = {g for q in dq for g in q.gold}
         removed = rows_for(c, emb, dq, dgold) if c.name != "seed" else None
         dev[c.name] = (rows_for(c, emb, dq, set()), removed)
+        parts[f"{c.name} dev"] = dev[c.name]
         emb.save()
         print(f"  {c.name}: queries read in {time.perf_counter() - t0:.0f} s")
     if not train:
@@ -606,6 +668,10 @@ def main(argv: list[str] | None = None) -> int:
         last = "fused+checks" if "fused+checks" in seed_res else "fused"
         for h in seed_res[last]["hard_negative_strong"]:
             print(f"  {last} strong on hard negative {h['id']}: {h['strong']} — {h['note']}")
+    shares = [float(v) for v in args.list_shares.split(",") if v.strip()]
+    if shares:
+        result["list_share_sweep"] = swept = sweep(shares, train, parts)
+        print_sweep(swept)
     if args.speed:
         sp = speed(emb, args.data)
         result["speed"] = sp
