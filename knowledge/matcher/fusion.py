@@ -52,7 +52,7 @@ class FusionParams:
 
 # Fitted by `python -m benchmarks.semantic` (2A + 2B train, USE multilingual v3): the line it prints.
 DEFAULT_FUSION = FusionParams(
-    bias=2.32, w_lex=0.9, w_cos=1.81, w_margin=8.96, w_in_lex=-2.99, possible=7.19, lex_floor=1.0, top=20, related=1.0
+    bias=2.36, w_lex=0.9, w_cos=1.8, w_margin=8.94, w_in_lex=-3.02, possible=7.16, lex_floor=1.0, top=20, related=1.0
 )
 # For posts the English word vectors read (knowledge.words), fitted by the same command on the same posts.
 DEFAULT_FUSION_WORDS = FusionParams(
