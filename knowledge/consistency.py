@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from knowledge.gazetteer import ACTORS, ARMIES, PARENT, PLACES, SOURCES
+from knowledge.gazetteer import PARENT, SOURCES
+from knowledge.names import ACTOR_INDEX, ARMY_INDEX, DISPLAY, PLACE_INDEX, SOURCE_INDEX, find, place_keys
 from knowledge.normalize import normalize, split_sentences
-from knowledge.normalize.spelling import Speller
 from knowledge.normalize.terms import word_keys
 from knowledge.normalize.text import TERM_RE
 from knowledge.roles import clause_subjects, heads_phrase, named_sides, subject_spans
@@ -40,10 +40,10 @@ _MONTH_WORDS = frozenset(
     bereznya kvitnya travnya chervnya lypnya serpnya veresnya zhovtnya lystopada grudnya""".split()
 )
 _MULTIPLIERS = {
-    "тыс": 1e3, "тысяч": 1e3, "тысячи": 1e3, "тысяча": 1e3, "тис": 1e3, "тисяч": 1e3, "тисячі": 1e3,
-    "тисяча": 1e3, "thousand": 1e3, "k": 1e3, "млн": 1e6, "million": 1e6, "миллион": 1e6, "миллиона": 1e6,
-    "миллионов": 1e6, "мільйон": 1e6, "мільйона": 1e6, "мільйонів": 1e6,
-}  # fmt: skip
+    **dict.fromkeys("""тыс тысяч тысячи тысяча тысячу тысячах тысячам тысячами тис тисяч тисячі тисяча тисячу
+    тисячах тисячам тисячами thousand k""".split(), 1e3),
+    **dict.fromkeys("млн million миллион миллиона миллионов мільйон мільйона мільйонів".split(), 1e6),
+}
 _NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?$")
 # Denial and existence negated ("there are no ...", "without any ..."): what turns a claim into its
 # opposite. A plain "not" is left out: it negates many a predicate that is not the claim's.
@@ -51,6 +51,7 @@ _NEGATIONS = frozenset(
     """никаких никакого никакой никакие жодних жодного жодної жоден без no none without nikakih nikakoi
     nikakoy bez zhodnogo zhodnih nikakikh nikakogo nikakie zhodnykh zhodnoho zhodnoi zhoden""".split()
 )
+_IDIOMS = frozenset({"no way", "no doubt", "no matter"})  # "no way out", "no way that's real": no denial
 # A negation next to one of these states a condition, not a denial.
 _CONDITIONS = frozenset("unless until otherwise пока иначе поки доки інакше".split())
 # A denial right after one of these is one the text reports as past ("earlier they called it fake").
@@ -166,43 +167,6 @@ class Consistency:
         return any(k == kind for k, _t in self.conflicts)
 
 
-def _index_names(table: dict[str, tuple[str, ...]]) -> dict[str, list[tuple[str, tuple[frozenset[str], ...]]]]:
-    """first word's key -> [(id, keys of every word of the form)]."""
-    out: dict[str, list[tuple[str, tuple[frozenset[str], ...]]]] = {}
-    for name_id, forms in table.items():
-        for form in forms:
-            words = TERM_RE.findall(normalize(form))
-            keys = tuple(frozenset(word_keys(w)) for w in words)
-            if not keys or not all(keys):
-                continue
-            for k in keys[0]:
-                out.setdefault(k, []).append((name_id, keys))
-    return out
-
-
-_PLACE_INDEX = _index_names(PLACES)
-_ACTOR_INDEX = _index_names(ACTORS)
-_ARMY_INDEX = _index_names(ARMIES)
-_SOURCE_INDEX = _index_names({k: forms for k, (forms, _side) in SOURCES.items()})
-_DISPLAY: dict[str, str] = {  # a name as the reason line shows it
-    k: next((f for f in forms if f.isascii()), forms[0]) for k, forms in (PLACES | ACTORS).items()
-}
-
-
-def _find(index: dict[str, list[tuple[str, tuple[frozenset[str], ...]]]], keys: list[tuple[str, ...]]) -> list[
-    tuple[int, int, str]
-]:  # fmt: skip
-    """(start, end, id) of every name of `index` in a text read as per-word keys."""
-    found: list[tuple[int, int, str]] = []
-    for i, ks in enumerate(keys):
-        for k in ks:
-            for name_id, form in index.get(k, ()):
-                end = i + len(form)
-                if end <= len(keys) and all(not form[j].isdisjoint(keys[i + j]) for j in range(1, len(form))):
-                    found.append((i, end, name_id))
-    return found
-
-
 def _figures(words: list[str]) -> tuple[set[float], set[int]]:
     figures: set[float] = set()
     years: set[int] = set()
@@ -240,10 +204,10 @@ def _sides(words: list[str], keys: list[tuple[str, ...]], actors: list[_Span], s
     """
     content = [i for i, k in enumerate(keys) if k]
     rank = {i: r for r, i in enumerate(content)}
-    armies = {a[0] for a in _find(_ARMY_INDEX, keys)}
+    armies = {a[0] for a in find(ARMY_INDEX, keys)}
     taken: set[int] = set()
     sources: set[str] = set()
-    for start, end, source_id in sorted(_find(_SOURCE_INDEX, keys)):
+    for start, end, source_id in sorted(find(SOURCE_INDEX, keys)):
         lo, hi = rank.get(start, 0) - 1, rank.get(end - 1, len(content)) + 1
         near = [
             a
@@ -288,22 +252,6 @@ def _subjects(
     return frozenset(out)
 
 
-_PLACE_SPELLER = Speller()
-_PLACE_SPELLER.sync(sorted(_PLACE_INDEX))
-
-
-def _place_keys(keys: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
-    """Per-word keys, a word that names no place read as the place name one typo away ("курщні")."""
-    out = []
-    for ks in keys:
-        if ks and not any(k in _PLACE_INDEX for k in ks):
-            near = _PLACE_SPELLER.near(ks[0])
-            if near is not None:
-                ks = (*ks, near)
-        out.append(ks)
-    return out
-
-
 @lru_cache(maxsize=4096)
 def text_facts(text: str) -> TextFacts:
     norm = normalize(text)
@@ -314,7 +262,7 @@ def text_facts(text: str) -> TextFacts:
     speaker_end = len(TERM_RE.findall(normalize(head.group(1)))) if head else 0
     if speaker_end > _SPEAKER_WORDS:
         speaker_end = 0
-    spans = sorted(_find(_ACTOR_INDEX, keys))  # read once: _sides and _subjects both need them
+    spans = sorted(find(ACTOR_INDEX, keys))  # read once: _sides and _subjects both need them
     actors, sources, speakers, accounts, taken = _sides(words, keys, spans, speaker_end)
     subjects = _subjects(keys, actors, spans, speaker_end)
     spans_direct = subject_spans(words, spans, taken)
@@ -323,7 +271,7 @@ def text_facts(text: str) -> TextFacts:
     named = named_sides(words, spans)
     negated = _negated(words)
     periods = frozenset(p for w in words if (p := _PERIODS.get(w)))
-    places = frozenset(p for _s, _e, p in _find(_PLACE_INDEX, _place_keys(keys)))
+    places = frozenset(p for _s, _e, p in find(PLACE_INDEX, place_keys(keys)))
     simple = len(words) <= 30 and len(split_sentences(text)) == 1
     return TextFacts(
         frozenset(figures),
@@ -391,7 +339,7 @@ def _negated(words: list[str]) -> bool:
     the troops leave", "никакого перемирия, пока ...") nor a denial it reports as past ("а раньше
     говорили фейк", "previously denied")."""
     for i, w in enumerate(words):
-        if not (w in _NEGATIONS or w.startswith(_DENIALS)):
+        if not (w in _NEGATIONS or w.startswith(_DENIALS)) or " ".join(words[i : i + 2]) in _IDIOMS:
             continue
         if not _CONDITIONS.isdisjoint(words[max(0, i - _NEAR) : i + _NEAR + 1]):
             continue
@@ -402,7 +350,7 @@ def _negated(words: list[str]) -> bool:
 
 
 def _display(name_id: str) -> str:
-    return _DISPLAY.get(name_id, name_id)
+    return DISPLAY.get(name_id, name_id)
 
 
 def _same(a: float, b: float) -> bool:

@@ -47,6 +47,17 @@ PLACES: dict[str, tuple[str, ...]] = {
     "melovoy": ("Меловой", "Меловий", "Melovoy"),
     "podol": ("Подол", "Podol"),
     "guevo": ("Гуево", "Гуєво", "Guevo"),
+    "martynovka": ("Мартыновка", "Мартинівка", "Martynovka"),
+    "yubileyny": ("Юбилейный", "Ювілейний", "Yubileyny", "Yubileiny"),
+    "lebedevka": ("Лебедевка", "Лебедівка", "Lebedevka"),
+    "makhnovka": ("Махновка", "Махнівка", "Makhnovka"),
+    "nikolaevo-daryino": ("Николаево-Дарьино", "Ніколаєво-Дар'їно", "Nikolaevo-Daryino"),
+    "tyotkino": ("Тёткино", "Теткино", "Тьоткіно", "Tyotkino", "Tetkino"),
+    "rylsk": ("Рыльск", "Рильськ", "Rylsk"),
+    "lgov": ("Льгов", "Льгів", "Lgov"),
+    "sumy": ("Сумы", "Сумская", "сумской", "Суми", "Сумська", "сумський", "Сумщина", "Sumy"),
+    "kurakhove": ("Курахово", "Курахове", "Kurakhove", "Kurakhovo"),
+    "velyka-novosilka": ("Великая Новосёлка", "Велика Новосілка", "Velyka Novosilka"),
     "syria": ("Сирия", "Сирія", "Syria", "сирийский", "Syrian"),
     "africa": ("Африка", "Africa", "African", "африканский", "африканський"),
     "venezuela": ("Венесуэла", "Венесуела", "Venezuela"),
@@ -58,14 +69,14 @@ ACTORS: dict[str, tuple[str, ...]] = {
         "Россия", "российский", "россияне", "русские", "РФ", "Росія", "російський", "росіяни", "рф", "Russia",
         "Russian", "Russians", "Кремль", "Kremlin", "Москва", "Moscow", "Путин", "Путін", "Putin", "Песков",
         "Пєсков", "Peskov", "Ушаков", "Ushakov", "Герасимов", "Gerasimov", "окупанти", "оккупанты", "рашисти",
-        "ВС РФ", "Вагнер", "Wagner",
+        "ВС РФ", "Вагнер", "Wagner", "орки", "кацапы", "кацапи", "rashisty",
     ),  # fmt: skip
     "ukraine": (
         "Украина", "украинский", "украинцы", "Україна", "український", "українці", "Ukraine", "Ukrainian",
         "Ukrainians", "Ukranian", "Ukrainan", "Ukrane",
         "ВСУ", "ЗСУ", "AFU", "Киев", "Київ", "Kyiv", "Kiev", "Зеленский", "Зеленський", "Zelensky",
         "Zelenskyy", "Сырский", "Сирський", "Syrskyi", "ТрО", "теробороны", "тероборони", "киевский",
-        "СБУ", "SBU", "ГУР", "HUR", "Буданов", "Budanov",
+        "СБУ", "SBU", "ГУР", "HUR", "Буданов", "Budanov", "хохлы", "укры", "укропы", "khokhly", "ukry",
     ),  # fmt: skip
     "north-korea": (
         "КНДР", "DPRK", "Северная Корея", "северокорейский", "северокорейцы", "Північна Корея",
@@ -106,11 +117,14 @@ SOURCES: dict[str, tuple[tuple[str, ...], str | None]] = {
 PARENT: dict[str, str] = {
     **dict.fromkeys(
         ("sudzha", "kurchatov", "korenevo", "glushkovo", "plyokhovo", "gornal", "sverdlikovo", "malaya-loknya",
-         "melovoy", "podol", "guevo"),
+         "melovoy", "podol", "guevo", "martynovka", "yubileyny", "lebedevka", "makhnovka", "nikolaevo-daryino",
+         "tyotkino", "rylsk", "lgov"),
         "kursk",
     ),  # fmt: skip
     **dict.fromkeys(
-        ("avdiivka", "pokrovsk", "toretsk", "chasiv-yar", "bakhmut", "vuhledar", "mariupol"), "donetsk"
+        ("avdiivka", "pokrovsk", "toretsk", "chasiv-yar", "bakhmut", "vuhledar", "mariupol", "kurakhove",
+         "velyka-novosilka"),
+        "donetsk",
     ),
     **dict.fromkeys(("kupiansk", "vovchansk", "izium"), "kharkiv"),
     **dict.fromkeys(("enerhodar",), "zaporizhzhia"),

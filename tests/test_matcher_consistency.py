@@ -3,12 +3,16 @@ stance never gets that claim as a strong match, and every match says why in one 
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from knowledge.consistency import check, claim_facts, text_facts
 from knowledge.matcher import Match, Matcher
+from knowledge.matcher.core import UNANCHORED_POSSIBLE, names_the_war
+from knowledge.names import names_anything
 from knowledge.schema import Claim, Source, Variant
 
 
@@ -147,3 +151,88 @@ def test_stance_is_compared_with_every_wording_of_the_claim() -> None:
     )
     for post in ("Россия освобождает Курщину без иностранной помощи", "Курщину освобождают только российские войска"):
         assert not check(mixed, text_facts(post)).conflicts_on("stance"), post
+
+
+def test_figures_with_inflected_thousands() -> None:
+    assert text_facts("уехали более чем 122 тысячах человек").figures == {122000.0}
+    assert text_facts("евакуювали понад 120 тисячами людей").figures == {120000.0}
+    claim = claim_facts(entry("x", "More than 120,000 people have been evacuated."))
+    assert not check(claim, text_facts("МЧС отчиталось о более чем 122 тысячах уехавших")).conflicts
+
+
+def test_no_way_is_an_idiom_not_a_denial() -> None:
+    encircled = claim_facts(entry("x", "Thousands of Ukrainian troops are encircled in the Kursk region."))
+    for post in ("Thousands of Ukrainian troops are encircled in Kursk with no way out",
+                 "russian mod says ukraine lost 67,150 soldiers, no way thats real"):  # fmt: skip
+        assert not text_facts(post).negated, post
+    assert not check(encircled, text_facts("Thousands of Ukrainian troops are encircled with no way out")).conflicts
+    assert text_facts("There are no Ukrainian troops encircled in Kursk").negated
+
+
+def test_other_kursk_villages_conflict_with_the_claims_villages() -> None:
+    villages = claim_facts(
+        entry("melovoy-podol", "Russian forces have recaptured the villages of Melovoy and Podol in the Kursk region.")
+    )
+    post = text_facts("Минобороны сообщило об освобождении населённых пунктов Мартыновка и Юбилейный Курской области.")
+    assert {"martynovka", "yubileyny"} <= post.places
+    assert check(villages, post).conflicts_on("place")
+    assert check(villages, text_facts("ВС РФ освободили Меловой и Подол в Курской области")).agrees_on("place")
+
+
+@pytest.mark.parametrize(
+    "post",
+    [
+        "Закарпаття: через зливи з кількох сіл Берегівського району евакуювали понад 100 людей, рятувальники працюють.",
+        "A man convicted of armed robbery was denied parole for the third time, the board said on Tuesday.",
+        "Thailand and Cambodia agree to an immediate ceasefire after talks, ending five days of clashes.",
+    ],
+)
+def test_a_post_naming_no_place_or_side_gets_no_list_of_claims_that_name_some(post: str) -> None:
+    kb = KB + [
+        entry("evacuation", "More than 120,000 people have been evacuated from the Kursk region's border districts."),
+        entry("parole", "Ukraine allows some convicts to serve in its army in exchange for parole."),
+        entry("truce", "Ukraine has accepted the US proposal for a 30-day ceasefire."),
+    ]
+    matcher = Matcher(kb)
+    assert not names_anything(post)
+    assert matcher.match(post, semantic=False) == []
+    # The same words beside a place or side of the war are read as before: a list, with its claim.
+    anchored = matcher.match(post + " Курская область.", semantic=False)
+    assert anchored and names_anything(post + " Курская область.")
+
+
+def test_a_post_naming_nobody_keeps_its_close_and_strong_matches() -> None:
+    bargain = entry("bargain", "Ukraine wants to use the land it captured in the Kursk region as a bargaining chip.")
+    lemon = entry("lemon", "Drinking hot water with lemon cures influenza within two days.")
+    matcher = Matcher(KB + [bargain, lemon])
+    post = "They want to use the land they captured as a bargaining chip in talks"
+    found = matcher.match(post)
+    assert found and found[0].claim_id == "bargain" and found[0].strength == "strong"  # a verdict stays
+    close, loose, unnamed = (Match(bargain, UNANCHORED_POSSIBLE + 5, "possible", post),
+                             Match(KB[0], UNANCHORED_POSSIBLE - 30, "possible", post),
+                             Match(lemon, 20.0, "possible", post))  # fmt: skip
+    assert matcher.anchored(post, [close, loose, unnamed], gate=8.5) == [close, unnamed]
+    assert matcher.anchored(post, [loose, unnamed], gate=8.5) == [unnamed]
+    assert matcher.anchored(post, [loose], gate=8.5) == []
+    assert matcher.anchored(post + " in Kursk", [loose], gate=8.5) == [loose]  # a place: the checks can read it
+
+
+def test_names_anything_agrees_with_text_facts_on_the_seed_dev_posts() -> None:
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "seed" / "dev.jsonl"
+    posts = [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    named = 0
+    for post in posts:
+        t = text_facts(post)
+        expected = bool(t.places or t.named or t.actors or t.sources or t.subjects or t.speakers)
+        assert names_anything(post) == expected, post
+        named += expected
+    assert 0 < named < len(posts)  # both kinds are there
+    assert not names_anything("They want to use the land they captured")  # "use" is not the USA
+    assert names_anything("The USA and Ukraine") and names_anything("МО РФ сообщило")
+
+
+def test_a_claim_is_about_the_war_by_its_places_or_belligerents() -> None:
+    assert names_the_war(claim_facts(entry("x", "Russian forces have recaptured the town of Sudzha.")))
+    assert names_the_war(claim_facts(entry("y", "North Korean soldiers are fighting for Russia.")))
+    assert not names_the_war(claim_facts(entry("z", "A man in South Africa woke from a three-day coma.")))
+    assert not names_the_war(claim_facts(entry("w", "The United States has the longest surviving constitution.")))

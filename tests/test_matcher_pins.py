@@ -83,7 +83,7 @@ def test_pruned_match_equals_full_scoring(corpus: tuple[Matcher, list[str]], pos
         reported = 0
         for post in posts:
             fast = m.match(post, limit=1000)
-            full = m.verdicts(m.candidates(post))
+            full = m.anchored(post, m.verdicts(m.candidates(post)), m.possible)
             assert _as_tuples(fast) == _as_tuples(full), post
             reported += len(fast)
     finally:

@@ -74,7 +74,7 @@ def _words(text: str) -> tuple[str, list[str]]:
 
 
 def test_objects_and_oblique_forms_are_not_subjects() -> None:
-    from knowledge.consistency import _ACTOR_INDEX, _find  # the spans text_facts reads
+    from knowledge.names import ACTOR_INDEX, find  # the spans text_facts reads
     from knowledge.normalize.terms import word_keys
 
     for text, expected in (
@@ -86,16 +86,16 @@ def test_objects_and_oblique_forms_are_not_subjects() -> None:
         ("все контратаки ВСУ отбиты", set()),
     ):
         norm, words = _words(text)
-        spans = sorted(_find(_ACTOR_INDEX, [word_keys(w) for w in words]))
+        spans = sorted(find(ACTOR_INDEX, [word_keys(w) for w in words]))
         assert set(clause_subjects(norm, subject_spans(words, spans, set()))) == expected, text
 
 
 def test_attributes_are_not_named_sides() -> None:
-    from knowledge.consistency import _ACTOR_INDEX, _find
+    from knowledge.names import ACTOR_INDEX, find
     from knowledge.normalize.terms import word_keys
 
     _norm, words = _words("Ukraine captured two soldiers in Russia's Kursk region, в Курской области России")
-    spans = sorted(_find(_ACTOR_INDEX, [word_keys(w) for w in words]))
+    spans = sorted(find(ACTOR_INDEX, [word_keys(w) for w in words]))
     assert named_sides(words, spans) == {"ukraine"}
 
 
