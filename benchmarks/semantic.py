@@ -21,7 +21,8 @@ answered, strong %, strong precision, strong with the split's gold claims remove
   margin over the next claim and whether the lexical path found the claim), strong by its own threshold.
 - ``fused+checks`` (when the matcher has ``consistency``): what the matcher does with the channel on: the
   fused scores under its rule for conflicts of figures, places, sides, time or stance (one scales a score
-  by 0.8, two halve it), and strong only where the lexical engine (with its checks) says strong.
+  by 0.8, two halve it), strong only where the lexical engine (with its checks) says strong, and claims
+  about the war below UNANCHORED_POSSIBLE left out for a post that names no place or side.
 
 Where ``wordllama`` is installed (a dependency), the English word vectors (knowledge/words.py) read the
 Latin-script posts as the matcher does, and their two features (a claim's word cosine and its margin) get a
@@ -61,6 +62,9 @@ from benchmarks.paths import DATA_2A, DATA_2B
 from benchmarks.quality import Reported, ap_at, reported_metrics, score_seed
 from knowledge.loader import load
 from knowledge.matcher import Matcher, fusion
+from knowledge.matcher.core import UNANCHORED_POSSIBLE, names_the_war
+from knowledge.matcher.params import MAX_CHARS
+from knowledge.names import names_anything
 from knowledge.schema import Claim
 from knowledge.semantic import HEAD_CHARS
 from knowledge.semantic import query_texts as semantic_query_texts
@@ -209,6 +213,8 @@ class Row:
     cos: dict[str, float]  # the semantic top
     conflicts: dict[str, int] | None = None  # consistency conflicts per pooled claim, if the matcher checks
     words: WordCosines | None = None  # the English word vectors' cosines of the pooled claims, if they read it
+    # The pooled claims about the war, when the post names no place or side (Matcher.anchored's rule).
+    unanchored_war: frozenset[str] = frozenset()
 
 
 def rows_for(corpus: Corpus, emb: Embedder, queries: list[Query], removed: set[str]) -> list[Row]:
@@ -229,7 +235,10 @@ def rows_for(corpus: Corpus, emb: Embedder, queries: list[Query], removed: set[s
                 head = q.text[:SEM_MAX_CHARS]
                 conflicts = {cid: len(check(cid, frags.get(cid, head)).conflicts) for cid in set(lex) | set(cos)}
             words = corpus.words.cosines(q.text, set(lex) | set(cos)) if corpus.words is not None else None
-            out.append(Row(q, rep, lex, cos, conflicts, words))
+            war = frozenset()
+            if not names_anything(q.text[:MAX_CHARS]):
+                war = frozenset(c for c in set(lex) | set(cos) if names_the_war(corpus.matcher.facts(c)))
+            out.append(Row(q, rep, lex, cos, conflicts, words, war))
     if corpus.words is not None and removed:
         corpus.words.add(c for c in corpus.claims if c.id in removed)
     return out
@@ -306,7 +315,11 @@ class Systems:
             ranked, strong, possible = semantic_list(row), self.sem_strong, self.sem_possible
         elif system == "fused+checks":  # what the matcher does: the lexical engine decides strength
             lexical_strong = {m.claim_id for m in row.lexical if m.strength == "strong"}
-            checked = self.checked(row)
+            checked = [
+                (cid, v)
+                for cid, v in self.checked(row)
+                if cid in lexical_strong or v >= UNANCHORED_POSSIBLE or cid not in row.unanchored_war
+            ]
             possible_at = self.possible_for(row)
             if not checked or (checked[0][1] < possible_at and not lexical_strong):
                 return []
