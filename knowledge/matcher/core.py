@@ -391,15 +391,14 @@ class Matcher:
     def anchored(self, text: str, matches: list[Match], gate: float) -> list[Match]:
         """`matches` less those below UNANCHORED_POSSIBLE whose claim is about the war, when the post names
         no place or side; no list at all if what is left starts below `gate`."""
-        if all(m.strength == "strong" or m.score >= UNANCHORED_POSSIBLE for m in matches):
-            return matches
-        if names_anything(text[:MAX_CHARS]):
-            return matches
-        kept = [
-            m
+        doubtful = {
+            m.claim.id
             for m in matches
-            if m.strength == "strong" or m.score >= UNANCHORED_POSSIBLE or not names_the_war(self.facts(m.claim.id))
-        ]
+            if m.strength != "strong" and m.score < UNANCHORED_POSSIBLE and names_the_war(self.facts(m.claim.id))
+        }
+        if not doubtful or names_anything(text[:MAX_CHARS]):  # the claims' facts are cached; the post's are not
+            return matches
+        kept = [m for m in matches if m.claim.id not in doubtful]
         return kept if kept and kept[0].score >= gate else []
 
     @staticmethod
