@@ -62,9 +62,7 @@ from benchmarks.paths import DATA_2A, DATA_2B
 from benchmarks.quality import Reported, ap_at, reported_metrics, score_seed
 from knowledge.loader import load
 from knowledge.matcher import Matcher, fusion
-from knowledge.matcher.core import UNANCHORED_POSSIBLE, names_the_war
-from knowledge.matcher.params import MAX_CHARS
-from knowledge.names import names_anything
+from knowledge.matcher.core import UNANCHORED_POSSIBLE
 from knowledge.schema import Claim
 from knowledge.semantic import HEAD_CHARS
 from knowledge.semantic import query_texts as semantic_query_texts
@@ -235,9 +233,7 @@ def rows_for(corpus: Corpus, emb: Embedder, queries: list[Query], removed: set[s
                 head = q.text[:SEM_MAX_CHARS]
                 conflicts = {cid: len(check(cid, frags.get(cid, head)).conflicts) for cid in set(lex) | set(cos)}
             words = corpus.words.cosines(q.text, set(lex) | set(cos)) if corpus.words is not None else None
-            war = frozenset()
-            if not names_anything(q.text[:MAX_CHARS]):
-                war = frozenset(c for c in set(lex) | set(cos) if names_the_war(corpus.matcher.facts(c)))
+            war = corpus.matcher.unnamed_war_claims(q.text, set(lex) | set(cos))
             out.append(Row(q, rep, lex, cos, conflicts, words, war))
     if corpus.words is not None and removed:
         corpus.words.add(c for c in corpus.claims if c.id in removed)

@@ -66,7 +66,7 @@ CONFLICTS_FACTOR = 0.5  # several: enough to drop most below possible
 # the positives naming nobody that kept a list scored 78-84.
 UNANCHORED_POSSIBLE = 60.0
 # The sides that make a claim one about the war. Not the USA or "the West": English fact-checks name them
-# all the time, and counting them cost 2B train 4 points of answered posts for nothing on the seed set.
+# all the time, and counting them cost 2B train 3 points of answered posts for nothing on the seed set.
 BELLIGERENTS = frozenset({"russia", "ukraine", "north-korea"})
 ABROAD = frozenset({"syria", "africa", "venezuela"})  # where mercenaries come from, not where the war is
 # A viral post arrives many times within minutes: the last RECENT_POSTS posts' matches are kept until
@@ -391,15 +391,19 @@ class Matcher:
     def anchored(self, text: str, matches: list[Match], gate: float) -> list[Match]:
         """`matches` less those below UNANCHORED_POSSIBLE whose claim is about the war, when the post names
         no place or side; no list at all if what is left starts below `gate`."""
-        doubtful = {
-            m.claim.id
-            for m in matches
-            if m.strength != "strong" and m.score < UNANCHORED_POSSIBLE and names_the_war(self.facts(m.claim.id))
-        }
-        if not doubtful or names_anything(text[:MAX_CHARS]):  # the claims' facts are cached; the post's are not
+        doubtful = self.unnamed_war_claims(
+            text, {m.claim.id for m in matches if m.strength != "strong" and m.score < UNANCHORED_POSSIBLE}
+        )
+        if not doubtful:
             return matches
         kept = [m for m in matches if m.claim.id not in doubtful]
         return kept if kept and kept[0].score >= gate else []
+
+    def unnamed_war_claims(self, text: str, claim_ids: Iterable[str]) -> frozenset[str]:
+        """Those of `claim_ids` that are about the war, if `text` names no place or side; else none."""
+        war = frozenset(cid for cid in claim_ids if names_the_war(self.facts(cid)))
+        # The claims' facts are cached; the post's names are read only when they could matter.
+        return war if war and not names_anything(text[:MAX_CHARS]) else frozenset()
 
     @staticmethod
     def _word_cosines(semantic: SemanticIndex, text: str, claim_ids: set[str]) -> WordCosines | None:
