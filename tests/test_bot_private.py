@@ -392,3 +392,23 @@ async def test_hash_mode_keeps_no_text_in_the_log(db_url: str) -> None:
         with session_scope(h.runtime.sessions) as s:  # the submission still has the text moderators need
             assert s.scalars(select(Submission.text)).all() == [UNRELATED]
     h.runtime.close()
+
+
+async def test_a_card_is_logged_with_its_delivery_and_a_second_card_moves_the_delivery_on(tg: Harness) -> None:
+    from bot.db.models import CardDelivery
+    from handlers.buttons import Button
+
+    (first,) = only_sends(await tg.send(tgf.private_text(USER_ID, FALSE_CLAIM_RU)))
+    with session_scope(tg.runtime.sessions) as s:
+        (delivery,) = s.scalars(select(CardDelivery).where(CardDelivery.user_id == USER_ID)).all()
+        claim_id, sent_at = delivery.claim_id, delivery.last_sent_at
+    (second,) = only_sends(await tg.send(tgf.private_text(USER_ID, FALSE_CLAIM_RU + "!")))
+    logged = checks(tg)
+    assert [c.result for c in logged] == ["strong", "strong"]
+    assert all(c.matches[0]["claim_id"] == claim_id for c in logged)
+    for card, check in ((first, logged[0]), (second, logged[1])):  # feedback goes to the check just logged
+        payloads = {b["callback_data"].rsplit(":", 1)[0] for b in buttons(card) if "callback_data" in b}
+        assert {f"{Button.FEEDBACK.value}:{check.id}:u", f"{Button.FEEDBACK.value}:{check.id}:d"} <= payloads
+    with session_scope(tg.runtime.sessions) as s:
+        (delivery,) = s.scalars(select(CardDelivery).where(CardDelivery.user_id == USER_ID)).all()
+        assert delivery.claim_id == claim_id and delivery.last_sent_at >= sent_at

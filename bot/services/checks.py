@@ -10,8 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import psycopg
-from sqlalchemy import ClauseElement, Connection, Engine, Table, select
+from sqlalchemy import ClauseElement, Connection, Engine, Table, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -176,35 +175,51 @@ def record_check(
 async def record_check_pg(
     pg: AsyncPostgres, engine: Engine, request: CheckRequest, outcome: CheckOutcome, *, secret: str, store_text: bool
 ) -> None:
-    """record_check for PostgreSQL on the event loop (bot.db.pgasync says why): the same statements,
-    compiled by SQLAlchemy. If that fails (a killed backend, say), record_check in a database thread
-    tries again with its own retry, so the check is logged whenever the database can take it."""
-    claim_ids = delivered_claims(request, outcome)
-
-    async def write(conn: psycopg.AsyncConnection[tuple[object, ...]]) -> int:
-        row = check_row(request, outcome, secret=secret, store_text=store_text)
-        row["matches"] = json.dumps(row["matches"])
-        cur = await conn.execute(_pg_sql(_CHECK_INSERT, tuple(row)), row)
-        got = await cur.fetchone()
-        if claim_ids:
-            rows = delivery_rows(request.user_id, claim_ids)
-            sql = _pg_sql(_DELIVERY_UPSERTS["postgresql"], tuple(rows[0]))
-            async with conn.cursor() as many:
-                await many.executemany(sql, rows)
-        assert got is not None and isinstance(got[0], int)
-        return got[0]
-
+    """record_check for PostgreSQL on the event loop (bot.db.pgasync says why): the same rows,
+    in one statement compiled by SQLAlchemy. If that fails (a killed backend, say), record_check in a
+    database thread tries again with its own retry, so the check is logged whenever the database can take it."""
+    claim_ids = list(dict.fromkeys(delivered_claims(request, outcome)))
     try:
-        outcome.check_id = await pg.transaction(write)
+        row = check_row(request, outcome, secret=secret, store_text=store_text)
+        params = dict(row, matches=json.dumps(row["matches"]))
+        if claim_ids:
+            params.update(d_user=request.user_id, d_at=utcnow())
+            params.update({f"d_claim_{i}": claim_id for i, claim_id in enumerate(claim_ids)})
+        got = await pg.fetch_one(_pg_check_sql(tuple(row), len(claim_ids)), params)
+        assert got is not None and isinstance(got[0], int)
+        outcome.check_id = got[0]
     except Exception as exc:
         log.warning("could not write the check log on the event loop (%s); using a database thread", type(exc).__name__)
         await run_db(record_check, engine, request, outcome, secret=secret, store_text=store_text)
 
 
 @functools.cache
-def _pg_sql(statement: ClauseElement, keys: tuple[str, ...]) -> str:
-    """A Core statement as psycopg's SQL for PostgreSQL, with %(name)s parameters for `keys`."""
-    return str(statement.compile(dialect=psycopg_dialect(), column_keys=list(keys)))
+def _pg_check_sql(keys: tuple[str, ...], deliveries: int) -> str:
+    """The check-log insert and, in a data-modifying WITH, its card deliveries: one statement, so one round
+    trip without BEGIN and COMMIT (bot.db.pgasync says why), in psycopg's SQL with %(name)s parameters."""
+    logged = _CHECKS.insert().values({k: bindparam(k, type_=_CHECKS.c[k].type) for k in keys})
+    if not deliveries:
+        return _pg_sql(logged.returning(_CHECKS.c.id))
+    cte = logged.returning(_CHECKS.c.id).cte("logged")
+    rows = postgresql_insert(_DELIVERIES).values(
+        [
+            {
+                "user_id": bindparam("d_user", type_=_DELIVERIES.c.user_id.type),
+                "claim_id": bindparam(f"d_claim_{i}", type_=_DELIVERIES.c.claim_id.type),
+                "last_sent_at": bindparam("d_at", type_=_DELIVERIES.c.last_sent_at.type),
+            }
+            for i in range(deliveries)
+        ]
+    )
+    upsert = rows.on_conflict_do_update(
+        index_elements=["user_id", "claim_id"], set_={"last_sent_at": rows.excluded.last_sent_at}
+    )
+    return _pg_sql(select(cte.c.id).add_cte(upsert.cte("delivered")))
+
+
+def _pg_sql(statement: ClauseElement) -> str:
+    """A Core statement as psycopg's SQL for PostgreSQL, with %(name)s parameters."""
+    return str(statement.compile(dialect=psycopg_dialect()))
 
 
 def owned_check(connection: Connection | Session, check_id: int, owner_key: str) -> tuple[list[Any], str | None] | None:
