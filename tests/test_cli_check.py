@@ -153,3 +153,53 @@ def test_json_gives_the_reason_for_a_match_and_for_a_capped_one(capsys: pytest.C
     matches = json.loads(capsys.readouterr().out)["matches"]
     assert [m["strength"] for m in matches] == ["possible"]
     assert matches[0]["claim_id"] == "kursk-sudzha-recaptured" and matches[0]["reason"] == "place Avdiivka, not Sudzha"
+
+
+DATED_KB = """claims:
+- id: water-plant-summer
+  claim: A shell hit the water treatment plant in the town and cut the water supply
+  lang: en
+  verdict: unproven
+  summary: Reports of the strike could not be confirmed.
+  published: 2024-08-20
+  sources:
+  - {title: First report, publisher: Example, url: "https://example.org/a"}
+- id: water-plant-spring
+  claim: A shell hit the water treatment plant in the town and cut the water supply again
+  lang: en
+  verdict: unproven
+  summary: Reports of the strike could not be confirmed.
+  published: 2025-03-15
+  sources:
+  - {title: Second report, publisher: Example, url: "https://example.org/b"}
+"""
+WATER_POST = "A shell hit the water treatment plant in the town and cut the water supply"
+
+
+def test_the_posts_date_ranks_the_claim_of_its_time_first(tmp_path: Path) -> None:
+    (tmp_path / "claims.yaml").write_text(DATED_KB, encoding="utf-8")
+    firsts = []
+    for day in ("2024-08-19", "2025-03-14"):
+        result = factbot("check", "--kb", str(tmp_path), "--json", "--date", day, WATER_POST)
+        assert result.returncode == 0, result.stderr
+        firsts.append(json.loads(result.stdout)["matches"][0]["claim_id"])
+    assert firsts == ["water-plant-summer", "water-plant-spring"]
+    lines = [json.dumps({"id": day, "text": WATER_POST, "date": day}) for day in ("2024-08-19", "2025-03-14")]
+    lines += [
+        json.dumps({"id": "bad", "text": WATER_POST, "date": "yesterday"}),
+        json.dumps({"id": 5, "text": "x", "date": 7}),
+    ]
+    result = factbot("check", "--kb", str(tmp_path), "--batch", stdin="\n".join(lines) + "\n")
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["matches"][0]["claim_id"] for o in out[:2]] == firsts
+    assert out[2] == {"id": "bad", "error": "'date' must be a day written YYYY-MM-DD, got 'yesterday'"}
+    assert out[3]["id"] == 5 and "YYYY-MM-DD" in out[3]["error"]
+
+
+@pytest.mark.parametrize("day", ["2025-13-01", "20250314", "tomorrow"])
+def test_a_bad_date_is_a_usage_error(day: str) -> None:
+    result = factbot("check", "--kb", KB, "--date", day, FALSE_CLAIM_RU)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"factbot: --date must be a day written YYYY-MM-DD, got {day!r}\n"
+    result = factbot("check", "--kb", KB, "--batch", "--date", "2025-03-14", stdin="{}\n")
+    assert result.returncode == 2 and "do not also pass --date" in result.stderr

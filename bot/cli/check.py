@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import re
 import sys
 import time
 from typing import Any, TextIO
@@ -12,6 +14,7 @@ from bot.cli.common import EXIT_OK, EXIT_USAGE, CliError, matcher_from
 
 MAX_CHECK_BYTES = 4 * 1024 * 1024  # the CLI accepts big inputs; the matcher caps its own work
 MATCHES = 5  # at most this many matches, best first (the README's contract)
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _printed_match(match: Any) -> dict[str, Any]:
@@ -27,12 +30,24 @@ def _printed_match(match: Any) -> dict[str, Any]:
     }
 
 
-def _timed_matches(matcher: Any, text: str) -> dict[str, Any]:
+def _timed_matches(matcher: Any, text: str, posted: dt.date | None = None) -> dict[str, Any]:
     """{"matches", "elapsed_ms"}: the JSON both --json and --batch print for one text."""
     started = time.perf_counter()
-    matches = matcher.match(text, limit=MATCHES)
+    matches = matcher.match(text, limit=MATCHES, posted=posted)
     elapsed = (time.perf_counter() - started) * 1000
     return {"matches": [_printed_match(m) for m in matches], "elapsed_ms": round(elapsed, 2)}
+
+
+def parse_post_date(raw: object, name: str = "'date'") -> dt.date | None:
+    """The post's date written YYYY-MM-DD (None if absent); ValueError says what is wrong with `name`."""
+    if raw is None:
+        return None
+    if isinstance(raw, str) and _ISO_DAY.fullmatch(raw.strip()):
+        try:
+            return dt.date.fromisoformat(raw.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"{name} must be a day written YYYY-MM-DD, got {raw!r}")
 
 
 def _read_stdin_text(stdin: TextIO) -> str:
@@ -48,6 +63,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     if args.batch and args.text is not None:
         raise CliError("--batch reads JSON Lines from stdin; do not also pass TEXT", EXIT_USAGE)
+    if args.batch and args.date is not None:
+        raise CliError("--batch reads each post's date from its line ('date'); do not also pass --date", EXIT_USAGE)
+    try:
+        posted = parse_post_date(args.date, "--date")
+    except ValueError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
     text = None
     if not args.batch:
         text = args.text if args.text is not None else _read_stdin_text(sys.stdin)
@@ -59,9 +80,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             return _check_batch(matcher, sys.stdin, sys.stdout)
         assert text is not None
         if args.json:
-            print(json.dumps(_timed_matches(matcher, text), ensure_ascii=False))
+            print(json.dumps(_timed_matches(matcher, text, posted), ensure_ascii=False))
         else:
-            print(plain_reply(matcher.match(text, limit=MATCHES), args.lang))
+            print(plain_reply(matcher.match(text, limit=MATCHES, posted=posted), args.lang))
         return EXIT_OK
     finally:
         close()
@@ -78,7 +99,12 @@ def _check_batch(matcher: Any, stdin: TextIO, stdout: TextIO) -> int:
             if not isinstance(text, str):
                 record = {"id": item.get("id"), "error": "'text' must be a string"}
             else:
-                record = {"id": item.get("id"), **_timed_matches(matcher, text)}
+                try:
+                    posted = parse_post_date(item.get("date"))
+                except ValueError as exc:
+                    record = {"id": item.get("id"), "error": str(exc)}
+                else:
+                    record = {"id": item.get("id"), **_timed_matches(matcher, text, posted)}
         except (ValueError, RecursionError) as exc:
             record = {"id": None, "error": f"malformed line: {exc}"}
         stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -102,7 +128,14 @@ def add_commands(commands: Any) -> None:
     )
     check.add_argument("--json", action="store_true", help="print one JSON object with the matches")
     check.add_argument(
-        "--batch", action="store_true", help='stdin is JSON Lines {"id", "text"}; print one JSON line each'
+        "--batch",
+        action="store_true",
+        help='stdin is JSON Lines {"id", "text"[, "date"]}; print one JSON line each',
+    )
+    check.add_argument(
+        "--date",
+        metavar="YYYY-MM-DD",
+        help="when the post was first published, as the bot takes a forward's original date (helps rank claims)",
     )
     check.add_argument("--lang", choices=("en", "uk", "ru"), default="en", help="reply language (default en)")
     check.set_defaults(func=cmd_check)
