@@ -486,7 +486,7 @@ def corpus_2b(data: Path) -> Corpus:
         s: [Query(str(r["id"]), r["text"], set(r["gold"])) for r in quality.split_jsonl(data / f"queries_{s}.jsonl")]
         for s in ("train", "dev")
     }
-    return Corpus("2B", load([data / "kb"]).claims, splits)
+    return Corpus("2B", load([quality.cached_kb_2b(data)]).claims, splits)
 
 
 def corpus_seed(seed_dir: Path, kb: Path) -> Corpus | None:

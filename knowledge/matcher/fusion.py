@@ -52,12 +52,12 @@ class FusionParams:
 
 # Fitted by `python -m benchmarks.semantic` (2A + 2B train, USE multilingual v3): the line it prints.
 DEFAULT_FUSION = FusionParams(
-    bias=2.35, w_lex=0.9, w_cos=1.79, w_margin=8.96, w_in_lex=-3.01, possible=7.17, lex_floor=1.0, top=20, related=1.0
+    bias=2.7, w_lex=0.92, w_cos=1.33, w_margin=9.07, w_in_lex=-3.25, possible=7.27, lex_floor=1.0, top=20, related=1.0
 )
 # For posts the English word vectors read (knowledge.words), fitted by the same command on the same posts.
 DEFAULT_FUSION_WORDS = FusionParams(
-    bias=2.67, w_lex=0.85, w_cos=-0.46, w_margin=6.55, w_in_lex=-2.99, possible=6.35, lex_floor=1.0, top=20,
-    related=1.0, w_words=2.22, w_words_margin=3.46,
+    bias=2.98, w_lex=0.86, w_cos=-0.49, w_margin=6.28, w_in_lex=-3.13, possible=6.23, lex_floor=1.0, top=20,
+    related=1.0, w_words=1.62, w_words_margin=4.17,
 )
 
 
