@@ -117,6 +117,45 @@ async def test_a_forwarded_posts_original_date_is_matched_as_the_posts_date(
     assert posted == [dt.date(2024, 8, 20), None]  # a typed text has no publication date
 
 
+GAME_REVIEW = (
+    "🎮 REVIEW: «Iron Contract» (PC/PS5)\n\nYou run a company of mercenaries in a made-up 17th-century Europe: "
+    "hire, pay, bury, repeat.\n\n👎 late game turns into a gold grind, and a 340-page lore codex nobody asked "
+    "for\n\nVerdict: 8/10."
+)
+CEASEFIRE_ASIA = (
+    "Індія та Пакистан погодилися на повне припинення вогню після кількох днів взаємних ударів. Найближчими "
+    "днями мають зустрітися військові представники обох країн."
+)
+NPP_POWER = "На Курской АЭС-2 первый энергоблок выведен на 100% мощности."  # not the attack on the plant
+GUEVO_COUNTER = "Контратака ВСУ у Гуево удалась: российские подразделения отошли, бои продолжаются."
+
+
+@pytest.mark.parametrize(("text", "day"), [(GAME_REVIEW, dt.date(2025, 3, 11)), (CEASEFIRE_ASIA, dt.date(2025, 3, 9))])
+async def test_a_forwards_date_alone_never_makes_a_match(tg: Harness, text: str, day: dt.date) -> None:
+    typed = only_sends(await tg.send(tgf.private_text(USER_ID, text)))
+    published = int(dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC).timestamp())
+    forwarded = only_sends(
+        await tg.send(tgf.forwarded_from_channel(USER_ID, text, forward_origin=tgf.channel_origin(date=published)))
+    )
+    for sent in (typed, forwarded):  # a claim published that day, but the post is about something else
+        assert "Our knowledge base has nothing on this yet." in sent[0].params["text"]
+
+
+@pytest.mark.parametrize(("text", "day"), [(NPP_POWER, dt.date(2024, 8, 20)), (GUEVO_COUNTER, dt.date(2025, 3, 28))])
+async def test_a_forwards_date_does_not_turn_a_related_post_into_a_verdict(
+    tg: Harness, text: str, day: dt.date
+) -> None:
+    published = int(dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC).timestamp())  # a near claim's day
+    await tg.send(tgf.private_text(USER_ID, text))
+    await tg.send(tgf.forwarded_from_channel(USER_ID, text, forward_origin=tgf.channel_origin(date=published)))
+    typed, forwarded = checks(tg)
+    assert typed.matches and typed.result != "strong"  # the words alone: "may be related"
+    assert (
+        forwarded.result == typed.result
+        and [m["claim_id"] for m in forwarded.matches][:1] == [m["claim_id"] for m in typed.matches][:1]
+    )
+
+
 async def test_forwarded_channel_post_gets_card_and_channel_reputation(tg: Harness) -> None:
     post = tgf.forwarded_from_channel(
         USER_ID,

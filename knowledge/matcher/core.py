@@ -337,7 +337,8 @@ class Matcher:
         if got is None:
             return []
         keep = reportable(self.index, got, self.params, self.possible)  # fills in their exact features
-        return self.anchored(text, self.verdicts(self.scored([got.candidate(i) for i in keep])), self.possible)
+        rows = self.scored([got.candidate(i) for i in keep], date_given=posted is not None)
+        return self.anchored(text, self.verdicts(rows), self.possible)
 
     def _score_fused(self, text: str, posted: date | None, semantic: SemanticIndex) -> list[Match]:
         """The lexical verdicts when one is strong; otherwise the lexical scores and the encoder's nearest
@@ -350,7 +351,7 @@ class Matcher:
         rows: list[tuple[str, float, str, int]] = []
         if got is not None:
             keep = reportable(self.index, got, self.params, min(self.possible, self.fusion.lex_floor))
-            rows = self.scored([got.candidate(i) for i in keep])
+            rows = self.scored([got.candidate(i) for i in keep], date_given=posted is not None)
         if any(score >= self.strong for _cid, score, _f, _n in rows):
             verdicts = self.verdicts(rows)
             if any(m.strength == "strong" for m in verdicts):
@@ -475,9 +476,9 @@ class Matcher:
         """(claim id, score, fragment, meaningful words read) for every candidate claim, best first."""
         return self.scored(self.candidate_features(text, posted=posted))
 
-    def scored(self, rows: list[Candidate]) -> list[tuple[str, float, str, int]]:
+    def scored(self, rows: list[Candidate], *, date_given: bool = False) -> list[tuple[str, float, str, int]]:
         """Two-stage scoring of candidate_features() rows, one row per claim, best first."""
-        return scored(rows, self.params)
+        return scored(rows, self.params, date_given=date_given)
 
     def candidate_features(
         self, text: str, *, posted: date | None = None, acc_cells: int = ACC_CELLS
