@@ -44,8 +44,9 @@ import re
 import shutil
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -101,11 +102,16 @@ def _default_settings(workdir: Path) -> Iterator[None]:
         os.environ.update(saved)
 
 
-def check_batch(kb_dirs: Sequence[Path], queries: Sequence[tuple[str, str]]) -> dict[str, list[Reported]]:
-    """Run `factbot check --batch --kb DIR...` in-process on (id, text) pairs; reported matches by id."""
+def check_batch(
+    kb_dirs: Sequence[Path], queries: Sequence[tuple[str, str]], dates: Mapping[str, date] | None = None
+) -> dict[str, list[Reported]]:
+    """Run `factbot check --batch --kb DIR...` in-process on (id, text) pairs, each with its post's date
+    where `dates` has one (as the bot passes a forward's); reported matches by id."""
     from bot.cli import main as cli_main
 
-    stdin = io.StringIO("".join(json.dumps({"id": qid, "text": text}) + "\n" for qid, text in queries))
+    days = dates or {}
+    lines = [{"id": q, "text": t, **({"date": days[q].isoformat()} if q in days else {})} for q, t in queries]
+    stdin = io.StringIO("".join(json.dumps(line) + "\n" for line in lines))
     stdout = io.StringIO()
     argv = ["check", "--batch"]
     for d in kb_dirs:

@@ -125,9 +125,9 @@ def scored(rows: list[Candidate], params: Params, *, date_given: bool = False) -
     of; the leading claim takes that bonus, the others are scored without it (a tweet's signature date
     made unrelated checks of the same week strong next to the right one). Their margins are unchanged.
 
-    A date the caller gives (`date_given`: a forward's original date) only orders the claims: no score
-    rises above the claim's score without it, and the leading claim, if the date is what leads it, scores
-    just above the claim it passes. Channels repost old claims, and in a KB of one war's months most days
+    A date the caller gives (`date_given`: a forward's original date) only orders the claims: each scores
+    as without it, and the leading claim, if the date is what leads it, scores just above the claim it
+    passes. Channels repost old claims, and in a KB of one war's months most days
     are near some claim: with the date lifting scores, a game review forwarded on a claim's day got a
     verdict on that claim, and 7 of the seed dev set's 99 hard negatives a strong match on some day.
     """
@@ -140,9 +140,10 @@ def scored(rows: list[Candidate], params: Params, *, date_given: bool = False) -
             undated[e.claim_id] = max(undated.get(e.claim_id, 0.0), calibrated(e, params))
     best: dict[str, tuple[float, str, int]] = {}
     for e, raw in zip(evidence, scores, strict=True):
-        bonus = date_bonus(e, params) if e.claim_id != top or undated else 0.0
-        score = calibrated(replace(e, z=e.z - bonus), params) if bonus else raw
-        score = round(min(score, undated.get(e.claim_id, score)), 2)
+        bonus = date_bonus(e, params) if e.claim_id != top else 0.0
+        score = round(
+            undated[e.claim_id] if undated else calibrated(replace(e, z=e.z - bonus), params) if bonus else raw, 2
+        )
         if e.claim_id not in best or score > best[e.claim_id][0]:
             best[e.claim_id] = (score, e.fragment, e.n_words)
     if undated:
