@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.paths import RESULTS
-from benchmarks.quality import BUNDLED_KB, SEED_DIR, Reported, check_batch, split_jsonl
+from benchmarks.quality import BUNDLED_KB, SEED_DIR, Reported, check_batch, seed_split
 from knowledge.loader import load
 
 
@@ -80,11 +80,9 @@ def bench(seed_dir: Path, kb: Path, splits: tuple[str, ...]) -> dict[str, Any]:
     days = claim_days(kb)
     out: dict[str, Any] = {}
     for split in splits:
-        path = seed_dir / f"{split}.jsonl"
-        if not path.exists():
-            print(f"  seed {split}: {path} not found, skipped")
+        posts = seed_split(seed_dir, split)
+        if posts is None:
             continue
-        posts = split_jsonl(path)
         for label, dated in (("typed", False), ("forwarded", True)):
             qs = queries_for(posts, days, dated)
             got = check_batch([kb], [(q, t) for q, (t, _d) in qs.items()], {q: d for q, (_t, d) in qs.items() if d})

@@ -481,14 +481,21 @@ def readme_examples(readme: Path = README) -> list[tuple[str, str | None]]:
     return out
 
 
+def seed_split(seed_dir: Path, split: str) -> list[dict[str, Any]] | None:
+    """The posts of seed `split`, or None (said on stdout) if its file is missing."""
+    path = seed_dir / f"{split}.jsonl"
+    if not path.exists():
+        print(f"  seed {split}: {path} not found, skipped")
+        return None
+    return split_jsonl(path)
+
+
 def bench_seed(seed_dir: Path, kb: Path, splits: Sequence[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for s in splits:
-        path = seed_dir / f"{s}.jsonl"
-        if not path.exists():
-            print(f"  seed {s}: {path} not found, skipped")
+        posts = seed_split(seed_dir, s)
+        if posts is None:
             continue
-        posts = split_jsonl(path)
         got = check_batch([kb], [(str(p["id"]), p["text"]) for p in posts])
         out[s] = score_seed(posts, got)
     examples = readme_examples()

@@ -201,18 +201,16 @@ def _pg_check_sql(keys: tuple[str, ...], deliveries: int) -> str:
     if not deliveries:
         return _pg_sql(logged.returning(_CHECKS.c.id))
     cte = logged.returning(_CHECKS.c.id).cte("logged")
-    rows = postgresql_insert(_DELIVERIES).values(
+    column = _DELIVERIES.c
+    upsert = _DELIVERY_UPSERTS["postgresql"].values(
         [
             {
-                "user_id": bindparam("d_user", type_=_DELIVERIES.c.user_id.type),
-                "claim_id": bindparam(f"d_claim_{i}", type_=_DELIVERIES.c.claim_id.type),
-                "last_sent_at": bindparam("d_at", type_=_DELIVERIES.c.last_sent_at.type),
+                "user_id": bindparam("d_user", type_=column.user_id.type),
+                "claim_id": bindparam(f"d_claim_{i}", type_=column.claim_id.type),
+                "last_sent_at": bindparam("d_at", type_=column.last_sent_at.type),
             }
             for i in range(deliveries)
         ]
-    )
-    upsert = rows.on_conflict_do_update(
-        index_elements=["user_id", "claim_id"], set_={"last_sent_at": rows.excluded.last_sent_at}
     )
     return _pg_sql(select(cte.c.id).add_cte(upsert.cte("delivered")))
 

@@ -104,17 +104,17 @@ def date_bonus(e: ClaimEvidence, params: Params) -> float:
 _DATE_COLUMNS = (F.DATE_NEAR, F.DATE_GAP, F.DATE_KNOWN, F.DATE_WEEK)
 
 
+def _without_date(f: list[float]) -> list[float]:
+    out = list(f)
+    for i in _DATE_COLUMNS:
+        out[i] = 0.0
+    return out
+
+
 def _undated(c: Candidate) -> Candidate:
     """The row as if the post's date were unknown."""
-    f = list(c.f)
-    for i in _DATE_COLUMNS:
-        f[i] = 0.0
-    if c.f_seg is c.f:
-        return replace(c, f=f, f_seg=f)
-    f_seg = list(c.f_seg)
-    for i in _DATE_COLUMNS:
-        f_seg[i] = 0.0
-    return replace(c, f=f, f_seg=f_seg)
+    f = _without_date(c.f)
+    return replace(c, f=f, f_seg=f if c.f_seg is c.f else _without_date(c.f_seg))
 
 
 def scored(rows: list[Candidate], params: Params, *, date_given: bool = False) -> list[tuple[str, float, str, int]]:
@@ -134,23 +134,25 @@ def scored(rows: list[Candidate], params: Params, *, date_given: bool = False) -
     evidence = per_claim(rows, params)
     scores = [calibrated(e, params) for e in evidence]
     top = evidence[max(range(len(scores)), key=scores.__getitem__)].claim_id if evidence else ""
-    undated: dict[str, float] = {}
     if date_given and any(c.f[F.DATE_KNOWN] for c in rows):
-        for e in per_claim([_undated(c) for c in rows], params):
-            undated[e.claim_id] = max(undated.get(e.claim_id, 0.0), calibrated(e, params))
+        return _led_by(scored([_undated(c) for c in rows], params), top, max(scores))
     best: dict[str, tuple[float, str, int]] = {}
     for e, raw in zip(evidence, scores, strict=True):
         bonus = date_bonus(e, params) if e.claim_id != top else 0.0
-        score = round(
-            undated[e.claim_id] if undated else calibrated(replace(e, z=e.z - bonus), params) if bonus else raw, 2
-        )
+        score = round(calibrated(replace(e, z=e.z - bonus), params) if bonus else raw, 2)
         if e.claim_id not in best or score > best[e.claim_id][0]:
             best[e.claim_id] = (score, e.fragment, e.n_words)
-    if undated:
-        passed = max((s for cid, (s, _f, _n) in best.items() if cid != top), default=0.0)
-        score, fragment, n = best[top]
-        if score <= passed:  # the date decides the order: first, by the least step
-            best[top] = (round(min(max(scores), passed + 0.01), 2), fragment, n)
     out = [(cid, score, frag, n) for cid, (score, frag, n) in best.items()]
     out.sort(key=lambda r: -r[1])
     return out
+
+
+def _led_by(rows: list[tuple[str, float, str, int]], top: str, ceiling: float) -> list[tuple[str, float, str, int]]:
+    """Undated scored `rows` with `top` first: if it is not above the others, it scores just above the best of
+    them (never above `ceiling`, its score with the date)."""
+    mine = next((r for r in rows if r[0] == top), None)
+    others = [r for r in rows if r[0] != top]
+    passed = max((r[1] for r in others), default=0.0)
+    if mine is None or mine[1] > passed:
+        return rows
+    return [(top, round(min(ceiling, passed + 0.01), 2), mine[2], mine[3]), *others]
