@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-__all__ = ["BACKGROUND_DOCS", "doc_share"]
+__all__ = ["BACKGROUND_DOCS", "doc_share", "word_share"]
 
 BACKGROUND_DOCS = 1000
 _WORDS_PER_DOC = 20  # a claim or variant is about this long: P(word in doc) ~ this x its frequency
@@ -36,3 +36,8 @@ def _table() -> dict[str, float]:
 def doc_share(word: str) -> float:
     """The share of ordinary short texts (ru/uk/en) that contain this normalised word."""
     return min(1.0, _WORDS_PER_DOC * _table().get(word, 0.0))
+
+
+def word_share(word: str) -> float:
+    """The word's frequency in ordinary text (ru/uk/en; 0.0 for a word outside the lists)."""
+    return _table().get(word, 0.0)

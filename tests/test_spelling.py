@@ -58,3 +58,25 @@ def test_latin_typed_russian_is_read_in_cyrillic_by_the_fuzzy_scorers() -> None:
     assert got and got[0].claim_id == "no-mercy" and got[0].strength == "strong"
     # English stays English: a tweet is not read as Russian.
     assert not m.match("Putin ordered the troops to take no prisoners, a tweet says")
+
+
+def test_glued_latin_words_are_read_as_the_known_words_they_join() -> None:
+    speller = Speller()
+    known = {"singl", "payer", "percent", "year", "old", "incur"}
+    text = normalize("singlepayer 40percent 3yearold incursion 230th")
+    groups = speller.spelled(words_and_terms(text, "en"), known, PREFIX_LEN)
+    assert groups == [("singl", "payer"), ("40", "percent"), ("3", "year", "old"), ("incurs",), ("230th",)]
+    # A word the index knows is never split, nor one whose parts it does not know.
+    assert speller.spelled(words_and_terms("singlepayer", "en"), {"singlepay"}, PREFIX_LEN) == [("singlepay",)]
+
+
+def test_a_debate_transcript_with_glued_words_finds_its_claim() -> None:
+    en = dict(verdict="false", summary="-", sources=(Source("test"),), lang="en")
+    m = Matcher(
+        [
+            Claim(id="payer", claim="A single-payer health system would raise taxes on middle-income families.", **en),
+            Claim(id="system", claim="The new health system would raise taxes on families.", **en),
+        ]
+    )
+    got = m.match("Her singlepayer health system raises taxes on middleincome families")
+    assert got and got[0].claim_id == "payer"

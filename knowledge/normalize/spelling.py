@@ -9,6 +9,11 @@ and the noise is not); the first in alphabetical order if several are. Latin wor
 English has its own spellings, and transliterated Russian is read back letter by letter already.
 Stems under ``MIN_LEN`` letters are left alone too: one edit away from a short stem is another word.
 
+Debate transcripts and hasty typing also glue words: "40percent", "middleincome" and "singlepayer" for
+"middle-income" and "single-payer". A Latin word the index does not know, and ordinary English does
+not either (wordfreq's list), is read as the two common words it glues, when the index knows both;
+the KB's own words are never split (its "incursion" stays whole, though "incur" and "sion" are listed).
+
 Lookups use symmetric deletions: every known stem is filed under itself and each of its one-letter
 deletions, so a word costs about as many dict lookups as it has letters. The map grows with the
 vocabulary it is fed (:meth:`Speller.sync`), about as many entries as the vocabulary has letters.
@@ -16,11 +21,15 @@ vocabulary it is fed (:meth:`Speller.sync`), about as many entries as the vocabu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Container, Sequence
+from functools import lru_cache
 
+from knowledge.background import word_share
+from knowledge.normalize.terms import STOP_WORDS, english_stem
 from knowledge.normalize.text import CYR_RE
 
-__all__ = ["MIN_LEN", "Speller", "one_edit"]
+__all__ = ["MIN_LEN", "Speller", "compound_splits", "one_edit", "unglued"]
 
 MIN_LEN = 5
 _PREFIX_MARK = "~"
@@ -44,6 +53,39 @@ def one_edit(a: str, b: str) -> bool:
     if a[i + 1 :] == b[i + 1 :]:
         return True
     return i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+
+
+_GLUED_NUMBER_RE = re.compile(r"(\d+(?:\.\d+)?)([a-z]{3,})")
+_COMPOUND_MIN = 7  # letters; shorter unknown words are names and typos far more often than compounds
+_PART_MIN = 3
+_PART_SHARE = 1e-6  # each part at least this frequent in ordinary text (wordfreq's Zipf 3)
+
+
+@lru_cache(maxsize=50_000)
+def compound_splits(word: str) -> tuple[tuple[str, str], ...]:
+    """The ways an unknown Latin word splits into two common words ("singlepayer"), likeliest first."""
+    if len(word) < _COMPOUND_MIN or not word.isascii() or not word.isalpha() or word_share(word) > 0.0:
+        return ()
+    splits = [
+        (min(word_share(word[:i]), word_share(word[i:])), word[:i], word[i:])
+        for i in range(_PART_MIN, len(word) - _PART_MIN + 1)
+    ]
+    return tuple((a, b) for share, a, b in sorted(splits, reverse=True) if share >= _PART_SHARE)
+
+
+def unglued(word: str, known: Container[str]) -> tuple[str, ...] | None:
+    """The terms of the words a glued Latin word stands for ("40percent", "middleincome"), where the
+    index knows every one of them; None if it is not such a word."""
+    number = _GLUED_NUMBER_RE.fullmatch(word)
+    if number:
+        rest = english_stem(number.group(2))
+        rest_terms = (rest,) if rest in known else unglued(number.group(2), known)
+        return (number.group(1), *rest_terms) if rest_terms else None
+    for parts in compound_splits(word):
+        stems = tuple(english_stem(p) for p in parts if p not in STOP_WORDS)
+        if stems and all(s in known for s in stems):
+            return stems
+    return None
 
 
 class Speller:
@@ -85,12 +127,16 @@ class Speller:
         self, words_terms: list[tuple[str, tuple[str, ...]]], known: Container[str], prefix_len: int
     ) -> list[tuple[str, ...]]:
         """The term groups of (word, terms) pairs; a Cyrillic word whose full terms are all unknown is
-        read as its nearest known stem (see :meth:`near`), with that stem's prefix term."""
+        read as its nearest known stem (see :meth:`near`), with that stem's prefix term, and a glued
+        Latin one as the words it glues (:func:`unglued`)."""
         out: list[tuple[str, ...]] = []
         for word, group in words_terms:
-            if CYR_RE.search(word) and not any(t in known for t in group if not t.endswith(_PREFIX_MARK)):
-                near = self.near(group[0])
-                if near is not None:
-                    group = (near, near[:prefix_len] + _PREFIX_MARK) if len(near) > prefix_len else (near,)
+            if not any(t in known for t in group if not t.endswith(_PREFIX_MARK)):
+                if CYR_RE.search(word):
+                    near = self.near(group[0])
+                    if near is not None:
+                        group = (near, near[:prefix_len] + _PREFIX_MARK) if len(near) > prefix_len else (near,)
+                else:
+                    group = unglued(word, known) or group
             out.append(group)
         return out

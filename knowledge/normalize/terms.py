@@ -14,6 +14,7 @@ __all__ = [
     "PREFIX_LEN",
     "PREFIX_MARK",
     "STOP_WORDS",
+    "english_stem",
     "terms_of_normalized",
     "text_mode",
     "tokens",
@@ -78,6 +79,11 @@ def _latin_terms(word: str, translit: bool) -> tuple[str, ...]:
     sk = transliterate(_RU_STEMMER.stemWord(cyr))
     extra = (sk[:PREFIX_LEN] + PREFIX_MARK,) if len(sk) > PREFIX_LEN else ()
     return ((en,) if sk == en else (en, sk)) + extra
+
+
+def english_stem(word: str) -> str:
+    """The English stem of a lower-case Latin word."""
+    return _latin_terms(word, False)[0]
 
 
 def _text_lang(words: list[str], hint: str | None, norm: str | None = None) -> tuple[str, bool]:
