@@ -41,8 +41,13 @@ _MONTH_WORDS = frozenset(
 )
 _MULTIPLIERS = {
     **dict.fromkeys("""тыс тысяч тысячи тысяча тысячу тысячах тысячам тысячами тис тисяч тисячі тисяча тисячу
-    тисячах тисячам тисячами thousand k""".split(), 1e3),
-    **dict.fromkeys("млн million миллион миллиона миллионов мільйон мільйона мільйонів".split(), 1e6),
+    тисячах тисячам тисячами thousand thousands k""".split(), 1e3),
+    **dict.fromkeys("hundred hundreds".split(), 1e2),
+    **dict.fromkeys("млн mln million millions миллион миллиона миллионов мільйон мільйона мільйонів".split(), 1e6),
+    **dict.fromkeys("млрд bn billion billions миллиард миллиарда миллиардов мільярд мільярда мільярдів".split(), 1e9),
+    **dict.fromkeys(
+        "trillion trillions трлн триллион триллиона триллионов трильйон трильйона трильйонів".split(), 1e12
+    ),
 }
 _NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?$")
 # Denial and existence negated ("there are no ...", "without any ..."): what turns a claim into its

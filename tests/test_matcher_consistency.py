@@ -160,6 +160,17 @@ def test_figures_with_inflected_thousands() -> None:
     assert not check(claim, text_facts("МЧС отчиталось о более чем 122 тысячах уехавших")).conflicts
 
 
+def test_figures_in_words_and_in_millions_are_figures() -> None:
+    assert text_facts("Fifteen million new jobs").figures == {15e6}
+    assert text_facts("forty-three percent of voters").figures == {43.0}
+    assert text_facts("a $2.5 billion deal, 3 trillions of debt").figures == {2.5e9, 3e12}
+    assert text_facts("ущерб 4 млрд рублей").figures == {4e9}
+    assert text_facts("one of the two sides").figures == frozenset()  # number words without a magnitude
+    claim = claim_facts(entry("x", "4 millions kids got health insurance through the program."))
+    assert check(claim, text_facts("Eight million kids every year have health insurance")).conflicts_on("figures")
+    assert not check(claim, text_facts("Four million kids got health insurance")).conflicts
+
+
 def test_no_way_is_an_idiom_not_a_denial() -> None:
     encircled = claim_facts(entry("x", "Thousands of Ukrainian troops are encircled in the Kursk region."))
     for post in ("Thousands of Ukrainian troops are encircled in Kursk with no way out",

@@ -57,6 +57,10 @@ def test_numbers_canonicalised() -> None:
     assert normalize("в 2024 году") == "в 2024 году"
     assert "67150" in tokens("ВСУ потеряли 67 150 человек")
     assert "3.5" in tokens("rose 3.5 percent")
+    # Figures in words before a magnitude are figures; other number words stay words.
+    assert normalize("Fifteen million new jobs") == "15 million new jobs"
+    assert normalize("ninety-eight percent, fortythree thousand") == "98 percent, 43 thousand"
+    assert normalize("one of the two sides") == "one of the two sides"
 
 
 def test_lookalikes_folded_in_mixed_script_words() -> None:

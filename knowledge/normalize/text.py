@@ -16,6 +16,20 @@ _WS_RE = re.compile(r"\s+")
 # Thousands groups: 67,150 / 67 150 / 67.150 / 67'150 -> 67150 (groups after the first have 3 digits).
 _THOUSANDS_RE = re.compile(r"(?<![\d.,])(\d{1,3})((?:[ ,.'’](?:\d{3}))+)(?![\d])(?![.,]\d)")
 _HAS_DIGIT_RE = re.compile(r"\d")
+# English figures in words before a magnitude ("fifteen million", "forty-three percent") -> digits, so
+# that they meet the claim's "15 million"; other number words ("one of", "two sides") are left as words.
+_ONES = "one two three four five six seven eight nine".split()
+_TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_NUMBER_WORD_VALUE = {
+    **{w: i + 1 for i, w in enumerate(_ONES)},
+    **{w: i + 10 for i, w in enumerate(_TEENS)},
+    **{w: 10 * (i + 2) for i, w in enumerate(_TENS)},
+}
+_NUMBER_WORDS_RE = re.compile(
+    rf"\b(?:({'|'.join(_TENS)})[ -]?({'|'.join(_ONES)})?|({'|'.join(_TEENS + _ONES)}))"
+    r"(?= (?:hundred|thousand|million|billion|trillion|percent|per cent)s?\b)"
+)
 _DECIMAL_COMMA_RE = re.compile(r"(?<=\d),(?=\d)")
 # Unicode categories removed outright: format (zero-width, bidi), surrogates, private use, unassigned,
 # combining marks (stress accents, emoji variation selectors, keycaps), symbols (emoji, dingbats).
@@ -98,7 +112,13 @@ def _split_hashtag(m: re.Match[str]) -> str:
     return " " + _CAMEL_RE.sub(" ", m.group(1)) + " "
 
 
+def _number_in_words(m: re.Match[str]) -> str:
+    return str(sum(_NUMBER_WORD_VALUE[w] for w in m.groups() if w))
+
+
 def _canon_numbers(text: str) -> str:
+    if _NUMBER_WORDS_RE.search(text):
+        text = _NUMBER_WORDS_RE.sub(_number_in_words, text)
     if not _HAS_DIGIT_RE.search(text):
         return text
     text = _THOUSANDS_RE.sub(lambda m: m.group(1) + re.sub(r"\D", "", m.group(2)), text)
