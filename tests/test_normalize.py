@@ -59,8 +59,9 @@ def test_numbers_canonicalised() -> None:
     assert "3.5" in tokens("rose 3.5 percent")
     # Figures in words before a magnitude are figures; other number words stay words.
     assert normalize("Fifteen million new jobs") == "15 million new jobs"
-    assert normalize("ninety-eight percent, fortythree thousand") == "98 percent, 43 thousand"
-    assert normalize("one of the two sides") == "one of the two sides"
+    assert normalize("ninety-eight percent, fortythree thousand") == "98 percent, 43000"
+    assert normalize("three hundred and forty killed, a thousand km") == "340 killed, 1000 km"
+    assert normalize("one of the two sides, two and three") == "one of the two sides, two and three"
 
 
 def test_lookalikes_folded_in_mixed_script_words() -> None:

@@ -16,8 +16,9 @@ _WS_RE = re.compile(r"\s+")
 # Thousands groups: 67,150 / 67 150 / 67.150 / 67'150 -> 67150 (groups after the first have 3 digits).
 _THOUSANDS_RE = re.compile(r"(?<![\d.,])(\d{1,3})((?:[ ,.'’](?:\d{3}))+)(?![\d])(?![.,]\d)")
 _HAS_DIGIT_RE = re.compile(r"\d")
-# English figures in words before a magnitude ("fifteen million", "forty-three percent") -> digits, so
-# that they meet the claim's "15 million"; other number words ("one of", "two sides") are left as words.
+# English figures in words ("fifteen million", "forty-three percent", "three hundred and forty") -> digits,
+# as claims write them ("15 million", "43 percent", "340"): a phrase with a hundred or a thousand in it, or
+# before a larger magnitude or "percent"; other number words ("one of", "two sides") stay words.
 _ONES = "one two three four five six seven eight nine".split()
 _TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
 _TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
@@ -26,10 +27,13 @@ _NUMBER_WORD_VALUE = {
     **{w: i + 10 for i, w in enumerate(_TEENS)},
     **{w: 10 * (i + 2) for i, w in enumerate(_TENS)},
 }
-_NUMBER_WORDS_RE = re.compile(
-    rf"\b(?:({'|'.join(_TENS)})[ -]?({'|'.join(_ONES)})?|({'|'.join(_TEENS + _ONES)}))"
-    r"(?= (?:hundred|thousand|million|billion|trillion|percent|per cent)s?\b)"
+_SMALL_MAGNITUDES = {"hundred": 100, "thousand": 1000}
+_NUMBER_WORD = rf"(?:(?:{'|'.join(_TENS)})(?:-?(?:{'|'.join(_ONES)}))?|{'|'.join(_TEENS + _ONES)})"
+_NUMBER_PHRASE_RE = re.compile(
+    rf"\b(?:a|{_NUMBER_WORD})(?:(?:[ -]| and )(?:{_NUMBER_WORD}|hundred|thousand))*\b"
+    r"(?=( (?:million|billion|trillion|percent|per cent)s?\b)?)"
 )
+_NUMBER_PART_RE = re.compile("|".join(sorted(_NUMBER_WORD_VALUE, key=len, reverse=True)))  # "ninetyeight"
 _DECIMAL_COMMA_RE = re.compile(r"(?<=\d),(?=\d)")
 # Unicode categories removed outright: format (zero-width, bidi), surrogates, private use, unassigned,
 # combining marks (stress accents, emoji variation selectors, keycaps), symbols (emoji, dingbats).
@@ -113,12 +117,29 @@ def _split_hashtag(m: re.Match[str]) -> str:
 
 
 def _number_in_words(m: re.Match[str]) -> str:
-    return str(sum(_NUMBER_WORD_VALUE[w] for w in m.groups() if w))
+    phrase, larger = m.group(0), m.group(1)
+    words = [w for w in re.split(r"[ -]", phrase) if w]
+    total = current = 0
+    scaled = False
+    for i, w in enumerate(words):
+        if w == "and" and not (i and words[i - 1] in _SMALL_MAGNITUDES):
+            return phrase  # "two and three": a list, not one figure
+        if w in _SMALL_MAGNITUDES:
+            current, scaled = (current or 1) * _SMALL_MAGNITUDES[w], True
+            if w == "thousand":
+                total, current = total + current, 0
+        elif w == "a":
+            current = 1
+        elif w != "and":
+            current += sum(_NUMBER_WORD_VALUE[p] for p in _NUMBER_PART_RE.findall(w))
+    if not scaled and not larger or (words[0] == "a" and len(words) == 1 and "percent" in (larger or "")):
+        return phrase
+    return str(total + current)
 
 
 def _canon_numbers(text: str) -> str:
-    if _NUMBER_WORDS_RE.search(text):
-        text = _NUMBER_WORDS_RE.sub(_number_in_words, text)
+    if _NUMBER_PHRASE_RE.search(text):
+        text = _NUMBER_PHRASE_RE.sub(_number_in_words, text)
     if not _HAS_DIGIT_RE.search(text):
         return text
     text = _THOUSANDS_RE.sub(lambda m: m.group(1) + re.sub(r"\D", "", m.group(2)), text)
