@@ -33,6 +33,7 @@ _NUMBER_PHRASE_RE = re.compile(
     rf"\b(?:a|{_NUMBER_WORD})(?:(?:[ -]| and )(?:{_NUMBER_WORD}|hundred|thousand))*\b"
     r"(?=( (?:million|billion|trillion|percent|per cent)s?\b)?)"
 )
+_MAGNITUDE_RE = re.compile(r"hundred|thousand|million|billion|trillion|percent|per cent")
 _NUMBER_PART_RE = re.compile("|".join(sorted(_NUMBER_WORD_VALUE, key=len, reverse=True)))  # "ninetyeight"
 _DECIMAL_COMMA_RE = re.compile(r"(?<=\d),(?=\d)")
 # Unicode categories removed outright: format (zero-width, bidi), surrogates, private use, unassigned,
@@ -138,7 +139,7 @@ def _number_in_words(m: re.Match[str]) -> str:
 
 
 def _canon_numbers(text: str) -> str:
-    if _NUMBER_PHRASE_RE.search(text):
+    if _MAGNITUDE_RE.search(text):  # most texts have none: skip the phrase pass, which stops at every "a"
         text = _NUMBER_PHRASE_RE.sub(_number_in_words, text)
     if not _HAS_DIGIT_RE.search(text):
         return text
