@@ -240,6 +240,25 @@ def test_post_date_ranks_the_claim_of_that_period_first() -> None:
     assert ids(m.match(post + " — Someone (@someone) July 31, 2022"))[0] == "grain-2022"
 
 
+def test_a_forwards_date_years_after_a_claim_keeps_the_matches_typed_text_gets() -> None:
+    """Channels repost old claims: the forward's date may order the claims, never drop one."""
+    from dataclasses import replace
+    from datetime import date
+
+    m = Matcher([replace(c, published=date(2020, 3, 1)) for c in KB])
+    posts = [
+        " ".join(words[:k])
+        for c in KB
+        for t in (c.claim, *(v.text for v in c.variants))
+        if (words := t.split())
+        for k in range(2, len(words))
+    ]
+    for post in posts:
+        typed = [(x.claim_id, x.strength) for x in m.match(post)]
+        assert [(x.claim_id, x.strength) for x in m.match(post, posted=date(2026, 12, 1))] == typed, post
+    assert ids(m.match("США держат на Украине", posted=date(2026, 12, 1))) == ["us-biolabs-ukraine"]
+
+
 _POST_PARTS = st.one_of(
     st.text(),
     st.sampled_from([c.claim for c in KB] + [v.text for c in KB for v in c.variants]),

@@ -9,6 +9,7 @@ each pair must agree exactly.
 from __future__ import annotations
 
 import random
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,15 @@ def _generated(rng: random.Random) -> tuple[list[Claim], list[str]]:
         words = rng.sample(_WORDS, rng.randint(6, 14)) + [str(rng.randint(1, 99_999))]
         variant = rng.sample(words, len(words))
         claims.append(
-            Claim(f"gen-{i}", " ".join(words), "false", "-", (Source("t"),), variants=(Variant(" ".join(variant)),))
+            Claim(
+                f"gen-{i}",
+                " ".join(words),
+                "false",
+                "-",
+                (Source("t"),),
+                variants=(Variant(" ".join(variant)),),
+                published=date(2024, 1, 1) + timedelta(days=rng.randint(0, 700)),
+            )
         )
     posts = []
     for _ in range(300):
@@ -89,6 +98,20 @@ def test_pruned_match_equals_full_scoring(corpus: tuple[Matcher, list[str]], pos
     finally:
         m.possible = saved
     assert reported > len(posts) // 2  # the comparison covered real matches, not empty lists
+
+
+@pytest.mark.parametrize("posted", [date(2020, 3, 1), date(2025, 3, 13), date(2026, 12, 1)])
+def test_pruned_match_equals_full_scoring_with_a_callers_date(corpus: tuple[Matcher, list[str]], posted: date) -> None:
+    """A forward's date only orders the claims: pruning must keep every claim full scoring reports."""
+    m, posts = corpus
+    reported = 0
+    for post in posts:
+        fast = m.match(post, limit=1000, posted=posted)
+        rows = m.scored(m.candidate_features(post, posted=posted), date_given=True)
+        full = m.anchored(post, m.verdicts(rows), m.possible)
+        assert _as_tuples(fast) == _as_tuples(full), post
+        reported += len(fast)
+    assert reported > len(posts) // 2
 
 
 def test_long_post_loop_equals_vectorised_branch(corpus: tuple[Matcher, list[str]]) -> None:

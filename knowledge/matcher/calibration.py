@@ -148,11 +148,12 @@ def scored(rows: list[Candidate], params: Params, *, date_given: bool = False) -
 
 
 def _led_by(rows: list[tuple[str, float, str, int]], top: str, ceiling: float) -> list[tuple[str, float, str, int]]:
-    """Undated scored `rows` with `top` first: if it is not above the others, it scores just above the best of
-    them (never above `ceiling`, its score with the date)."""
+    """Undated scored `rows` with `top` first: if it is not above the others but its score with the date
+    (`ceiling`) is, it scores just above the best of them. A date that left every claim below that one
+    leads nothing."""
     mine = next((r for r in rows if r[0] == top), None)
     others = [r for r in rows if r[0] != top]
     passed = max((r[1] for r in others), default=0.0)
-    if mine is None or mine[1] > passed:
+    if mine is None or mine[1] > passed or ceiling <= passed + 0.01:
         return rows
-    return [(top, round(min(ceiling, passed + 0.01), 2), mine[2], mine[3]), *others]
+    return [(top, round(passed + 0.01, 2), mine[2], mine[3]), *others]

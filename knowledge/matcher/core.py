@@ -336,7 +336,7 @@ class Matcher:
         got = self._rows(text, posted)
         if got is None:
             return []
-        keep = reportable(self.index, got, self.params, self.possible)  # fills in their exact features
+        keep = reportable(self.index, got, self.params, self.possible, undated=posted is not None)
         rows = self.scored([got.candidate(i) for i in keep], date_given=posted is not None)
         return self.anchored(text, self.verdicts(rows), self.possible)
 
@@ -350,7 +350,9 @@ class Matcher:
         got = self._rows(text, posted)
         rows: list[tuple[str, float, str, int]] = []
         if got is not None:
-            keep = reportable(self.index, got, self.params, min(self.possible, self.fusion.lex_floor))
+            keep = reportable(
+                self.index, got, self.params, min(self.possible, self.fusion.lex_floor), undated=posted is not None
+            )
             rows = self.scored([got.candidate(i) for i in keep], date_given=posted is not None)
         if any(score >= self.strong for _cid, score, _f, _n in rows):
             verdicts = self.verdicts(rows)

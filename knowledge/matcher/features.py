@@ -18,7 +18,8 @@ placeholders (the values that minimise the ranking score) until :func:`fill_fuzz
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain
@@ -86,6 +87,19 @@ class Rows:
         wi = self.src[i][1]
         text, words = self.win_text.text(wi), self.win_words[wi]
         return Candidate(self.claims[i], f, fs, text, self.n_post_words, words, self.kw[i])
+
+    @contextmanager
+    def dates_hidden(self) -> Iterator[None]:
+        """Inside the block the date columns read as if the post's date were unknown."""
+        mats = [m for m in (self.feats, self.feats_seg) if m is not None]
+        saved = [m[:, F.DATE_NEAR : F.DATE_WEEK + 1].copy() for m in mats]
+        for m in mats:
+            m[:, F.DATE_NEAR : F.DATE_WEEK + 1] = 0.0
+        try:
+            yield
+        finally:
+            for m, cols in zip(mats, saved, strict=True):
+                m[:, F.DATE_NEAR : F.DATE_WEEK + 1] = cols
 
     def candidates(self) -> list[Candidate]:
         fl: list[list[float]] = self.feats.tolist()

@@ -230,8 +230,13 @@ def _floors(got: Rows, bounds: _Bounds, params: Params, rows: list[int]) -> list
     ]
 
 
-def reportable(index: Index, got: Rows, params: Params, possible: float) -> list[int]:
-    """Rows whose exact features can change match()'s result; their features are filled in."""
+def reportable(index: Index, got: Rows, params: Params, possible: float, *, undated: bool = False) -> list[int]:
+    """Rows whose exact features can change match()'s result; their features are filled in. With `undated`
+    (a date the caller gave, which only orders what is reported) they are chosen as if it were unknown: a
+    claim months from a forward's date was pruned before, so a repost of an old claim lost its match."""
+    if undated:
+        with got.dates_hidden():
+            return reportable(index, got, params, possible)
     n = len(got.claims)
     p = possible - 0.01  # scores are rounded to 0.01
     if not 0.0 < p < 100.0:
