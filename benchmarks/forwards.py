@@ -5,9 +5,10 @@
 Every quality set is typed text, but the bot passes a forward's original date to the matcher. So each seed
 post is also sent through ``factbot check --batch --kb DIR`` (default settings) with a date: a positive with
 its claim's day (published, else updated); a hard negative and a post on another topic with every day a claim
-of the KB carries, one check each, since a channel may have posted it on any of them. Reported beside the same
-posts undated: right claim first and verdict cards on clear posts, hard negatives strong on any day, posts on
-other topics with no list on every day. ``--write`` writes benchmarks/results/forwards.json.
+of the KB carries, one check each, since a channel may have posted it on any of them. And "reposted": the same
+dated checks a year later (channels repost old claims, and a forward carries the repost's date). Reported beside
+the same posts undated: right claim first and verdict cards on clear posts, hard negatives strong on any day,
+posts on other topics with no list on every day. ``--write`` writes benchmarks/results/forwards.json.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,18 @@ def claim_days(kb: Path) -> dict[str, date]:
     return {c.id: day for c in load([kb]).claims if (day := c.published or c.updated) is not None}
 
 
-def queries_for(posts: list[dict[str, Any]], days: dict[str, date], dated: bool) -> dict[str, tuple[str, date | None]]:
-    """Query id -> (text, date): one undated check a post, or the dated checks described above."""
+REPOSTED_AFTER = timedelta(days=365)
+MODES = {"typed": None, "forwarded": timedelta(0), "reposted": REPOSTED_AFTER}
+
+
+def queries_for(
+    posts: list[dict[str, Any]], days: dict[str, date], later: timedelta | None
+) -> dict[str, tuple[str, date | None]]:
+    """Query id -> (text, date): one undated check a post (`later` None), or the dated checks described
+    above, each `later` than the claim's day."""
+    dated = later is not None
+    shift = later or timedelta(0)
+    days = {cid: d + shift for cid, d in days.items()}
     every_day = sorted(set(days.values()))
     out: dict[str, tuple[str, date | None]] = {}
     for p in posts:
@@ -83,8 +94,8 @@ def bench(seed_dir: Path, kb: Path, splits: tuple[str, ...]) -> dict[str, Any]:
         posts = seed_split(seed_dir, split)
         if posts is None:
             continue
-        for label, dated in (("typed", False), ("forwarded", True)):
-            qs = queries_for(posts, days, dated)
+        for label, later in MODES.items():
+            qs = queries_for(posts, days, later)
             got = check_batch([kb], [(q, t) for q, (t, _d) in qs.items()], {q: d for q, (_t, d) in qs.items() if d})
             out[f"{split}/{label}"] = score(posts, got)
     return out
