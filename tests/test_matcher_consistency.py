@@ -165,7 +165,8 @@ def test_figures_in_words_and_in_millions_are_figures() -> None:
     assert text_facts("forty-three percent of voters").figures == {43.0}
     assert text_facts("a $2.5 billion deal, 3 trillions of debt").figures == {2.5e9, 3e12}
     assert text_facts("ущерб 4 млрд рублей").figures == {4e9}
-    assert text_facts("one of the two sides").figures == frozenset()  # number words without a magnitude
+    assert text_facts("one of the two sides, two and three").figures == frozenset()  # no magnitude
+    assert text_facts("a twenty percent rise").figures == {20.0}  # not 21: "a" is no figure here
     claim = claim_facts(entry("x", "4 millions kids got health insurance through the program."))
     assert check(claim, text_facts("Eight million kids every year have health insurance")).conflicts_on("figures")
     assert not check(claim, text_facts("Four million kids got health insurance")).conflicts

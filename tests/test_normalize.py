@@ -61,7 +61,12 @@ def test_numbers_canonicalised() -> None:
     assert normalize("Fifteen million new jobs") == "15 million new jobs"
     assert normalize("ninety-eight percent, fortythree thousand") == "98 percent, 43000"
     assert normalize("three hundred and forty killed, a thousand km") == "340 killed, 1000 km"
-    assert normalize("one of the two sides, two and three") == "one of the two sides, two and three"
+    assert normalize("one of the two sides, a million reasons") == "one of the two sides, 1 million reasons"
+    # "a" is one only before a magnitude; "two and three" is a list, not one figure.
+    assert normalize("a twenty percent rise") == "a 20 percent rise"
+    assert normalize("between two and three million people") == "between two and 3 million people"
+    # Look-alike letters are folded first: one call settles the figure (a Cyrillic "е" in "hundred").
+    assert normalize("five hundr\u0435d people") == "500 people"
 
 
 def test_lookalikes_folded_in_mixed_script_words() -> None:

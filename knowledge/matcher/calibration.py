@@ -154,6 +154,6 @@ def _led_by(rows: list[tuple[str, float, str, int]], top: str, ceiling: float) -
     mine = next((r for r in rows if r[0] == top), None)
     others = [r for r in rows if r[0] != top]
     passed = max((r[1] for r in others), default=0.0)
-    if mine is None or mine[1] > passed or ceiling <= passed + 0.01:
+    if mine is None or mine[1] > passed or ceiling < round(passed + 0.01, 2):
         return rows
     return [(top, round(passed + 0.01, 2), mine[2], mine[3]), *others]

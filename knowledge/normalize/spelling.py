@@ -58,6 +58,7 @@ def one_edit(a: str, b: str) -> bool:
 _GLUED_NUMBER_RE = re.compile(r"(\d+(?:\.\d+)?)([a-z]{3,})")
 _COMPOUND_MIN = 7  # letters; shorter unknown words are names and typos far more often than compounds
 _PART_MIN = 3
+_COMPOUND_MAX = 40  # longer "words" are junk (a pasted hash, a run of letters): not cached, not split
 _PART_SHARE = 1e-6  # each part at least this frequent in ordinary text (wordfreq's Zipf 3)
 
 
@@ -81,6 +82,8 @@ def unglued(word: str, known: Container[str]) -> tuple[str, ...] | None:
         rest = english_stem(number.group(2))
         rest_terms = (rest,) if rest in known else unglued(number.group(2), known)
         return (number.group(1), *rest_terms) if rest_terms else None
+    if len(word) > _COMPOUND_MAX:
+        return None
     for parts in compound_splits(word):
         stems = tuple(english_stem(p) for p in parts if p not in STOP_WORDS)
         if stems and all(s in known for s in stems):

@@ -30,7 +30,10 @@ _NUMBER_WORD_VALUE = {
 _SMALL_MAGNITUDES = {"hundred": 100, "thousand": 1000}
 _NUMBER_WORD = rf"(?:(?:{'|'.join(_TENS)})(?:-?(?:{'|'.join(_ONES)}))?|{'|'.join(_TEENS + _ONES)})"
 _NUMBER_PHRASE_RE = re.compile(
-    rf"\b(?:a|{_NUMBER_WORD})(?:(?:[ -]| and )(?:{_NUMBER_WORD}|hundred|thousand))*\b"
+    # "a" is one only right before a magnitude ("a thousand", "a million"; not "a twenty percent rise"), and
+    # "and" joins only after a hundred or a thousand ("three hundred and forty"; "two and three" is a list).
+    rf"\b(?:a(?= (?:hundred|thousand|million|billion|trillion)\b)|{_NUMBER_WORD})"
+    rf"(?:[ -](?:{_NUMBER_WORD}|hundred|thousand)|(?:(?<=hundred)|(?<=thousand)) and {_NUMBER_WORD})*\b"
     r"(?=( (?:million|billion|trillion|percent|per cent)s?\b)?)"
 )
 _MAGNITUDE_RE = re.compile(r"hundred|thousand|million|billion|trillion|percent|per cent")
@@ -119,28 +122,21 @@ def _split_hashtag(m: re.Match[str]) -> str:
 
 def _number_in_words(m: re.Match[str]) -> str:
     phrase, larger = m.group(0), m.group(1)
-    words = [w for w in re.split(r"[ -]", phrase) if w]
     total = current = 0
     scaled = False
-    for i, w in enumerate(words):
-        if w == "and" and not (i and words[i - 1] in _SMALL_MAGNITUDES):
-            return phrase  # "two and three": a list, not one figure
+    for w in re.split(r"[ -]", phrase):
         if w in _SMALL_MAGNITUDES:
             current, scaled = (current or 1) * _SMALL_MAGNITUDES[w], True
             if w == "thousand":
                 total, current = total + current, 0
         elif w == "a":
             current = 1
-        elif w != "and":
+        elif w and w != "and":
             current += sum(_NUMBER_WORD_VALUE[p] for p in _NUMBER_PART_RE.findall(w))
-    if not scaled and not larger or (words[0] == "a" and len(words) == 1 and "percent" in (larger or "")):
-        return phrase
-    return str(total + current)
+    return str(total + current) if scaled or larger else phrase
 
 
 def _canon_numbers(text: str) -> str:
-    if _MAGNITUDE_RE.search(text):  # most texts have none: skip the phrase pass, which stops at every "a"
-        text = _NUMBER_PHRASE_RE.sub(_number_in_words, text)
     if not _HAS_DIGIT_RE.search(text):
         return text
     text = _THOUSANDS_RE.sub(lambda m: m.group(1) + re.sub(r"\D", "", m.group(2)), text)
@@ -169,6 +165,11 @@ def normalize(text: str) -> str:
     s = _canon_numbers(s)
     if _MIXED_RE.search(s):  # rare: skip the per-word pass for ordinary text
         s = _WORD_RE.sub(_fold_mixed_word, s)
+    # Figures in words once look-alike letters are folded; most texts name no magnitude and skip the pass.
+    if _MAGNITUDE_RE.search(s):
+        worded = _NUMBER_PHRASE_RE.sub(_number_in_words, s)
+        if worded != s:
+            return normalize(worded)  # the new digits may join a group ("a hundred 500"): settle them too
     # Removing characters can create new adjacent pairs (a URL between two words, composed
     # letters); one more pass of the cheap steps makes the function idempotent.
     s2 = unicodedata.normalize("NFKC", s)
