@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from knowledge.matcher import Matcher
 from knowledge.normalize import normalize
-from knowledge.normalize.spelling import Speller, one_edit
+from knowledge.normalize.spelling import Speller, one_edit, unglued
 from knowledge.normalize.terms import PREFIX_LEN, words_and_terms
 from knowledge.schema import Claim, Source
 
@@ -80,3 +80,23 @@ def test_a_debate_transcript_with_glued_words_finds_its_claim() -> None:
     )
     got = m.match("Her singlepayer health system raises taxes on middleincome families")
     assert got and got[0].claim_id == "payer"
+
+
+def test_glued_cyrillic_words_and_prepositions_are_read_apart() -> None:
+    speller = Speller()
+    known = {"kursk", "oblast"}
+    groups = speller.spelled(words_and_terms(normalize("вкурской курскойобласти"), "ru"), known, PREFIX_LEN)
+    assert groups == [("kursk",), ("kursk", "oblast", "oblas~")]
+    # A word's last letters are not a glued word: "incursion" is not "incurs" + "i" + ...
+    assert unglued("incursion", {"incur", "incurs"}) is None
+
+
+def test_a_post_typed_without_spaces_finds_its_claim() -> None:
+    m = Matcher(
+        [
+            _claim("mercenaries", "Натовские наёмники тысячами гибнут в Курской области"),
+            _claim("tanks", "Натовские танки тысячами горят в Курской области"),
+        ]
+    )
+    got = m.match("натовскиенаемники тысячамигибнут вкурской области")
+    assert got and got[0].claim_id == "mercenaries"

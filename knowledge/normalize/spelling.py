@@ -10,13 +10,12 @@ English has its own spellings, and transliterated Russian is read back letter by
 Stems under ``MIN_LEN`` letters are left alone too: one edit away from a short stem is another word.
 
 Debate transcripts and hasty typing also glue words: "40percent", "middleincome" and "singlepayer" for
-"middle-income" and "single-payer". A Latin word the index does not know, and ordinary English does
-not either (wordfreq's list), is read as the two common words it glues, when the index knows both;
-the KB's own words are never split (its "incursion" stays whole, though "incur" and "sion" are listed).
-
-Lookups use symmetric deletions: every known stem is filed under itself and each of its one-letter
-deletions, so a word costs about as many dict lookups as it has letters. The map grows with the
-vocabulary it is fed (:meth:`Speller.sync`), about as many entries as the vocabulary has letters.
+"middle-income" and "single-payer", "вкурской" and "курскойобласти" for "в Курской области". A word that
+the index does not know, that ordinary text does not list either (wordfreq) and that stays unknown one edit
+away is read as the two words it glues (one of them may be glued again), and a number glued to a word as
+both, when the index knows every part. A one-letter part is only a preposition typed onto the next word,
+never a word's ending. The KB's own words are never split (its "incursion" stays whole, though "incur" and
+"sion" are listed).
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ from collections.abc import Container, Sequence
 from functools import lru_cache
 
 from knowledge.background import word_share
-from knowledge.normalize.terms import STOP_WORDS, english_stem
+from knowledge.normalize.terms import STOP_WORDS, plain_terms
 from knowledge.normalize.text import CYR_RE
 
 __all__ = ["MIN_LEN", "Speller", "compound_splits", "one_edit", "unglued"]
@@ -55,40 +54,65 @@ def one_edit(a: str, b: str) -> bool:
     return i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
 
 
-_GLUED_NUMBER_RE = re.compile(r"(\d+(?:\.\d+)?)([a-z]{3,})")
-_COMPOUND_MIN = 7  # letters; shorter unknown words are names and typos far more often than compounds
-_PART_MIN = 3
+_GLUED_NUMBER_RE = re.compile(r"(\d+(?:\.\d+)?)([^\W\d_]{3,})")
+_COMPOUND_MIN = 6  # letters; shorter unknown words are names and typos far more often than glued words
+_PART_MIN = 3  # a part shorter than this must be a stop word ("в" + "курской", "the" + "kursk")
 _COMPOUND_MAX = 40  # longer "words" are junk (a pasted hash, a run of letters): not cached, not split
-_PART_SHARE = 1e-6  # each part at least this frequent in ordinary text (wordfreq's Zipf 3)
+
+
+# A one-letter part is only a preposition typed onto the next word ("вкурской"); any other short part of a
+# glued word is as likely its ending ("курскойобласт" + "и", "incurs" + "i").
+_LEADING_LETTERS = frozenset("вскуо")
+
+
+def _may_lead(part: str) -> bool:
+    return len(part) >= _PART_MIN or part in _LEADING_LETTERS or (len(part) == 2 and part in STOP_WORDS)
+
+
+def _may_follow(part: str) -> bool:
+    return len(part) >= _PART_MIN or (len(part) == 2 and part in STOP_WORDS)
 
 
 @lru_cache(maxsize=50_000)
 def compound_splits(word: str) -> tuple[tuple[str, str], ...]:
-    """The ways an unknown Latin word splits into two common words ("singlepayer"), likeliest first."""
-    if len(word) < _COMPOUND_MIN or not word.isascii() or not word.isalpha() or word_share(word) > 0.0:
+    """The ways an unknown word may split into two words ("singlepayer", "курскойобласти", "вкурской"),
+    likeliest first (the rarer part more common in ordinary text): each part a stop word or three letters
+    or more, not both stop words. Which of them stand is the index's call (:func:`unglued`)."""
+    if len(word) < _COMPOUND_MIN or not word.isalpha() or word_share(word) > 0.0:
         return ()
-    splits = [
-        (min(word_share(word[:i]), word_share(word[i:])), word[:i], word[i:])
-        for i in range(_PART_MIN, len(word) - _PART_MIN + 1)
-    ]
-    return tuple((a, b) for share, a, b in sorted(splits, reverse=True) if share >= _PART_SHARE)
+    if not (word.isascii() or all(CYR_RE.fullmatch(c) for c in word)):
+        return ()  # one script: a mixed word is a spoof or a typo, not two words
+    splits = []
+    for i in range(1, len(word)):
+        a, b = word[:i], word[i:]
+        if not (_may_lead(a) and _may_follow(b)) or (a in STOP_WORDS and b in STOP_WORDS):
+            continue
+        splits.append((min(word_share(p) for p in (a, b) if p not in STOP_WORDS), a, b))
+    return tuple((a, b) for _share, a, b in sorted(splits, reverse=True))
 
 
-def unglued(word: str, known: Container[str]) -> tuple[str, ...] | None:
-    """The terms of the words a glued Latin word stands for ("40percent", "middleincome"), where the
-    index knows every one of them; None if it is not such a word."""
+def unglued(word: str, known: Container[str], cyr_lang: str = "ru", depth: int = 1) -> tuple[str, ...] | None:
+    """The terms of the words a glued word stands for ("40percent", "middleincome", "вкурской",
+    "курскаяавантюрапровалилась"), where the index knows every one of them; None if it is not such a word.
+    A part may itself be glued, `depth` more times."""
     number = _GLUED_NUMBER_RE.fullmatch(word)
     if number:
-        rest = english_stem(number.group(2))
-        rest_terms = (rest,) if rest in known else unglued(number.group(2), known)
-        return (number.group(1), *rest_terms) if rest_terms else None
+        rest = _known_terms(number.group(2), known, cyr_lang, depth)
+        return (number.group(1), *rest) if rest else None
     if len(word) > _COMPOUND_MAX:
         return None
     for parts in compound_splits(word):
-        stems = tuple(english_stem(p) for p in parts if p not in STOP_WORDS)
-        if stems and all(s in known for s in stems):
-            return stems
+        groups = [_known_terms(p, known, cyr_lang, depth - 1) for p in parts if p not in STOP_WORDS]
+        if groups and all(groups):
+            return tuple(t for g in groups if g for t in g)
     return None
+
+
+def _known_terms(part: str, known: Container[str], cyr_lang: str, depth: int) -> tuple[str, ...] | None:
+    terms = plain_terms(part, cyr_lang)
+    if terms and terms[0] in known:
+        return terms
+    return unglued(part, known, cyr_lang, depth) if depth > 0 else None
 
 
 class Speller:
@@ -135,10 +159,9 @@ class Speller:
         out: list[tuple[str, ...]] = []
         for word, group in words_terms:
             if not any(t in known for t in group if not t.endswith(_PREFIX_MARK)):
-                if CYR_RE.search(word):
-                    near = self.near(group[0])
-                    if near is not None:
-                        group = (near, near[:prefix_len] + _PREFIX_MARK) if len(near) > prefix_len else (near,)
+                near = self.near(group[0]) if CYR_RE.search(word) else None
+                if near is not None:
+                    group = (near, near[:prefix_len] + _PREFIX_MARK) if len(near) > prefix_len else (near,)
                 else:
                     group = unglued(word, known) or group
             out.append(group)

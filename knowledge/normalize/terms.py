@@ -14,7 +14,7 @@ __all__ = [
     "PREFIX_LEN",
     "PREFIX_MARK",
     "STOP_WORDS",
-    "english_stem",
+    "plain_terms",
     "terms_of_normalized",
     "text_mode",
     "tokens",
@@ -81,9 +81,9 @@ def _latin_terms(word: str, translit: bool) -> tuple[str, ...]:
     return ((en,) if sk == en else (en, sk)) + extra
 
 
-def english_stem(word: str) -> str:
-    """The English stem of a lower-case Latin word."""
-    return _latin_terms(word, False)[0]
+def plain_terms(word: str, cyr_lang: str = "ru") -> tuple[str, ...]:
+    """The terms of one normalised word read as written (English, or Cyrillic stemmed); () for a stop word."""
+    return _word_group(word, cyr_lang, False)
 
 
 def _text_lang(words: list[str], hint: str | None, norm: str | None = None) -> tuple[str, bool]:
