@@ -1,13 +1,14 @@
-"""Typos in Cyrillic posts: a word the index does not know is read as a known stem one edit away.
+"""Typos: a word the index does not know is read as a known stem one edit away.
 
-People forward posts typed in a hurry ("курскую обасть скоро освододят", "наемнеки", "перимирие").
-Stemming and the coarse prefix term do not help when the typo sits in a word's first letters, so
-such a word adds nothing to retrieval. A :class:`Speller` gives each Cyrillic word whose full terms
-are all unknown the terms of a known stem one edit away (a letter dropped, added, replaced, or two
-swapped, in the Latin skeleton of :mod:`.translit`; the first letter kept, since typos there are rare
-and the noise is not); the first in alphabetical order if several are. Latin words are left alone:
-English has its own spellings, and transliterated Russian is read back letter by letter already.
-Stems under ``MIN_LEN`` letters are left alone too: one edit away from a short stem is another word.
+People forward posts typed in a hurry ("курскую обасть скоро освододят", "наемнеки", "перимирие",
+"kursk incurssion", "ukranian troops"). Stemming and the coarse prefix term do not help when the typo
+sits in a word's first letters, so such a word adds nothing to retrieval. A :class:`Speller` gives each
+word whose full terms are all unknown the terms of a known stem one edit away (a letter dropped, added,
+replaced, or two swapped, in the Latin skeleton of :mod:`.translit` or the English stem; the first
+letter kept, since typos there are rare and the noise is not); the first in alphabetical order if
+several are. Posts read as transliterated Russian are not spelled here: they are read back letter by
+letter already. Stems under ``MIN_LEN`` letters are left alone: one edit away from a short stem is
+another word.
 
 Debate transcripts and hasty typing also glue words: "40percent", "middleincome" and "singlepayer" for
 "middle-income" and "single-payer", "вкурской" and "курскойобласти" for "в Курской области". A word that
@@ -153,15 +154,16 @@ class Speller:
     def spelled(
         self, words_terms: list[tuple[str, tuple[str, ...]]], known: Container[str], prefix_len: int
     ) -> list[tuple[str, ...]]:
-        """The term groups of (word, terms) pairs; a Cyrillic word whose full terms are all unknown is
-        read as its nearest known stem (see :meth:`near`), with that stem's prefix term, and a glued
-        Latin one as the words it glues (:func:`unglued`)."""
+        """The term groups of (word, terms) pairs; a word whose full terms are all unknown is read as its
+        nearest known stem (see :meth:`near`), with that stem's prefix term, or else as the words it
+        glues (:func:`unglued`)."""
         out: list[tuple[str, ...]] = []
         for word, group in words_terms:
             if not any(t in known for t in group if not t.endswith(_PREFIX_MARK)):
-                near = self.near(group[0]) if CYR_RE.search(word) else None
+                near = self.near(group[0]) if group else None
                 if near is not None:
-                    group = (near, near[:prefix_len] + _PREFIX_MARK) if len(near) > prefix_len else (near,)
+                    slavic = CYR_RE.search(word) and len(near) > prefix_len  # English stems have no prefix term
+                    group = (near, near[:prefix_len] + _PREFIX_MARK) if slavic else (near,)
                 else:
                     group = unglued(word, known) or group
             out.append(group)
