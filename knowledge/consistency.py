@@ -23,7 +23,17 @@ from functools import lru_cache
 from typing import Any
 
 from knowledge.gazetteer import PARENT, SOURCES
-from knowledge.names import ACTOR_INDEX, ARMY_INDEX, DISPLAY, PLACE_INDEX, SOURCE_INDEX, find, place_keys
+from knowledge.names import (
+    ACTOR_INDEX,
+    ARMY_INDEX,
+    DISPLAY,
+    PLACE_INDEX,
+    SOURCE_INDEX,
+    find,
+    name_keys,
+    place_keys,
+    unglue_names,
+)
 from knowledge.normalize import normalize, split_sentences
 from knowledge.normalize.terms import word_keys
 from knowledge.normalize.text import TERM_RE
@@ -40,8 +50,11 @@ _MONTH_WORDS = frozenset(
     bereznya kvitnya travnya chervnya lypnya serpnya veresnya zhovtnya lystopada grudnya""".split()
 )
 _MULTIPLIERS = {
-    **dict.fromkeys("""тыс тысяч тысячи тысяча тысячу тысячах тысячам тысячами тис тисяч тисячі тисяча тисячу
-    тисячах тисячам тисячами thousand thousands k""".split(), 1e3),
+    **dict.fromkeys(
+        """тыс тысяч тысячи тысяча тысячу тысячах тысячам тысячами тис тисяч тисячі тисяча тисячу
+    тисячах тисячам тисячами thousand thousands k""".split(),
+        1e3,
+    ),
     **dict.fromkeys("hundred hundreds".split(), 1e2),
     **dict.fromkeys("млн mln million millions миллион миллиона миллионов мільйон мільйона мільйонів".split(), 1e6),
     **dict.fromkeys("млрд bn billion billions миллиард миллиарда миллиардов мільярд мільярда мільярдів".split(), 1e9),
@@ -259,9 +272,9 @@ def _subjects(
 
 @lru_cache(maxsize=4096)
 def text_facts(text: str) -> TextFacts:
-    norm = normalize(text)
+    norm = unglue_names(normalize(text))
     words = TERM_RE.findall(norm)
-    keys = [word_keys(w) for w in words]
+    keys = name_keys(words, [word_keys(w) for w in words])
     figures, years = _figures(words)
     head = _SPEAKER_RE.match(text)
     speaker_end = len(TERM_RE.findall(normalize(head.group(1)))) if head else 0

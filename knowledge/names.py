@@ -5,10 +5,14 @@ a post with a claim; :func:`names_anything` tells whether a post names any at al
 
 from __future__ import annotations
 
+import re
+from collections.abc import Container
+
+from knowledge.background import word_share
 from knowledge.gazetteer import ACTORS, ARMIES, PLACES, SOURCES
 from knowledge.normalize import normalize
-from knowledge.normalize.spelling import Speller
-from knowledge.normalize.terms import word_keys
+from knowledge.normalize.spelling import Speller, compound_splits
+from knowledge.normalize.terms import STOP_WORDS, word_keys
 from knowledge.normalize.text import TERM_RE
 
 __all__ = [
@@ -18,8 +22,10 @@ __all__ = [
     "PLACE_INDEX",
     "SOURCE_INDEX",
     "find",
+    "name_keys",
     "names_anything",
     "place_keys",
+    "unglue_names",
 ]
 
 NameIndex = dict[str, list[tuple[str, tuple[frozenset[str], ...]]]]
@@ -64,22 +70,79 @@ def find(index: NameIndex, keys: list[tuple[str, ...]]) -> list[tuple[int, int, 
 
 PLACE_SPELLER = Speller()
 PLACE_SPELLER.sync(sorted(PLACE_INDEX))
+# Every word of every name: a side or a source misspelt ("Геншштаб ЗСУ") must not hide whose report it is.
+_NAME_WORDS = frozenset(
+    k
+    for index in (PLACE_INDEX, ACTOR_INDEX, ARMY_INDEX, SOURCE_INDEX)
+    for forms in index.values()
+    for _id, form in forms
+    for ks in form
+    for k in ks
+)
+NAME_SPELLER = Speller()
+NAME_SPELLER.sync(sorted(_NAME_WORDS))
 
 
-def place_keys(keys: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
-    """Per-word keys, a word that names no place read as the place name one typo away ("курщні")."""
+def _near_keys(keys: list[tuple[str, ...]], known: Container[str], speller: Speller) -> list[tuple[str, ...]]:
     out = []
     for ks in keys:
-        if ks and not any(k in PLACE_INDEX for k in ks):
-            near = PLACE_SPELLER.near(ks[0])
+        if ks and not any(k in known for k in ks):
+            near = speller.near(ks[0])
             if near is not None:
                 ks = (*ks, near)
         out.append(ks)
     return out
 
 
+def place_keys(keys: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """Per-word keys, a word that names no place read as the place name one typo away ("курщні")."""
+    return _near_keys(keys, PLACE_INDEX, PLACE_SPELLER)
+
+
+def name_keys(words: list[str], keys: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """Per-word keys, a word that is no word of a name, nor of ordinary text, read as the name word one typo
+    away ("геншштаб"); a real word one letter from a name ("заходити", to go in; "захід", the West) stays."""
+    out = []
+    for w, ks in zip(words, keys, strict=True):
+        if ks and not any(k in _NAME_WORDS for k in ks) and word_share(w) == 0.0:
+            near = NAME_SPELLER.near(ks[0])
+            if near is not None:
+                ks = (*ks, near)
+        out.append(ks)
+    return out
+
+
+_GLUED_RE = re.compile(r"\b(?:[^\W\d_]{3,}\d+(?:\.\d+)?|\d+(?:\.\d+)?[^\W\d_]{3,}|[^\W\d_]{6,})\b")
+_DIGITS_RE = re.compile(r"(?<=\D)(?=\d)|(?<=\d)(?=[^\W\d_])")
+
+
+def _is_name_word(word: str) -> bool:
+    return not _NAME_WORDS.isdisjoint(word_keys(word))
+
+
+def _unglue(m: re.Match[str]) -> str:
+    word = m.group(0)
+    if not word.isalpha():
+        return _DIGITS_RE.sub(" ", word)  # "відбили30", "30штурмів"
+    if word_share(word) > 0.0 or _is_name_word(word):
+        return word
+    for a, b in compound_splits(word):
+        if (_is_name_word(a) or _is_name_word(b)) and all(
+            p in STOP_WORDS or _is_name_word(p) or word_share(p) >= 1e-6 for p in (a, b)
+        ):
+            return f"{a} {b}"
+    return word
+
+
+def unglue_names(norm: str) -> str:
+    """A normalised text with a name glued to a word or a figure read apart ("генштабзсу", "sudzhagas",
+    "відбили30"): a missing space must not hide whose report it is, the place or the figure."""
+    return _GLUED_RE.sub(_unglue, norm)
+
+
 def names_anything(text: str) -> bool:
     """Whether `text` names any place, side or source the gazetteer knows (what text_facts would find, read
     at a fraction of its cost)."""
-    keys = [word_keys(w) for w in TERM_RE.findall(normalize(text))]
+    words = TERM_RE.findall(unglue_names(normalize(text)))
+    keys = name_keys(words, [word_keys(w) for w in words])
     return bool(find(ACTOR_INDEX, keys) or find(SOURCE_INDEX, keys) or find(PLACE_INDEX, place_keys(keys)))

@@ -172,6 +172,16 @@ def test_figures_in_words_and_in_millions_are_figures() -> None:
     assert not check(claim, text_facts("Four million kids got health insurance")).conflicts
 
 
+def test_a_missing_space_or_a_typo_does_not_hide_whose_report_it_is() -> None:
+    glued = text_facts("ГенштабЗСУ: за добу на курському напрямку наші підрозділи відбили30 штурмів окупантів.")
+    assert glued.sources == {"ukraine"} and glued.figures == {30.0}
+    staff = text_facts("Ukraine's GeneralStaff says Russian artillery shelled the Sudzhagas metering station.")
+    assert staff.sources == {"ukraine"} and "sudzha" in staff.places
+    # A real word one letter from a name is that word: "заходити" (to go in) is not "захід" (the West).
+    assert not text_facts("навіщо було заходити в ту Курщину").actors
+    assert text_facts("Захід мовчить, а ми заходимо в Курщину").actors == {"west"}
+
+
 def test_no_way_is_an_idiom_not_a_denial() -> None:
     encircled = claim_facts(entry("x", "Thousands of Ukrainian troops are encircled in the Kursk region."))
     for post in ("Thousands of Ukrainian troops are encircled in Kursk with no way out",
