@@ -106,10 +106,15 @@ def name_keys(words: list[str], keys: list[tuple[str, ...]]) -> list[tuple[str, 
     for w, ks in zip(words, keys, strict=True):
         if ks and not any(k in _NAME_WORDS for k in ks) and word_share(w) == 0.0:
             near = NAME_SPELLER.near(ks[0])
+            if near is None and (single := _DOUBLED_RE.sub(r"\1", w)) != w:
+                near = next((k for k in word_keys(single) if k in _NAME_WORDS), None)  # "геншштаб"
             if near is not None:
                 ks = (*ks, near)
         out.append(ks)
     return out
+
+
+_DOUBLED_RE = re.compile(r"([^\W\d_])\1")  # a key held down: two edits in the Latin skeleton of "ш"
 
 
 _GLUED_RE = re.compile(r"\b(?:[^\W\d_]{3,}\d+(?:\.\d+)?|\d+(?:\.\d+)?[^\W\d_]{3,}|[^\W\d_]{6,})\b")
