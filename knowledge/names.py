@@ -14,6 +14,7 @@ from knowledge.normalize import normalize
 from knowledge.normalize.spelling import Speller, compound_splits
 from knowledge.normalize.terms import STOP_WORDS, word_keys
 from knowledge.normalize.text import TERM_RE
+from knowledge.normalize.translit import transliterate
 
 __all__ = [
     "ACTOR_INDEX",
@@ -108,10 +109,38 @@ def name_keys(words: list[str], keys: list[tuple[str, ...]]) -> list[tuple[str, 
             near = NAME_SPELLER.near(ks[0])
             if near is None and (single := _DOUBLED_RE.sub(r"\1", w)) != w:
                 near = next((k for k in word_keys(single) if k in _NAME_WORDS), None)  # "геншштаб"
+            if near is None:
+                near = _swapped_name(w)  # "путні": a short name's letters swapped, under the speller's length
             if near is not None:
                 ks = (*ks, near)
         out.append(ks)
     return out
+
+
+def _name_spellings() -> dict[str, str]:
+    """Each name word as written out in Latin letters -> its key ("путін" and "путин" -> "putin")."""
+    out: dict[str, str] = {}
+    for table in (PLACES, ACTORS, ARMIES, {k: forms for k, (forms, _side) in SOURCES.items()}):
+        for forms in table.values():
+            for form in forms:
+                for w in TERM_RE.findall(normalize(form)):
+                    keys = [k for k in word_keys(w) if k in _NAME_WORDS]
+                    if keys and len(w) >= 4 and not w.isdigit():
+                        out.setdefault(transliterate(w), keys[0])
+    return out
+
+
+_NAME_SPELLINGS = _name_spellings()
+
+
+def _swapped_name(word: str) -> str | None:
+    """The key of the name word `word` is with two neighbouring letters swapped back, if any."""
+    latin = transliterate(word)
+    for i in range(1, len(latin) - 1):  # the first letter kept, as the speller keeps it
+        key = _NAME_SPELLINGS.get(latin[:i] + latin[i + 1] + latin[i] + latin[i + 2 :])
+        if key is not None:
+            return key
+    return None
 
 
 _DOUBLED_RE = re.compile(r"([^\W\d_])\1")  # a key held down: two edits in the Latin skeleton of "ш"

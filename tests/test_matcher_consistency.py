@@ -178,6 +178,7 @@ def test_a_missing_space_or_a_typo_does_not_hide_whose_report_it_is() -> None:
     staff = text_facts("Ukraine's GeneralStaff says Russian artillery shelled the Sudzhagas metering station.")
     assert staff.sources == {"ukraine"} and "sudzha" in staff.places
     assert text_facts("Геншштаб ЗСУ: за добу знищено понад 340 окупантів").sources == {"ukraine"}  # a doubled key
+    assert text_facts("Путні погодився на паузу в ударах").actors == {"russia"}  # two letters swapped
     # A real word one letter from a name is that word: "заходити" (to go in) is not "захід" (the West).
     assert not text_facts("навіщо було заходити в ту Курщину").actors
     assert text_facts("Захід мовчить, а ми заходимо в Курщину").actors == {"west"}
