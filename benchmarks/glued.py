@@ -108,9 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     splits = ("dev", "test") if args.held_out else ("dev",)
     result = bench(args.seed_dir, args.seed_kb, splits, args.pairs, args.typos)
     print("\nSeed posts typed, with spaces missing and with typos (factbot check --batch, default settings)")
-    print(
-        "| set | posts | right claim first | card for the right claim (clear) | no list, other topics | strong hard neg. |"
-    )
+    print("| set | posts | right claim first | card, right claim (clear) | no list, other topics | strong hard neg. |")
     print("|---|---|---|---|---|---|")
     for name, r in result.items():
         print(
