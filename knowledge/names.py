@@ -71,7 +71,7 @@ def find(index: NameIndex, keys: list[tuple[str, ...]]) -> list[tuple[int, int, 
 
 PLACE_SPELLER = Speller()
 PLACE_SPELLER.sync(sorted(PLACE_INDEX))
-# Every word of every name: a side or a source misspelt ("Геншштаб ЗСУ") must not hide whose report it is.
+# Every word of every name, by its stem keys.
 _NAME_WORDS = frozenset(
     k
     for index in (PLACE_INDEX, ACTOR_INDEX, ARMY_INDEX, SOURCE_INDEX)
@@ -80,8 +80,6 @@ _NAME_WORDS = frozenset(
     for ks in form
     for k in ks
 )
-NAME_SPELLER = Speller()
-NAME_SPELLER.sync(sorted(_NAME_WORDS))
 
 
 def _near_keys(keys: list[tuple[str, ...]], known: Container[str], speller: Speller) -> list[tuple[str, ...]]:
@@ -101,16 +99,13 @@ def place_keys(keys: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
 
 
 def name_keys(words: list[str], keys: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
-    """Per-word keys, a word that is no word of a name, nor of ordinary text, read as the name word one typo
-    away ("геншштаб"); a real word one letter from a name ("заходити", to go in; "захід", the West) stays."""
+    """Per-word keys, a word that is no word of a name, nor of ordinary text, read as the name it spells with
+    a key held down or two letters swapped ("Геншштаб", "Путні"). Only whole written names of five letters or
+    more are compared: a typo of an everyday word one letter from a name's stem ("моу", "чинаа") stays itself."""
     out = []
     for w, ks in zip(words, keys, strict=True):
-        if ks and not any(k in _NAME_WORDS for k in ks) and word_share(w) == 0.0:
-            near = NAME_SPELLER.near(ks[0])
-            if near is None and (single := _DOUBLED_RE.sub(r"\1", w)) != w:
-                near = next((k for k in word_keys(single) if k in _NAME_WORDS), None)  # "геншштаб"
-            if near is None:
-                near = _swapped_name(w)  # "путні": a short name's letters swapped, under the speller's length
+        if ks and len(w) <= _NAME_MAX and not any(k in _NAME_WORDS for k in ks) and word_share(w) == 0.0:
+            near = _respelt_name(w)
             if near is not None:
                 ks = (*ks, near)
         out.append(ks)
@@ -118,52 +113,69 @@ def name_keys(words: list[str], keys: list[tuple[str, ...]]) -> list[tuple[str, 
 
 
 def _name_spellings() -> dict[str, str]:
-    """Each name word as written out in Latin letters -> its key ("путін" and "путин" -> "putin")."""
+    """Each word of a name as written out in Latin letters -> its key ("путін" and "путин" -> "putin")."""
     out: dict[str, str] = {}
     for table in (PLACES, ACTORS, ARMIES, {k: forms for k, (forms, _side) in SOURCES.items()}):
         for forms in table.values():
             for form in forms:
                 for w in TERM_RE.findall(normalize(form)):
                     keys = [k for k in word_keys(w) if k in _NAME_WORDS]
-                    if keys and len(w) >= 4 and not w.isdigit():
+                    if keys and len(w) >= 3 and not w.isdigit():
                         out.setdefault(transliterate(w), keys[0])
     return out
 
 
 _NAME_SPELLINGS = _name_spellings()
+_NAME_MAX = 40
+_DOUBLED_RE = re.compile(r"([^\W\d_])\1")
 
 
-def _swapped_name(word: str) -> str | None:
-    """The key of the name word `word` is with two neighbouring letters swapped back, if any."""
+def _respelt_name(word: str) -> str | None:
+    """The key of the written name (five letters or more) `word` is with a doubled letter single, or two
+    neighbouring letters past the first swapped back; None if none."""
     latin = transliterate(word)
-    for i in range(1, len(latin) - 1):  # the first letter kept, as the speller keeps it
-        key = _NAME_SPELLINGS.get(latin[:i] + latin[i + 1] + latin[i] + latin[i + 2 :])
-        if key is not None:
-            return key
-    return None
+    tries = [transliterate(_DOUBLED_RE.sub(r"\1", word))]
+    tries += [latin[:i] + latin[i + 1] + latin[i] + latin[i + 2 :] for i in range(1, len(latin) - 1)]
+    return next((_NAME_SPELLINGS[t] for t in tries if len(t) >= 5 and t != latin and t in _NAME_SPELLINGS), None)
 
 
-_DOUBLED_RE = re.compile(r"([^\W\d_])\1")  # a key held down: two edits in the Latin skeleton of "ш"
+_GLUED_RE = re.compile(r"\b(?:[^\W\d_]{3,}\d+(?:\.\d+)?|\d+(?:\.\d+)?[^\W\d_]{3,}|[^\W\d_]{6,40})\b")
+_DIGITS_RE = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")  # "2.5тыс" -> "2.5 тыс", not "2 . 5"
 
 
-_GLUED_RE = re.compile(r"\b(?:[^\W\d_]{3,}\d+(?:\.\d+)?|\d+(?:\.\d+)?[^\W\d_]{3,}|[^\W\d_]{6,})\b")
-_DIGITS_RE = re.compile(r"(?<=\D)(?=\d)|(?<=\d)(?=[^\W\d_])")
+def _name_part(part: str) -> int:
+    """2: a written name of four letters or more that is no frequent word ("генштаб", "sudzha"); 1: a word of
+    a name that is also a word of ordinary text ("general", "staff", "вести", "зсу"), or of five letters or
+    more an inflected name ("курской"); 0: neither (a fragment that merely stems like a name: "трой", "уса")."""
+    share = word_share(part)
+    if transliterate(part) in _NAME_SPELLINGS:
+        return 2 if len(part) >= 4 and share < _FREQUENT else 1
+    return 1 if len(part) >= 5 and share > 0.0 and not _NAME_WORDS.isdisjoint(word_keys(part)) else 0
 
 
-def _is_name_word(word: str) -> bool:
-    return not _NAME_WORDS.isdisjoint(word_keys(word))
+_FREQUENT = 1e-5  # wordfreq's Zipf 4
+
+
+def _glued_to(part: str) -> bool:
+    """What a name may be glued to: a stop word, or a word of ordinary text of four letters or more, or of
+    three if frequent ("gas")."""
+    if part in STOP_WORDS:
+        return True
+    share = word_share(part)
+    return (len(part) >= 4 and share >= 1e-6) or (len(part) == 3 and share >= _FREQUENT)
 
 
 def _unglue(m: re.Match[str]) -> str:
     word = m.group(0)
     if not word.isalpha():
         return _DIGITS_RE.sub(" ", word)  # "відбили30", "30штурмів"
-    if word_share(word) > 0.0 or _is_name_word(word):
+    if word_share(word) > 0.0 or transliterate(word) in _NAME_SPELLINGS:
         return word
     for a, b in compound_splits(word):
-        if (_is_name_word(a) or _is_name_word(b)) and all(
-            p in STOP_WORDS or _is_name_word(p) or word_share(p) >= 1e-6 for p in (a, b)
-        ):
+        na, nb = _name_part(a), _name_part(b)
+        # A distinctive name and a word ("sudzhagas"), or two words of names ("generalstaff", "генштабзсу");
+        # not a frequent word that is also a name beside another word ("пор" + "вести").
+        if (na == 2 and (nb or _glued_to(b))) or (nb == 2 and (na or _glued_to(a))) or (na and nb):
             return f"{a} {b}"
     return word
 

@@ -179,6 +179,11 @@ def test_a_missing_space_or_a_typo_does_not_hide_whose_report_it_is() -> None:
     assert staff.sources == {"ukraine"} and "sudzha" in staff.places
     assert text_facts("Геншштаб ЗСУ: за добу знищено понад 340 окупантів").sources == {"ukraine"}  # a doubled key
     assert text_facts("Путні погодився на паузу в ударах").actors == {"russia"}  # two letters swapped
+    # A typo of an everyday word is not a name, nor is a fragment of one ("муж" + "чинаа", "пот" + "моу").
+    for text in ("Мужчинаа задержали у метро", "потмоу что так сказали", "Войска, котроые наступали", "порвести"):
+        facts = text_facts(text)
+        assert not (facts.actors or facts.sources or facts.places), text
+    assert text_facts("потери 2.5тыс человек").figures == {2500.0}  # a decimal glued to its unit stays whole
     # A real word one letter from a name is that word: "заходити" (to go in) is not "захід" (the West).
     assert not text_facts("навіщо було заходити в ту Курщину").actors
     assert text_facts("Захід мовчить, а ми заходимо в Курщину").actors == {"west"}

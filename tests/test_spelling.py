@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from knowledge.matcher import Matcher
 from knowledge.normalize import normalize
-from knowledge.normalize.spelling import Speller, one_edit, unglued
+from knowledge.normalize.spelling import Speller, compound_splits, one_edit, unglued
 from knowledge.normalize.terms import PREFIX_LEN, words_and_terms
 from knowledge.schema import Claim, Source
 
@@ -116,3 +116,9 @@ def test_english_typos_cost_a_post_little() -> None:
     hurried = m.match("the incurssion in kursk achived nothing")
     assert typed and hurried and hurried[0].claim_id == typed[0].claim_id == "incursion"
     assert hurried[0].score >= 0.9 * typed[0].score  # before: 21.6 against 78.1, the typos read as unknown words
+
+
+def test_a_very_long_word_is_not_split() -> None:
+    """A pasted hash or a run of letters: no splitting work, nothing cached for it."""
+    assert compound_splits("слово" * 800) == ()
+    assert unglued("singlepayer" * 10, {"singl", "payer"}) is None

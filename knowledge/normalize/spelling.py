@@ -79,7 +79,7 @@ def compound_splits(word: str) -> tuple[tuple[str, str], ...]:
     """The ways an unknown word may split into two words ("singlepayer", "курскойобласти", "вкурской"),
     likeliest first (the rarer part more common in ordinary text): each part a stop word or three letters
     or more, not both stop words. Which of them stand is the index's call (:func:`unglued`)."""
-    if len(word) < _COMPOUND_MIN or not word.isalpha() or word_share(word) > 0.0:
+    if not _COMPOUND_MIN <= len(word) <= _COMPOUND_MAX or not word.isalpha() or word_share(word) > 0.0:
         return ()
     if not (word.isascii() or all(CYR_RE.fullmatch(c) for c in word)):
         return ()  # one script: a mixed word is a spoof or a typo, not two words
