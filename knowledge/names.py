@@ -6,7 +6,6 @@ a post with a claim; :func:`names_anything` tells whether a post names any at al
 from __future__ import annotations
 
 import re
-from collections.abc import Container
 
 from knowledge.background import word_share
 from knowledge.gazetteer import ACTORS, ARMIES, PLACES, SOURCES
@@ -82,20 +81,16 @@ _NAME_WORDS = frozenset(
 )
 
 
-def _near_keys(keys: list[tuple[str, ...]], known: Container[str], speller: Speller) -> list[tuple[str, ...]]:
+def place_keys(keys: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """Per-word keys, a word that names no place read as the place name one typo away ("курщні")."""
     out = []
     for ks in keys:
-        if ks and not any(k in known for k in ks):
-            near = speller.near(ks[0])
+        if ks and not any(k in PLACE_INDEX for k in ks):
+            near = PLACE_SPELLER.near(ks[0])
             if near is not None:
                 ks = (*ks, near)
         out.append(ks)
     return out
-
-
-def place_keys(keys: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
-    """Per-word keys, a word that names no place read as the place name one typo away ("курщні")."""
-    return _near_keys(keys, PLACE_INDEX, PLACE_SPELLER)
 
 
 def name_keys(words: list[str], keys: list[tuple[str, ...]]) -> list[tuple[str, ...]]:

@@ -246,13 +246,8 @@ def test_a_forwards_date_years_after_a_claim_keeps_the_matches_typed_text_gets()
     from datetime import date
 
     m = Matcher([replace(c, published=date(2020, 3, 1)) for c in KB])
-    posts = [
-        " ".join(words[:k])
-        for c in KB
-        for t in (c.claim, *(v.text for v in c.variants))
-        if (words := t.split())
-        for k in range(2, len(words))
-    ]
+    texts = [t.split() for c in KB for t in (c.claim, *(v.text for v in c.variants))]
+    posts = [" ".join(words[:k]) for words in texts for k in range(2, len(words))]
     for post in posts:
         typed = [(x.claim_id, x.strength) for x in m.match(post)]
         assert [(x.claim_id, x.strength) for x in m.match(post, posted=date(2026, 12, 1))] == typed, post

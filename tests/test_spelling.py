@@ -33,8 +33,8 @@ def test_speller_reads_unknown_cyrillic_words_only() -> None:
     assert speller.near("perimirr") == "perimir"
 
 
-def _claim(cid: str, text: str) -> Claim:
-    return Claim(id=cid, claim=text, verdict="false", summary="-", sources=(Source("test"),), lang="ru")
+def _claim(cid: str, text: str, lang: str = "ru") -> Claim:
+    return Claim(id=cid, claim=text, verdict="false", summary="-", sources=(Source("test"),), lang=lang)
 
 
 def test_a_typo_post_finds_its_claim() -> None:
@@ -73,11 +73,10 @@ def test_glued_latin_words_are_read_as_the_known_words_they_join() -> None:
 
 
 def test_a_debate_transcript_with_glued_words_finds_its_claim() -> None:
-    en = dict(verdict="false", summary="-", sources=(Source("test"),), lang="en")
     m = Matcher(
         [
-            Claim(id="payer", claim="A single-payer health system would raise taxes on middle-income families.", **en),
-            Claim(id="system", claim="The new health system would raise taxes on families.", **en),
+            _claim("payer", "A single-payer health system would raise taxes on middle-income families.", "en"),
+            _claim("system", "The new health system would raise taxes on families.", "en"),
         ]
     )
     got = m.match("Her singlepayer health system raises taxes on middleincome families")
@@ -105,11 +104,10 @@ def test_a_post_typed_without_spaces_finds_its_claim() -> None:
 
 
 def test_english_typos_cost_a_post_little() -> None:
-    en = dict(verdict="false", summary="-", sources=(Source("test"),), lang="en")
     m = Matcher(
         [
-            Claim(id="incursion", claim="Ukraine's incursion into the Kursk region achieved nothing.", **en),
-            Claim(id="offensive", claim="Ukraine's counteroffensive near Zaporizhzhia achieved nothing.", **en),
+            _claim("incursion", "Ukraine's incursion into the Kursk region achieved nothing.", "en"),
+            _claim("offensive", "Ukraine's counteroffensive near Zaporizhzhia achieved nothing.", "en"),
         ]
     )
     typed = m.match("the incursion in kursk achieved nothing")
