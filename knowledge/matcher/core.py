@@ -69,8 +69,7 @@ UNANCHORED_POSSIBLE = 60.0
 # all the time, and counting them cost 2B train 3 points of answered posts for nothing on the seed set.
 BELLIGERENTS = frozenset({"russia", "ukraine", "north-korea"})
 ABROAD = frozenset({"syria", "africa", "venezuela"})  # where mercenaries come from, not where the war is
-# A viral post arrives many times within minutes: the last RECENT_POSTS posts' matches are kept until
-# the KB, the thresholds or the weights change.
+# A viral post arrives many times within minutes: the last posts' matches are kept till the KB or params change.
 RECENT_POSTS = 2048
 
 
@@ -234,7 +233,8 @@ class Matcher:
             )
             if groups:
                 kws[groups] = None
-        self._claim_keywords[claim.id] = list(kws)
+        if kws:  # few claims have keywords (a replaced claim's were retired): no empty list for the others
+            self._claim_keywords[claim.id] = list(kws)
 
     def _build(self, claims: Iterable[Claim]) -> None:
         """Bulk build: documents go straight into the index's main arrays."""
