@@ -34,10 +34,10 @@ from knowledge.names import (
     place_keys,
     unglue_names,
 )
-from knowledge.normalize import normalize, split_sentences
+from knowledge.normalize import normalize
 from knowledge.normalize.terms import word_keys
 from knowledge.normalize.text import TERM_RE
-from knowledge.roles import clause_subjects, heads_phrase, named_sides, subject_spans
+from knowledge.roles import clause_subjects, gave_way, heads_phrase, named_sides, subject_spans
 from knowledge.schema import Claim
 
 __all__ = ["ClaimFacts", "Consistency", "TextFacts", "check", "claim_facts", "text_facts"]
@@ -130,7 +130,9 @@ class TextFacts:
     actors: frozenset[str]  # the sides named as acting (sources set aside)
     speakers: frozenset[str]  # the sides of a quoted speaker ("Ushakov: ...")
     subjects: frozenset[str]  # the first of them (and one joined to it)
-    simple: bool  # one short sentence: its first side is reliably its subject
+    # A short text (at most 30 words, one sentence or a few): its sides in a subject's place are reliably
+    # its subjects. Not one sentence only: "ВСУ освободили Суджу! Российские войска бегут." is two.
+    simple: bool
     sources: frozenset[str]  # the sides whose report the text relays
     negated: bool
     # The sides that act as a subject of some clause, and those that give an account ("Moscow says"):
@@ -282,6 +284,10 @@ def text_facts(text: str) -> TextFacts:
         speaker_end = 0
     spans = sorted(find(ACTOR_INDEX, keys))  # read once: _sides and _subjects both need them
     actors, sources, speakers, accounts, taken = _sides(words, keys, spans, speaker_end)
+    yielded = gave_way(norm, words, spans)
+    if yielded:  # a side that retreats or flees is not the one that acted
+        taken |= yielded
+        actors = frozenset(a[2] for a in spans if a[0] not in taken)
     subjects = _subjects(keys, actors, spans, speaker_end)
     spans_direct = subject_spans(words, spans, taken)
     direct_subjects = _subjects(keys, actors, spans_direct, speaker_end)
@@ -290,7 +296,7 @@ def text_facts(text: str) -> TextFacts:
     negated = _negated(words)
     periods = frozenset(p for w in words if (p := _PERIODS.get(w)))
     places = frozenset(p for _s, _e, p in find(PLACE_INDEX, place_keys(keys)))
-    simple = len(words) <= 30 and len(split_sentences(text)) == 1
+    simple = len(words) <= 30
     return TextFacts(
         frozenset(figures),
         frozenset(years),

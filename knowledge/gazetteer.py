@@ -9,7 +9,7 @@ spokesmen) with actors. Names a KB entry adds itself (its keywords) extend this 
 
 from __future__ import annotations
 
-__all__ = ["ACTORS", "ARMIES", "PARENT", "PLACES", "SOURCES"]
+__all__ = ["ABBREVIATIONS", "ACTORS", "ARMIES", "PARENT", "PLACES", "SOURCES"]
 
 # place id -> forms. Regions, towns and villages named in this war's news.
 PLACES: dict[str, tuple[str, ...]] = {
@@ -102,6 +102,8 @@ ACTORS: dict[str, tuple[str, ...]] = {
 
 # Armies: they name the side of a general staff ("Генштаб ЗСУ"), never of a ministry ("Минобороны: ВСУ ...").
 ARMIES: dict[str, tuple[str, ...]] = {"ukraine": ("ВСУ", "ЗСУ", "AFU"), "russia": ("ВС РФ",)}
+# The sides' indeclinable abbreviations, as normalised text writes them (Latin-typed ones too).
+ABBREVIATIONS = frozenset("всу зсу vsu zsu рф кндр сша нато тро".split())
 
 # Whose report a post relays: the side a ministry or general staff speaks for, when it names none.
 SOURCES: dict[str, tuple[tuple[str, ...], str | None]] = {

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from knowledge.background import word_share
-from knowledge.gazetteer import ACTORS, ARMIES, PLACES, SOURCES
+from knowledge.gazetteer import ABBREVIATIONS, ACTORS, ARMIES, PLACES, SOURCES
 from knowledge.normalize import normalize
 from knowledge.normalize.spelling import Speller, compound_splits
 from knowledge.normalize.terms import STOP_WORDS, word_keys
@@ -149,6 +149,8 @@ def _name_part(part: str) -> int:
 
 
 _FREQUENT = 1e-5  # wordfreq's Zipf 4
+# Not "тро" nor "нато": ordinary words begin with them ("тротуар", "натомість"), and their typos would split.
+_GLUED_ABBREVIATIONS = ABBREVIATIONS - {"тро", "нато"}
 
 
 def _glued_to(part: str) -> bool:
@@ -169,8 +171,11 @@ def _unglue(m: re.Match[str]) -> str:
     for a, b in compound_splits(word):
         na, nb = _name_part(a), _name_part(b)
         # A distinctive name and a word ("sudzhagas"), or two words of names ("generalstaff", "генштабзсу");
-        # not a frequent word that is also a name beside another word ("пор" + "вести").
+        # not a frequent word that is also a name beside another word ("пор" + "вести"). Or an army's
+        # abbreviation typed onto a frequent word ("ЗСУзнову").
         if (na == 2 and (nb or _glued_to(b))) or (nb == 2 and (na or _glued_to(a))) or (na and nb):
+            return f"{a} {b}"
+        if a in _GLUED_ABBREVIATIONS and (b in STOP_WORDS or word_share(b) >= _FREQUENT):
             return f"{a} {b}"
     return word
 

@@ -13,17 +13,20 @@ sets those aside:
   letters carry no case, so transliterated and English words are kept.
 
 :func:`clause_subjects` reads the first such side of every clause, so that "Ukraine has lost Sudzha:
-Russian troops retook the town" names Russia as a subject too. Pure functions.
+Russian troops retook the town" names Russia as a subject too. :func:`gave_way` sets aside a side that a
+verb of retreat, flight, withdrawal or surrender follows in its clause: "Ukrainian forces have liberated
+Sudzha, Russian troops are fleeing" is Ukraine's deed, not Russia's (it was a strong card for "Russian
+forces have recaptured Sudzha"). Pure functions.
 """
 
 from __future__ import annotations
 
-from knowledge.gazetteer import ACTORS
+from knowledge.gazetteer import ABBREVIATIONS, ACTORS
 from knowledge.normalize import normalize
 from knowledge.normalize.terms import STOP_WORDS
 from knowledge.normalize.text import CYR_RE, TERM_RE
 
-__all__ = ["clause_subjects", "heads_phrase", "named_sides", "subject_spans"]
+__all__ = ["clause_subjects", "gave_way", "heads_phrase", "named_sides", "subject_spans"]
 
 _Span = tuple[int, int, str]
 
@@ -41,6 +44,18 @@ _CLAUSE_WORDS = frozenset(
     "and but while after when that whereas и а но что когда пока после і й та але що коли поки після".split()
 )
 _CLAUSE_MARKS = frozenset(',;:—–!?.()«»"“”„')
+# Verbs of giving way (retreat, flight, withdrawal, surrender): the side whose clause has one yielded
+# the ground, it did not take it. Not "lost" (casualty claims: "ВСУ потеряли 67 150") nor "left"/
+# "вышли" (also "вышли к Судже", an advance).
+_GAVE_WAY = (
+    "retreat", "withdr", "fled", "fleeing", "flees", "abandon", "surrender",
+    "отступ", "отход", "отош", "бегут", "бежал", "бежит", "сбежа", "убега", "бегств", "покину", "покида",
+    "сдали", "сдались", "сдаются", "драпа",
+    "відступ", "відход", "відійш", "тіка", "втек", "втіка", "здали", "здалися", "здаються",
+)  # fmt: skip
+_GAVE_WAY_WORDS = frozenset({"flee"})  # not a prefix: "fleet"
+_GLUED = 10  # a word this long may be two glued together ("військавідступають"): its verb is read inside
+
 _ADJ_ENDINGS: dict[str, tuple[str, ...]] = {
     "ий": ("ий", "ая", "ое", "ие", "а", "е", "і"),  # российский, український
     "ый": ("ый", "ая", "ое", "ые"),
@@ -63,12 +78,10 @@ def _nominatives() -> frozenset[str]:
 _NOMINATIVE = _nominatives()
 
 
-# Indeclinable abbreviations: right after a noun they are its genitive ("контратаки ВСУ", "потери ЗСУ").
-_ABBREVIATIONS = frozenset("всу зсу vsu zsu рф кндр сша нато тро".split())
-
 
 def _oblique(words: list[str], start: int, end: int) -> bool:
-    if end - start == 1 and words[start] in _ABBREVIATIONS and start > 0:
+    # An indeclinable abbreviation right after a noun is its genitive ("контратаки ВСУ", "потери ЗСУ").
+    if end - start == 1 and words[start] in ABBREVIATIONS and start > 0:
         prev = words[start - 1]
         # "vsu"/"zsu" are Latin-typed Russian or Ukrainian, so their neighbour is too
         if prev.isalpha() and (not prev.isascii() or words[start] in ("vsu", "zsu")):
@@ -112,11 +125,8 @@ def subject_spans(words: list[str], spans: list[_Span], taken: set[int]) -> list
     return [s for s in spans if s[0] not in taken and not _oblique(words, s[0], s[1])]
 
 
-def clause_subjects(norm: str, spans: list[_Span]) -> frozenset[str]:
-    """The first side of `spans` (from :func:`subject_spans`, sorted) in each clause of the normalised
-    text `norm`."""
-    if not spans:
-        return frozenset()
+def _clauses(norm: str) -> list[int]:
+    """The clause number of each word (TERM_RE match) of the normalised text `norm`."""
     clause_of: list[int] = []
     clause, prev_end = 0, 0
     for m in TERM_RE.finditer(norm):
@@ -124,6 +134,42 @@ def clause_subjects(norm: str, spans: list[_Span]) -> frozenset[str]:
             clause += 1
         clause_of.append(clause)
         prev_end = m.end()
+    return clause_of
+
+
+def _gives_way(word: str) -> bool:
+    if word.startswith(_GAVE_WAY) or word in _GAVE_WAY_WORDS:
+        return True
+    return len(word) >= _GLUED and any(word.find(stem, 3) > 0 for stem in _GAVE_WAY)
+
+
+def gave_way(norm: str, words: list[str], spans: list[_Span]) -> set[int]:
+    """The word positions of the sides in `spans` (sorted) that are the subject of a verb of giving way ("ВСУ
+    освободили Суджу, российские войска бегут": Russia's), so that they are not read as acting."""
+    verbs = [i for i, w in enumerate(words) if _gives_way(w)] if spans else []
+    if not verbs:
+        return set()
+    clause_of = _clauses(norm)
+    starts = {start for start, _end, _side in spans}
+    out: set[int] = set()
+    for v in verbs:
+        if v >= len(clause_of):
+            continue
+        if v + 1 in starts and v + 1 < len(clause_of) and clause_of[v + 1] == clause_of[v]:
+            continue  # "the retreating Ukrainians": an attribute of the side it precedes
+        # The verb's subject: the last side before it in its clause ("Moscow says Ukrainian troops fled").
+        before = [s for s in spans if s[1] <= v and clause_of[s[0]] == clause_of[v]]
+        if before:
+            out.update(range(before[-1][0], before[-1][1]))
+    return out
+
+
+def clause_subjects(norm: str, spans: list[_Span]) -> frozenset[str]:
+    """The first side of `spans` (from :func:`subject_spans`, sorted) in each clause of the normalised
+    text `norm`."""
+    if not spans:
+        return frozenset()
+    clause_of = _clauses(norm)
     firsts: dict[int, str] = {}
     for start, _end, side in spans:
         if start < len(clause_of):

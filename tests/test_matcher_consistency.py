@@ -84,6 +84,10 @@ def strong(matches: list[Match]) -> list[str]:
          "denies"),
         ("Минобороны: за неделю на курском направлении ВСУ потеряли более 340 военнослужащих", "losses-340", "week"),
         ("В 2022 году Российские войска освободили Суджу в Курской области", "sudzha-recaptured", "2022"),
+        # The claim's side named too, but as the one that flees: who took the town is the other.
+        ("Ukrainian forces have liberated Sudzha, Russian troops are fleeing.", "sudzha-recaptured", "Ukraine acts"),
+        ("ВСУ освободили Суджу! Российские войска бегут из Курской области.", "sudzha-recaptured", "Ukraine acts"),
+        ("ЗСУзнову взяли Суджу, російські військавідступають.", "sudzha-recaptured", "Ukraine acts"),
     ],
 )  # fmt: skip
 def test_a_contradicting_post_is_never_strong(matcher: Matcher, post: str, claim_id: str, why: str) -> None:
@@ -104,6 +108,8 @@ def test_a_contradicting_post_is_never_strong(matcher: Matcher, post: str, claim
          "losses-67150", "figures 392, 67 150 match"),
         ("Российские войска освободили Суджу, ВСУ отступают из Курской области", "sudzha-recaptured",
          "place Sudzha matches"),
+        ("Ukraine has lost Sudzha: Russian troops retook the town.", "sudzha-recaptured", "actor Russia matches"),
+        ("ЗСУ вийшли з Суджі — російські війська повернули місто.", "sudzha-recaptured", "actor Russia matches"),
     ],
 )  # fmt: skip
 def test_an_agreeing_post_is_strong_and_says_why(matcher: Matcher, post: str, claim_id: str, why: str) -> None:
@@ -187,6 +193,10 @@ def test_a_missing_space_or_a_typo_does_not_hide_whose_report_it_is() -> None:
     # A real word one letter from a name is that word: "заходити" (to go in) is not "захід" (the West).
     assert not text_facts("навіщо було заходити в ту Курщину").actors
     assert text_facts("Захід мовчить, а ми заходимо в Курщину").actors == {"west"}
+    # An army's abbreviation typed onto a frequent word; not a typo of a word that begins like one.
+    assert text_facts("ЗСУзнову взяли Суджу").actors == {"ukraine"}
+    for text in ("натоміст прийшли", "всупере всьому", "тротур розбитий"):
+        assert not text_facts(text).actors, text
 
 
 def test_no_way_is_an_idiom_not_a_denial() -> None:

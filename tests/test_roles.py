@@ -8,7 +8,7 @@ from datetime import date
 from knowledge.consistency import check, claim_facts, text_facts
 from knowledge.normalize import normalize
 from knowledge.normalize.text import TERM_RE
-from knowledge.roles import clause_subjects, named_sides, subject_spans
+from knowledge.roles import clause_subjects, gave_way, named_sides, subject_spans
 from knowledge.schema import Claim, Source, Variant
 
 
@@ -124,3 +124,23 @@ def test_a_place_name_one_typo_away_is_that_place() -> None:
     assert text_facts("кндр втратила на курщні купу солдат").places == {"kursk"}
     assert text_facts("всу ушли с курской оласти").places == {"kursk"}
     assert not text_facts("курс биткоина вырос").places
+
+
+def test_a_side_that_retreats_or_flees_did_not_act() -> None:
+    from knowledge.names import ACTOR_INDEX, find
+    from knowledge.normalize.terms import word_keys
+
+    for text, expected in (
+        ("Ukrainian forces have liberated Sudzha, Russian troops are fleeing", {"russia"}),
+        ("ВСУ освободили Суджу! Российские войска бегут", {"russia"}),
+        ("ЗСУ відступають, російські війська увійшли в Суджу", {"ukraine"}),
+        # An attribute, not the clause's verb; a word that only begins like one; a casualty report.
+        ("Moscow accused the retreating Ukrainians of blowing up the station", set()),
+        ("The Russian fleet left Sevastopol", set()),
+        ("ВСУ потеряли 340 военнослужащих", set()),
+    ):
+        norm, words = _words(text)
+        spans = sorted(find(ACTOR_INDEX, [word_keys(w) for w in words]))
+        yielded = gave_way(norm, words, spans)
+        assert {side for start, _end, side in spans if start in yielded} == expected, text
+    assert text_facts("Ukrainian forces have liberated Sudzha, Russian troops are fleeing.").actors == {"ukraine"}
