@@ -37,7 +37,7 @@ from knowledge.names import (
 from knowledge.normalize import normalize
 from knowledge.normalize.terms import word_keys
 from knowledge.normalize.text import TERM_RE
-from knowledge.roles import clause_subjects, gave_way, heads_phrase, named_sides, subject_spans
+from knowledge.roles import clause_subjects, gave_way, heads_phrase, named_sides, passive, subject_spans
 from knowledge.schema import Claim
 
 __all__ = ["ClaimFacts", "Consistency", "TextFacts", "check", "claim_facts", "text_facts"]
@@ -284,12 +284,14 @@ def text_facts(text: str) -> TextFacts:
         speaker_end = 0
     spans = sorted(find(ACTOR_INDEX, keys))  # read once: _sides and _subjects both need them
     actors, sources, speakers, accounts, taken = _sides(words, keys, spans, speaker_end)
+    # A side that retreats or flees, or that a passive is said of, did not act; a passive's agent did.
     yielded = gave_way(norm, words, spans)
-    if yielded:  # a side that retreats or flees is not the one that acted
-        taken |= yielded
+    patients, agents = passive(norm, words, spans)
+    if yielded or patients:
+        taken |= yielded | patients
         actors = frozenset(a[2] for a in spans if a[0] not in taken)
     subjects = _subjects(keys, actors, spans, speaker_end)
-    spans_direct = subject_spans(words, spans, taken)
+    spans_direct = sorted({*subject_spans(words, spans, taken), *(a for a in agents if a[0] not in taken)})
     direct_subjects = _subjects(keys, actors, spans_direct, speaker_end)
     roles = clause_subjects(norm, spans_direct) | accounts | speakers
     named = named_sides(words, spans)

@@ -26,7 +26,7 @@ from knowledge.normalize import normalize
 from knowledge.normalize.terms import STOP_WORDS
 from knowledge.normalize.text import CYR_RE, TERM_RE
 
-__all__ = ["clause_subjects", "gave_way", "heads_phrase", "named_sides", "subject_spans"]
+__all__ = ["clause_subjects", "gave_way", "heads_phrase", "named_sides", "passive", "subject_spans"]
 
 _Span = tuple[int, int, str]
 
@@ -54,6 +54,11 @@ _GAVE_WAY = (
     "відступ", "відход", "відійш", "тіка", "втек", "втіка", "здали", "здалися", "здаються",
 )  # fmt: skip
 _GAVE_WAY_WORDS = frozenset({"flee"})  # not a prefix: "fleet"
+# An English passive: a form of "be", at most two of these words, a participle ("is repelled", "have been
+# completely surrounded").
+_BE = frozenset("is are was were been being be".split())
+_PASSIVE_GAP = frozenset("been being completely fully reportedly already now all also again still".split())
+_IRREGULAR = frozenset("hit shot held caught beaten taken driven thrown struck overrun".split())
 _GLUED = 10  # a word this long may be two glued together ("військавідступають"): its verb is read inside
 
 _ADJ_ENDINGS: dict[str, tuple[str, ...]] = {
@@ -162,6 +167,40 @@ def gave_way(norm: str, words: list[str], spans: list[_Span]) -> set[int]:
         if before:
             out.update(range(before[-1][0], before[-1][1]))
     return out
+
+
+def _participle_after(words: list[str], i: int) -> int:
+    """The position of the participle that the form of "be" at `i` governs, or -1."""
+    for j in range(i + 1, min(i + 4, len(words))):
+        w = words[j]
+        if (len(w) > 4 and w.endswith(("ed", "en"))) or w in _IRREGULAR:
+            return j
+        if w not in _PASSIVE_GAP:
+            return -1
+    return -1
+
+
+def passive(norm: str, words: list[str], spans: list[_Span]) -> tuple[set[int], list[_Span]]:
+    """English passives: the word positions of the sides they are said of, which did not act ("every
+    Russian counterattack is repelled"), and the sides named as their agent ("... by Ukrainian forces"),
+    which did."""
+    be = [i for i, w in enumerate(words) if w in _BE] if spans else []
+    if not be:
+        return set(), []
+    clause_of = _clauses(norm)
+    patients: set[int] = set()
+    agents: list[_Span] = []
+    for i in be:
+        j = _participle_after(words, i)
+        if j < 0 or j >= len(clause_of):
+            continue
+        before = [s for s in spans if s[1] <= i and clause_of[s[0]] == clause_of[i]]
+        if before:
+            patients.update(range(before[-1][0], before[-1][1]))
+        k = j + 1 if j + 1 < len(words) and words[j + 1] == "by" else -1
+        k = k + 1 if 0 < k < len(words) - 1 and words[k + 1] in _DETERMINERS else k
+        agents.extend(s for s in spans if k > 0 and s[0] == k + 1)
+    return patients, agents
 
 
 def clause_subjects(norm: str, spans: list[_Span]) -> frozenset[str]:

@@ -88,6 +88,7 @@ def strong(matches: list[Match]) -> list[str]:
         ("Ukrainian forces have liberated Sudzha, Russian troops are fleeing.", "sudzha-recaptured", "Ukraine acts"),
         ("ВСУ освободили Суджу! Российские войска бегут из Курской области.", "sudzha-recaptured", "Ukraine acts"),
         ("ЗСУзнову взяли Суджу, російські військавідступають.", "sudzha-recaptured", "Ukraine acts"),
+        ("Sudzha was recaptured by Ukrainian forces after a night assault.", "sudzha-recaptured", "Ukraine acts"),
     ],
 )  # fmt: skip
 def test_a_contradicting_post_is_never_strong(matcher: Matcher, post: str, claim_id: str, why: str) -> None:

@@ -8,7 +8,7 @@ from datetime import date
 from knowledge.consistency import check, claim_facts, text_facts
 from knowledge.normalize import normalize
 from knowledge.normalize.text import TERM_RE
-from knowledge.roles import clause_subjects, gave_way, named_sides, subject_spans
+from knowledge.roles import clause_subjects, gave_way, named_sides, passive, subject_spans
 from knowledge.schema import Claim, Source, Variant
 
 
@@ -144,3 +144,24 @@ def test_a_side_that_retreats_or_flees_did_not_act() -> None:
         yielded = gave_way(norm, words, spans)
         assert {side for start, _end, side in spans if start in yielded} == expected, text
     assert text_facts("Ukrainian forces have liberated Sudzha, Russian troops are fleeing.").actors == {"ukraine"}
+
+
+def test_an_english_passive_is_said_of_one_side_and_done_by_another() -> None:
+    from knowledge.names import ACTOR_INDEX, find
+    from knowledge.normalize.terms import word_keys
+
+    for text, said_of, done_by in (
+        ("every Russian counterattack is repelled", {"russia"}, set()),
+        ("Sudzha was recaptured by Ukrainian forces", set(), {"ukraine"}),
+        ("Ukrainian troops have been completely surrounded by the Russian military", {"ukraine"}, {"russia"}),
+        ("Russian troops retook the town", set(), set()),  # active: nothing to set aside
+        ("Ukraine's forces are ready, Russia is advancing", set(), set()),  # no participle after "is"/"are"
+    ):
+        norm, words = _words(text)
+        spans = sorted(find(ACTOR_INDEX, [word_keys(w) for w in words]))
+        patients, agents = passive(norm, words, spans)
+        assert {side for start, _end, side in spans if start in patients} == said_of, text
+        assert {side for _s, _e, side in agents} == done_by, text
+    reversed_ = text_facts("Ukraine has total dominance in the Kursk region: every Russian counterattack is repelled.")
+    assert reversed_.roles == {"ukraine"}
+    assert text_facts("Sudzha was recaptured by Ukrainian forces after a night assault.").direct_subjects == {"ukraine"}
