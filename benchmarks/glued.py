@@ -5,10 +5,10 @@
 Phones and hasty typing drop spaces ("вКурской области", "курскойобласти", "lossesin Kursk") and letters
 ("incurssion", "ukranian"). Each seed post is sent again with N (default 2) of its spaces between two words
 removed, and again with N (default 2) of its words of five letters or more given one typo (a letter dropped,
-doubled, or swapped with the next; never the first letter), picked with a fixed seed. Scored as the quality
-benchmark scores the typed posts: right claim first and a verdict card for the right claim on clear posts; for
-the posts on other topics, no list at all; for the hard negatives, no strong match. ``--write`` writes
-benchmarks/results/glued.json.
+doubled, or swapped with the next; never the first letter), picked with a fixed seed per post and version.
+Scored as the quality benchmark scores the typed posts: right claim first and a verdict card for the right
+claim on clear posts; for the posts on other topics, no list at all; for the hard negatives, no strong
+match. ``--write`` writes benchmarks/results/glued.json.
 """
 
 from __future__ import annotations
@@ -56,6 +56,12 @@ def typoed(text: str, words: int, rng: random.Random) -> str:
     return text
 
 
+def post_rng(label: str, post: dict[str, Any]) -> random.Random:
+    """The fixed random source of one post's version: the same spaces and letters whatever posts the set
+    gains or loses (one source for the whole set reshuffled every post's typos when a post was added)."""
+    return random.Random(f"11:{label}:{post['id']}")
+
+
 def _pct(n: int, d: int) -> float | None:
     return round(100.0 * n / d, 1) if d else None
 
@@ -64,13 +70,12 @@ def bench(seed_dir: Path, kb: Path, splits: tuple[str, ...], pairs: int, typos: 
     out: dict[str, Any] = {}
     for split in splits:
         posts = seed_split(seed_dir, split) or []
-        rng = random.Random(11)
         for label, change, n in (
             ("typed", glued, 0),
             (f"{pairs} spaces missing", glued, pairs),
             (f"{typos} typos", typoed, typos),
         ):
-            got = check_batch([kb], [(str(p["id"]), change(p["text"], n, rng)) for p in posts])
+            got = check_batch([kb], [(str(p["id"]), change(p["text"], n, post_rng(label, p))) for p in posts])
             pos = [p for p in posts if p.get("gold")]
             clear = [p for p in pos if p.get("clear")]
             off = [p for p in posts if p.get("kind") == "off_topic"]

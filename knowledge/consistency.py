@@ -34,6 +34,7 @@ from knowledge.names import (
     place_keys,
     unglue_names,
 )
+from knowledge.negation import denied_words, denies_a_claim_word
 from knowledge.normalize import normalize
 from knowledge.normalize.terms import word_keys
 from knowledge.normalize.text import TERM_RE
@@ -140,6 +141,7 @@ class TextFacts:
     roles: frozenset[str] = frozenset()
     named: frozenset[str] = frozenset()  # every side named, save as an attribute ("Russia's Kursk region")
     direct_subjects: frozenset[str] = frozenset()  # the first side named in a subject's place
+    denied: frozenset[str] = frozenset()  # the words a plain "not" negates (knowledge.negation)
 
     def __post_init__(self) -> None:
         _share_sets(self)
@@ -313,6 +315,7 @@ def text_facts(text: str) -> TextFacts:
         roles,
         named,
         direct_subjects,
+        denied_words(norm),
     )
 
 
@@ -454,8 +457,9 @@ def _check_time(c: ClaimFacts, p: TextFacts, conflict: _Notes) -> None:
         conflict.append(("time", f"a {min(p.periods)}, not a {min(c.periods)}"))
 
 
-def check(claim: ClaimFacts, post: TextFacts) -> Consistency:
-    """How a post (the fragment that matched) agrees or conflicts with a claim."""
+def check(claim: ClaimFacts, post: TextFacts, entry: Claim | None = None) -> Consistency:
+    """How a post (the fragment that matched) agrees or conflicts with a claim; with the claim's `entry`,
+    a post that negates one of its words with a plain "not" denies it (:mod:`knowledge.negation`)."""
     agree: _Notes = []
     conflict: _Notes = []
     _check_figures(claim, post, agree, conflict)
@@ -466,5 +470,7 @@ def check(claim: ClaimFacts, post: TextFacts) -> Consistency:
     if claim.polarities and post.negated not in claim.polarities:
         text = "the post denies what the claim asserts" if post.negated else "the claim is a denial"
         conflict.append(("stance", text))
+    elif entry is not None and denies_a_claim_word((t for t, _lang in entry.texts()), post.denied):
+        conflict.append(("stance", "the post denies what the claim asserts"))
     figures = shared_figures(claim, post) if any(kind == "figures" for kind, _t in agree) else ()
     return Consistency(tuple(agree), tuple(conflict), frozenset(missing), figures)

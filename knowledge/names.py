@@ -149,6 +149,7 @@ def _name_part(part: str) -> int:
 
 
 _FREQUENT = 1e-5  # wordfreq's Zipf 4
+_ORDINARY = 1e-6  # Zipf 3
 # Not "тро" nor "нато": ordinary words begin with them ("тротуар", "натомість"), and their typos would split.
 _GLUED_ABBREVIATIONS = ABBREVIATIONS - {"тро", "нато"}
 
@@ -172,10 +173,10 @@ def _unglue(m: re.Match[str]) -> str:
         na, nb = _name_part(a), _name_part(b)
         # A distinctive name and a word ("sudzhagas"), or two words of names ("generalstaff", "генштабзсу");
         # not a frequent word that is also a name beside another word ("пор" + "вести"). Or an army's
-        # abbreviation typed onto a frequent word ("ЗСУзнову").
+        # abbreviation typed onto a word ("ЗСУзнову", "ВСУосвободили").
         if (na == 2 and (nb or _glued_to(b))) or (nb == 2 and (na or _glued_to(a))) or (na and nb):
             return f"{a} {b}"
-        if a in _GLUED_ABBREVIATIONS and (b in STOP_WORDS or word_share(b) >= _FREQUENT):
+        if a in _GLUED_ABBREVIATIONS and (b in STOP_WORDS or (len(b) >= 5 and word_share(b) >= _ORDINARY)):
             return f"{a} {b}"
     return word
 

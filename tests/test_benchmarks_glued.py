@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from benchmarks.glued import glued, typoed
+from benchmarks.glued import glued, post_rng, typoed
 
 
 def test_glued_removes_that_many_spaces_between_words() -> None:
@@ -23,3 +23,12 @@ def test_typoed_changes_that_many_long_words_and_keeps_their_first_letters() -> 
     assert len(changed) == 2
     assert all(a[0] == b[0] and abs(len(a) - len(b)) <= 1 for a, b in changed)
     assert typoed(text, 2, random.Random(3)) == out  # a fixed seed, the same typos
+
+
+def test_a_posts_version_does_not_depend_on_the_other_posts() -> None:
+    post = {"id": "dev-1", "text": "Ukrainian troops withdrew from Sudzha, the General Staff said"}
+    first = typoed(post["text"], 2, post_rng("2 typos", post))
+    assert typoed(post["text"], 2, post_rng("2 typos", post)) == first
+    # Each post and version draws from its own source.
+    assert post_rng("2 typos", post).random() != post_rng("2 typos", {**post, "id": "dev-2"}).random()
+    assert post_rng("2 typos", post).random() != post_rng("2 spaces missing", post).random()

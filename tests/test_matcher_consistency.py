@@ -89,6 +89,7 @@ def strong(matches: list[Match]) -> list[str]:
         ("ВСУ освободили Суджу! Российские войска бегут из Курской области.", "sudzha-recaptured", "Ukraine acts"),
         ("ЗСУзнову взяли Суджу, російські військавідступають.", "sudzha-recaptured", "Ukraine acts"),
         ("Sudzha was recaptured by Ukrainian forces after a night assault.", "sudzha-recaptured", "Ukraine acts"),
+        ("Russian forces have not recaptured the town of Sudzha.", "sudzha-recaptured", "denies"),
     ],
 )  # fmt: skip
 def test_a_contradicting_post_is_never_strong(matcher: Matcher, post: str, claim_id: str, why: str) -> None:
@@ -98,8 +99,9 @@ def test_a_contradicting_post_is_never_strong(matcher: Matcher, post: str, claim
     if claim_id in listed:  # related at best, and the card can say why
         assert why in listed[claim_id].reason, listed[claim_id].reason
     # The same claim, read without the checks, would have been listed: the conflict is what held it back.
-    facts = claim_facts(matcher.get(claim_id))  # type: ignore[arg-type]
-    assert check(facts, text_facts(post)).conflicts
+    entry = matcher.get(claim_id)
+    assert entry is not None
+    assert check(claim_facts(entry), text_facts(post), entry).conflicts
 
 
 @pytest.mark.parametrize(
