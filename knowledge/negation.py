@@ -2,8 +2,8 @@
 
 :mod:`knowledge.consistency` reads a post's polarity from denials and negated existence ("фейк", "никаких
 ...", "no ..."); a plain "not" is left out there, since it negates many a predicate that is not the claim's.
-Here it counts only where it negates a word the claim asserts: a post that puts "не", "ні", "not", "never"
-or "-n't" before one of the claim's own words, which no wording of the claim negates, denies the claim.
+Here it counts only where it negates a word the claim asserts: a post that puts "не", "ні", "not", "never",
+"-n't" or "far from" before one of the claim's own words, which no wording of the claim negates, denies the claim.
 Quantities ("не менее 340", "not only") are not predicates, a contrast ("mercenaries, not soldiers")
 negates another word, and a modal ("should not", "can't") says what ought to be or can be. Pure functions.
 """
@@ -32,8 +32,10 @@ _NOT_A_PREDICATE = frozenset(
     менше більше понад свыше около""".split()
 )
 _CONTRAST = frozenset("а a but rather instead".split())
+_FAR_FROM = frozenset("from от від".split())  # after "far"/"далеко": "far from over", "далеко от завершения"
 _REACH = 3  # words after the negation in which its predicate is looked for (stop words skipped)
 _MIN_KEY = 4  # shorter keys are prefixes that many words share
+_PREFIX = 6  # a key this long that begins another is the same word's (завершения / завершить)
 
 
 def denied_words(norm: str) -> frozenset[str]:
@@ -44,7 +46,8 @@ def denied_words(norm: str) -> frozenset[str]:
     out: set[str] = set()
     for i, w in enumerate(words):
         apostrophe = w in _NT and i + 1 < len(words) and words[i + 1] == "t"  # "didn't" reads "didn", "t"
-        if w not in _NOT and not apostrophe:
+        far = w in _FAR_FROM and i > 0 and words[i - 1] in ("far", "далеко")  # "far from complete"
+        if w not in _NOT and not apostrophe and not far:
             continue
         before = norm[: found[i].start()].rstrip()
         if before.endswith((",", "—", "–", ";")) or (i and words[i - 1] in _CONTRAST | _MODALS):
@@ -79,4 +82,14 @@ def denies_a_claim_word(wordings: Iterable[str], denied: frozenset[str]) -> bool
         keys, neg = _wording(text)
         said |= keys
         negated |= neg
-    return bool((denied & said) - negated)
+    return any(_shares(d, said) and not _shares(d, negated) for d in denied)
+
+
+def _shares(key: str, keys: set[str]) -> bool:
+    """`key` is one of `keys`, or one of them of _PREFIX letters or more begins it or is begun by it: a noun
+    and its verb ("завершения", "завершить")."""
+    if key in keys:
+        return True
+    return any(
+        len(k) >= _PREFIX and key.startswith(k) or len(key) >= _PREFIX and k.startswith(key) for k in keys
+    )

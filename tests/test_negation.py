@@ -20,6 +20,9 @@ def test_a_not_before_the_claims_verb_denies_it() -> None:
     assert denies(DEMANDS, "Росія не вимагає виведення українських військ")
     assert denies(DEMANDS, "Russia does not demand that Ukraine withdraw")
     assert denies(DEMANDS, "Russia doesn't demand a withdrawal")
+    liberation = ["The liberation of the Kursk region is about to be completed."]
+    assert denies(liberation, "The liberation of the Kursk region is far from complete.")
+    assert not denies(liberation, "Far from Moscow, the liberation of the Kursk region is completed.")
 
 
 def test_other_nots_do_not() -> None:
