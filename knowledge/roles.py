@@ -16,7 +16,8 @@ sets those aside:
 Russian troops retook the town" names Russia as a subject too. :func:`gave_way` sets aside a side that a
 verb of retreat, flight, withdrawal or surrender follows in its clause: "Ukrainian forces have liberated
 Sudzha, Russian troops are fleeing" is Ukraine's deed, not Russia's (it was a strong card for "Russian
-forces have recaptured Sudzha"). Pure functions.
+forces have recaptured Sudzha"). :func:`passive` reads an English passive: the side it is said of did not
+act ("every Russian counterattack is repelled"), the side after "by" did. Pure functions.
 """
 
 from __future__ import annotations
@@ -83,7 +84,6 @@ def _nominatives() -> frozenset[str]:
 _NOMINATIVE = _nominatives()
 
 
-
 def _oblique(words: list[str], start: int, end: int) -> bool:
     # An indeclinable abbreviation right after a noun is its genitive ("контратаки ВСУ", "потери ЗСУ").
     if end - start == 1 and words[start] in ABBREVIATIONS and start > 0:
@@ -143,6 +143,7 @@ def _clauses(norm: str) -> list[int]:
 
 
 def _gives_way(word: str) -> bool:
+    """A verb of giving way, or a long word with one glued inside ("військавідступають")."""
     if word.startswith(_GAVE_WAY) or word in _GAVE_WAY_WORDS:
         return True
     return len(word) >= _GLUED and any(word.find(stem, 3) > 0 for stem in _GAVE_WAY)
