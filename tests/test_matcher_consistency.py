@@ -278,3 +278,18 @@ def test_a_claim_is_about_the_war_by_its_places_or_belligerents() -> None:
     assert names_the_war(claim_facts(entry("y", "North Korean soldiers are fighting for Russia.")))
     assert not names_the_war(claim_facts(entry("z", "A man in South Africa woke from a three-day coma.")))
     assert not names_the_war(claim_facts(entry("w", "The United States has the longest surviving constitution.")))
+
+
+def test_a_short_denial_after_the_claim_is_read_with_it(matcher: Matcher) -> None:
+    from knowledge.matcher.segments import segments
+
+    post = "Российские войска освободили Суджу в Курской области? Нет, это фейк."
+    assert segments(post) == [post]  # one segment: the denial stays with the sentence it denies
+    listed = {m.claim_id: m for m in matcher.match(post)}
+    assert "sudzha-recaptured" not in strong(list(listed.values()))
+    assert "denies" in listed["sudzha-recaptured"].reason
+    # A line of tags labels the post; it is not a sentence of it.
+    assert segments("Российские войска освободили Суджу в Курской области.\n#фейк #Курск") == [
+        "Российские войска освободили Суджу в Курской области.",
+        "#фейк #Курск",
+    ]

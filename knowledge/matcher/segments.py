@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from knowledge.consistency import text_facts
 from knowledge.matcher.index import Index
 from knowledge.matcher.params import MAX_SEGMENTS, WINDOW_STRIDE, WINDOW_WORDS
 from knowledge.normalize import normalize, split_sentences, text_mode, word_terms
@@ -19,11 +20,19 @@ from knowledge.normalize.translit import latin_to_cyrillic
 __all__ = ["Post", "WindowText", "read_post", "segments"]
 
 
+# A sentence this short that denies ("Нет, это фейк.", "That is fake.") belongs to the one before it: alone
+# it holds no claim, and read apart from it the claim's sentence lost its denial.
+DENIAL_TAIL_WORDS = 4
+
+
 def segments(text: str) -> list[str]:
     segs: list[str] = []
     for sent in split_sentences(text):
         words = sent.split()
-        if len(words) <= WINDOW_WORDS:
+        tail = len(words) <= DENIAL_TAIL_WORDS and not all(w.startswith("#") for w in words)  # tags label a post
+        if segs and tail and text_facts(sent).negated:
+            segs[-1] = f"{segs[-1]} {sent}"
+        elif len(words) <= WINDOW_WORDS:
             segs.append(sent)
         else:
             for start in range(0, len(words) - WINDOW_STRIDE, WINDOW_STRIDE):
