@@ -41,7 +41,7 @@ from knowledge.normalize.text import TERM_RE
 from knowledge.roles import clause_subjects, gave_way, heads_phrase, named_sides, passive, subject_spans
 from knowledge.schema import Claim
 
-__all__ = ["ClaimFacts", "Consistency", "TextFacts", "check", "claim_facts", "text_facts"]
+__all__ = ["ClaimFacts", "Consistency", "TextFacts", "check", "claim_facts", "denies", "text_facts"]
 
 _MONTH_WORDS = frozenset(
     """january february march april may june july august september october november december jan feb mar apr
@@ -361,6 +361,11 @@ def claim_facts(claim: Claim) -> ClaimFacts:
         named=frozenset(s for t in texts for s in t.named),
         core=frozenset.intersection(*(t.named for t in texts)) if texts else frozenset(),
     )
+
+
+def denies(text: str) -> bool:
+    """`text_facts(text).negated`, read without the rest of its facts (a post's short lines are many)."""
+    return _negated(TERM_RE.findall(unglue_names(normalize(text))))
 
 
 def _negated(words: list[str]) -> bool:

@@ -22,6 +22,8 @@ act ("every Russian counterattack is repelled"), the side after "by" did. Pure f
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from knowledge.gazetteer import ABBREVIATIONS, ACTORS
 from knowledge.normalize import normalize
 from knowledge.normalize.terms import STOP_WORDS
@@ -130,8 +132,10 @@ def subject_spans(words: list[str], spans: list[_Span], taken: set[int]) -> list
     return [s for s in spans if s[0] not in taken and not _oblique(words, s[0], s[1])]
 
 
-def _clauses(norm: str) -> list[int]:
-    """The clause number of each word (TERM_RE match) of the normalised text `norm`."""
+@lru_cache(maxsize=1024)
+def _clauses(norm: str) -> tuple[int, ...]:
+    """The clause number of each word (TERM_RE match) of the normalised text `norm` (cached: the side,
+    passive and subject readings of one text all ask)."""
     clause_of: list[int] = []
     clause, prev_end = 0, 0
     for m in TERM_RE.finditer(norm):
@@ -139,7 +143,7 @@ def _clauses(norm: str) -> list[int]:
             clause += 1
         clause_of.append(clause)
         prev_end = m.end()
-    return clause_of
+    return tuple(clause_of)
 
 
 def _gives_way(word: str) -> bool:

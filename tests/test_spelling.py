@@ -37,13 +37,18 @@ def _claim(cid: str, text: str, lang: str = "ru") -> Claim:
     return Claim(id=cid, claim=text, verdict="false", summary="-", sources=(Source("test"),), lang=lang)
 
 
-def test_a_typo_post_finds_its_claim() -> None:
-    m = Matcher(
+def _mercenaries_or_tanks() -> Matcher:
+    """Two claims one word apart: a post must find the one it names."""
+    return Matcher(
         [
             _claim("mercenaries", "Натовские наёмники тысячами гибнут в Курской области"),
             _claim("tanks", "Натовские танки тысячами горят в Курской области"),
         ]
     )
+
+
+def test_a_typo_post_finds_its_claim() -> None:
+    m = _mercenaries_or_tanks()
     got = m.match("натовские наимники тысячами в курской обл")
     assert got and got[0].claim_id == "mercenaries"
     assert all(x.claim_id != "tanks" or x.score < got[0].score for x in got)
@@ -93,12 +98,7 @@ def test_glued_cyrillic_words_and_prepositions_are_read_apart() -> None:
 
 
 def test_a_post_typed_without_spaces_finds_its_claim() -> None:
-    m = Matcher(
-        [
-            _claim("mercenaries", "Натовские наёмники тысячами гибнут в Курской области"),
-            _claim("tanks", "Натовские танки тысячами горят в Курской области"),
-        ]
-    )
+    m = _mercenaries_or_tanks()
     got = m.match("натовскиенаемники тысячамигибнут вкурской области")
     assert got and got[0].claim_id == "mercenaries"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from knowledge.consistency import text_facts
+from knowledge.consistency import denies
 from knowledge.matcher.index import Index
 from knowledge.matcher.params import MAX_SEGMENTS, WINDOW_STRIDE, WINDOW_WORDS
 from knowledge.normalize import normalize, split_sentences, text_mode, word_terms
@@ -30,7 +30,7 @@ def segments(text: str) -> list[str]:
     for sent in split_sentences(text):
         words = sent.split()
         tail = len(words) <= DENIAL_TAIL_WORDS and not all(w.startswith("#") for w in words)  # tags label a post
-        if segs and tail and text_facts(sent).negated:
+        if segs and tail and denies(sent):
             segs[-1] = f"{segs[-1]} {sent}"
         elif len(words) <= WINDOW_WORDS:
             segs.append(sent)
