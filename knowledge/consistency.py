@@ -38,7 +38,8 @@ from knowledge.negation import denied_words, denies_a_claim_word
 from knowledge.normalize import normalize
 from knowledge.normalize.terms import word_keys
 from knowledge.normalize.text import TERM_RE
-from knowledge.roles import clause_subjects, gave_way, heads_phrase, named_sides, passive, subject_spans
+from knowledge.opposites import opposes
+from knowledge.roles import clause_subjects, encircled, gave_way, heads_phrase, named_sides, passive, subject_spans
 from knowledge.schema import Claim
 
 __all__ = ["ClaimFacts", "Consistency", "TextFacts", "check", "claim_facts", "denies", "text_facts"]
@@ -142,6 +143,7 @@ class TextFacts:
     named: frozenset[str] = frozenset()  # every side named, save as an attribute ("Russia's Kursk region")
     direct_subjects: frozenset[str] = frozenset()  # the first side named in a subject's place
     denied: frozenset[str] = frozenset()  # the words a plain "not" negates (knowledge.negation)
+    encircled: frozenset[str] = frozenset()  # the sides it says are encircled (knowledge.roles)
 
     def __post_init__(self) -> None:
         _share_sets(self)
@@ -162,6 +164,7 @@ class ClaimFacts:
     # The sides every wording names: a post that leaves one out and names another side in its place
     # speaks of someone else (100 Russian soldiers captured, not 2 North Korean ones).
     core: frozenset[str] = frozenset()
+    encircled: frozenset[str] = frozenset()  # the sides any wording says are encircled
 
     def __post_init__(self) -> None:
         _share_sets(self)
@@ -287,7 +290,8 @@ def text_facts(text: str) -> TextFacts:
     spans = sorted(find(ACTOR_INDEX, keys))  # read once: _sides and _subjects both need them
     actors, sources, speakers, accounts, taken = _sides(words, keys, spans, speaker_end)
     # A side that retreats or flees, or that a passive is said of, did not act; a passive's agent did.
-    yielded = gave_way(norm, words, spans)
+    place_spans = find(PLACE_INDEX, place_keys(keys))
+    yielded = gave_way(norm, words, spans, frozenset(start for start, _e, _p in place_spans))
     patients, agents = passive(norm, words, spans)
     if yielded or patients:
         taken |= yielded | patients
@@ -299,7 +303,7 @@ def text_facts(text: str) -> TextFacts:
     named = named_sides(words, spans)
     negated = _negated(words)
     periods = frozenset(p for w in words if (p := _PERIODS.get(w)))
-    places = frozenset(p for _s, _e, p in find(PLACE_INDEX, place_keys(keys)))
+    places = frozenset(p for _s, _e, p in place_spans)
     simple = len(words) <= 30
     return TextFacts(
         frozenset(figures),
@@ -316,6 +320,7 @@ def text_facts(text: str) -> TextFacts:
         named,
         direct_subjects,
         denied_words(norm),
+        encircled(norm, words, spans),
     )
 
 
@@ -360,6 +365,7 @@ def claim_facts(claim: Claim) -> ClaimFacts:
         polarities=frozenset(t.negated for t in texts),
         named=frozenset(s for t in texts for s in t.named),
         core=frozenset.intersection(*(t.named for t in texts)) if texts else frozenset(),
+        encircled=frozenset(s for t in texts for s in t.encircled),
     )
 
 
@@ -443,7 +449,9 @@ def _other_subject(c: ClaimFacts, p: TextFacts) -> bool:
 
 
 def _check_sides(c: ClaimFacts, p: TextFacts, agree: _Notes, conflict: _Notes) -> None:
-    if c.sources and p.sources and c.sources.isdisjoint(p.sources):
+    if c.encircled and p.encircled and c.encircled.isdisjoint(p.encircled):
+        conflict.append(("side", f"{_display(min(p.encircled))} encircled, not {_display(min(c.encircled))}"))
+    elif c.sources and p.sources and c.sources.isdisjoint(p.sources):
         conflict.append(("side", f"source {_display(min(p.sources))}, not {_display(min(c.sources))}"))
     elif c.actors and p.actors and c.actors.isdisjoint(p.actors | p.speakers):
         conflict.append(("side", f"actor {_display(min(p.actors))}, not {_display(min(c.actors))}"))
@@ -462,9 +470,10 @@ def _check_time(c: ClaimFacts, p: TextFacts, conflict: _Notes) -> None:
         conflict.append(("time", f"a {min(p.periods)}, not a {min(c.periods)}"))
 
 
-def check(claim: ClaimFacts, post: TextFacts, entry: Claim | None = None) -> Consistency:
+def check(claim: ClaimFacts, post: TextFacts, entry: Claim | None = None, text: str = "") -> Consistency:
     """How a post (the fragment that matched) agrees or conflicts with a claim; with the claim's `entry`,
-    a post that negates one of its words with a plain "not" denies it (:mod:`knowledge.negation`)."""
+    a post that negates one of its words with a plain "not" denies it (:mod:`knowledge.negation`), and
+    with the fragment's `text` too, one that says its opposite in its own terms (:mod:`knowledge.opposites`)."""
     agree: _Notes = []
     conflict: _Notes = []
     _check_figures(claim, post, agree, conflict)
@@ -477,5 +486,7 @@ def check(claim: ClaimFacts, post: TextFacts, entry: Claim | None = None) -> Con
         conflict.append(("stance", text))
     elif entry is not None and denies_a_claim_word((t for t, _lang in entry.texts()), post.denied):
         conflict.append(("stance", "the post denies what the claim asserts"))
+    elif entry is not None and text and (opposite := opposes((t for t, _lang in entry.texts()), text)):
+        conflict.append(opposite)
     figures = shared_figures(claim, post) if any(kind == "figures" for kind, _t in agree) else ()
     return Consistency(tuple(agree), tuple(conflict), frozenset(missing), figures)

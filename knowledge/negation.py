@@ -10,6 +10,7 @@ negates another word, and a modal ("should not", "can't") says what ought to be 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -17,7 +18,7 @@ from knowledge.normalize import normalize
 from knowledge.normalize.terms import STOP_WORDS, word_keys
 from knowledge.normalize.text import TERM_RE
 
-__all__ = ["denied_words", "denies_a_claim_word"]
+__all__ = ["denied_words", "denies_a_claim_word", "keys_of", "shares"]
 
 _NOT = frozenset("not never не ні nie".split())
 _NT = frozenset("didn doesn don isn wasn weren aren hasn haven hadn".split())  # not "can't", "won't": modal
@@ -34,8 +35,24 @@ _NOT_A_PREDICATE = frozenset(
 _CONTRAST = frozenset("а a but rather instead".split())
 _FAR_FROM = frozenset("from от від".split())  # after "far"/"далеко": "far from over", "далеко от завершения"
 _REACH = 3  # words after the negation in which its predicate is looked for (stop words skipped)
+# Words between a negation and its predicate that are not the predicate: "not been able to", "не смогли".
+_AUXILIARIES = frozenset(
+    "able managed yet been being succeeded смогли смог смогла сумели удалось змогли змогла зуміли зумів вдалося".split()
+)
+_MAX_AUXILIARIES = 3
+_IRREGULAR_PAST = {
+    "blew": "blow", "blown": "blow", "took": "take", "taken": "take", "sent": "send", "fought": "fight",
+    "shot": "shoot", "struck": "strike", "fled": "flee", "held": "hold", "lost": "lose", "won": "win",
+    "drove": "drive", "driven": "drive", "gave": "give", "given": "give", "left": "leave", "made": "make",
+    "began": "begin", "begun": "begin", "broke": "break", "broken": "break", "froze": "freeze",
+    "stole": "steal", "stolen": "steal", "threw": "throw", "thrown": "throw", "withdrew": "withdraw",
+    "withdrawn": "withdraw", "overran": "overrun",
+}  # fmt: skip
 _MIN_KEY = 4  # shorter keys are prefixes that many words share
 _PREFIX = 6  # a key this long that begins another is the same word's (завершения / завершить)
+_VOWELS_RE = re.compile("[aeiouyj]")
+_ASPECT_KEY = 5
+_ASPECT_CONSONANTS = 4
 
 
 def denied_words(norm: str) -> frozenset[str]:
@@ -54,11 +71,15 @@ def denied_words(norm: str) -> frozenset[str]:
             continue
         if i and words[i - 1] in _ORDERS and norm[: found[i - 1].start()].rstrip()[-1:] in ("", ".", "!", "?"):
             continue
-        for nxt in words[i + 1 + apostrophe : i + 1 + apostrophe + _REACH]:
-            if nxt in _NOT_A_PREDICATE:
+        reach = _REACH
+        for nxt in words[i + 1 + apostrophe : i + 1 + apostrophe + _REACH + _MAX_AUXILIARIES]:
+            if nxt in _NOT_A_PREDICATE or reach == 0:
                 break
+            if nxt in _AUXILIARIES:
+                continue  # "not been able to recapture", "не смогли вернуть": the predicate comes after
+            reach -= 1
             if nxt not in STOP_WORDS:
-                out.update(k for k in word_keys(nxt) if len(k) >= _MIN_KEY)
+                out.update(keys_of(nxt))
                 break
     return frozenset(out)
 
@@ -67,8 +88,14 @@ def denied_words(norm: str) -> frozenset[str]:
 def _wording(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """(the keys of every word, the keys of the words negated) of one wording of a claim."""
     norm = normalize(text)
-    keys = frozenset(k for w in TERM_RE.findall(norm) for k in word_keys(w) if len(k) >= _MIN_KEY)
+    keys = frozenset(k for w in TERM_RE.findall(norm) for k in keys_of(w))
     return keys, denied_words(norm)
+
+
+def keys_of(word: str) -> tuple[str, ...]:
+    """The keys (:func:`word_keys`) of a word, of at least _MIN_KEY letters; an English irregular past as its
+    verb ("blew" as "blow"), so that "did not blow up" meets "blew up"."""
+    return tuple(k for k in word_keys(_IRREGULAR_PAST.get(word, word)) if len(k) >= _MIN_KEY)
 
 
 def denies_a_claim_word(wordings: Iterable[str], denied: frozenset[str]) -> bool:
@@ -82,14 +109,29 @@ def denies_a_claim_word(wordings: Iterable[str], denied: frozenset[str]) -> bool
         keys, neg = _wording(text)
         said |= keys
         negated |= neg
-    return any(_shares(d, said) and not _shares(d, negated) for d in denied)
+    return any(shares(d, said) and not shares(d, negated) for d in denied)
 
 
-def _shares(key: str, keys: set[str]) -> bool:
+def shares(key: str, keys: set[str] | frozenset[str]) -> bool:
     """`key` is one of `keys`, or one of them of _PREFIX letters or more begins it or is begun by it: a noun
-    and its verb ("завершения", "завершить")."""
+    and its verb ("завершения", "завершить"); or both are one verb's two aspects, the same consonants in the
+    same order ("підривали" / "підірвали", "взрывали" / "взорвали")."""
     if key in keys:
         return True
     return any(
         len(k) >= _PREFIX and key.startswith(k) or len(key) >= _PREFIX and k.startswith(key) for k in keys
-    )
+    ) or any(_aspects(key, k) for k in keys)
+
+
+@lru_cache(maxsize=65536)
+def _skeleton(key: str) -> str:
+    return _VOWELS_RE.sub("", key)
+
+
+def _aspects(a: str, b: str) -> bool:
+    """Two keys of at least _ASPECT_KEY letters, with the same first two, whose consonants are the same
+    _ASPECT_CONSONANTS or more in the same order (keys are transliterated: "pidriv", "pidirv")."""
+    if len(a) < _ASPECT_KEY or len(b) < _ASPECT_KEY or a[:2] != b[:2]:
+        return False
+    skeleton = _skeleton(a)
+    return len(skeleton) >= _ASPECT_CONSONANTS and skeleton == _skeleton(b)

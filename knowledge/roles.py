@@ -17,7 +17,8 @@ Russian troops retook the town" names Russia as a subject too. :func:`gave_way` 
 verb of retreat, flight, withdrawal or surrender follows in its clause: "Ukrainian forces have liberated
 Sudzha, Russian troops are fleeing" is Ukraine's deed, not Russia's (it was a strong card for "Russian
 forces have recaptured Sudzha"). :func:`passive` reads an English passive: the side it is said of did not
-act ("every Russian counterattack is repelled"), the side after "by" did. Pure functions.
+act ("every Russian counterattack is repelled"), the side after "by" did. :func:`encircled` reads which side
+is in the pocket ("тысячи российских солдат в окружении"), whoever is named as acting. Pure functions.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from knowledge.normalize import normalize
 from knowledge.normalize.terms import STOP_WORDS
 from knowledge.normalize.text import CYR_RE, TERM_RE
 
-__all__ = ["clause_subjects", "gave_way", "heads_phrase", "named_sides", "passive", "subject_spans"]
+__all__ = ["clause_subjects", "encircled", "gave_way", "heads_phrase", "named_sides", "passive", "subject_spans"]
 
 _Span = tuple[int, int, str]
 
@@ -57,11 +58,28 @@ _GAVE_WAY = (
     "відступ", "відход", "відійш", "тіка", "втек", "втіка", "здали", "здалися", "здаються",
 )  # fmt: skip
 _GAVE_WAY_WORDS = frozenset({"flee"})  # not a prefix: "fleet"
+# "Lost" gave way only where a place is its object ("Russia has lost the Kursk region").
+_LOST = ("lost", "loses", "losing", "потерял", "утратил", "втратил", "втратив")
+_CONTROL = frozenset("control of over контроль над контроль над".split())
 # An English passive: a form of "be", at most two of these words, a participle ("is repelled", "have been
 # completely surrounded").
 _BE = frozenset("is are was were been being be".split())
 _PASSIVE_GAP = frozenset("been being completely fully reportedly already now all also again still".split())
 _IRREGULAR = frozenset("hit shot held caught beaten taken driven thrown struck overrun".split())
+# Encircled: a participle or state noun said of the side in the pocket (not "окружили": that side closed it).
+_ENCIRCLED = ("окружен", "оточен", "заблокирован", "заблокован", "encircled")
+_SURROUNDED = frozenset("surrounded trapped".split())  # "have surrounded": the side that did it
+_HAVE = frozenset("have has had".split())
+_CAULDRON = ("котл", "котел", "котёл", "cauldron", "pocket")  # only "в котле", "into a cauldron"
+_INTO = frozenset("в во у in into a the".split())
+# Russian and Ukrainian passive participles of the war's verbs, with the endings of their short and full forms.
+_PARTICIPLES = (
+    "отбит", "отражен", "уничтожен", "разгромлен", "освобожден", "захвачен", "сбит", "окружен", "остановлен",
+    "ликвидирован", "выбит", "отброшен", "оттеснен",
+    "відбит", "знищен", "розгромлен", "звільнен", "захоплен", "збит", "оточен", "зупинен", "ліквідован", "вибит",
+    "відкинут", "відтіснен",
+)  # fmt: skip
+_PARTICIPLE_ENDINGS = frozenset("а о ы и і ий ый ая ое ые а е і".split()) | {""}
 _GLUED = 10  # a word this long may be two glued together ("військавідступають"): its verb is read inside
 
 _ADJ_ENDINGS: dict[str, tuple[str, ...]] = {
@@ -153,10 +171,21 @@ def _gives_way(word: str) -> bool:
     return len(word) >= _GLUED and any(word.find(stem, 3) > 0 for stem in _GAVE_WAY)
 
 
-def gave_way(norm: str, words: list[str], spans: list[_Span]) -> set[int]:
+def _lost_a_place(words: list[str], i: int, places: frozenset[int]) -> bool:
+    """"lost the Kursk region", "потеряли Суджу", "lost control of Sudzha": a place, not people, was lost."""
+    if not words[i].startswith(_LOST):
+        return False
+    j = i + 1
+    while j < len(words) and (words[j] in _DETERMINERS or words[j] in _CONTROL):
+        j += 1
+    return j in places
+
+
+def gave_way(norm: str, words: list[str], spans: list[_Span], places: frozenset[int] = frozenset()) -> set[int]:
     """The word positions of the sides in `spans` (sorted) that are the subject of a verb of giving way ("ВСУ
-    освободили Суджу, российские войска бегут": Russia's), so that they are not read as acting."""
-    verbs = [i for i, w in enumerate(words) if _gives_way(w)] if spans else []
+    освободили Суджу, российские войска бегут": Russia's) or that lost a place (`places`: where the text's
+    place names start), so that they are not read as acting."""
+    verbs = [i for i, w in enumerate(words) if _gives_way(w) or _lost_a_place(words, i, places)] if spans else []
     if not verbs:
         return set()
     clause_of = _clauses(norm)
@@ -185,16 +214,42 @@ def _participle_after(words: list[str], i: int) -> int:
     return -1
 
 
-def passive(norm: str, words: list[str], spans: list[_Span]) -> tuple[set[int], list[_Span]]:
-    """English passives: the word positions of the sides they are said of, which did not act ("every
-    Russian counterattack is repelled"), and the sides named as their agent ("... by Ukrainian forces"),
-    which did."""
-    be = [i for i, w in enumerate(words) if w in _BE] if spans else []
-    if not be:
+def _participle(word: str) -> bool:
+    """A Russian or Ukrainian passive participle of a war verb ("отбиты", "уничтожена", "відбито"), not its
+    noun ("освобождение", "звільнення")."""
+    return any(word.startswith(stem) and word[len(stem) :] in _PARTICIPLE_ENDINGS for stem in _PARTICIPLES)
+
+
+def _cyrillic_passive(norm: str, words: list[str], spans: list[_Span]) -> tuple[set[int], list[_Span]]:
+    """The sides named in the nominative in a clause with a passive participle ("все российские контратаки
+    отбиты"), and the side named right after it ("оточені ЗСУ", "окружены российскими силами")."""
+    found = [i for i, w in enumerate(words) if _participle(w)]
+    if not found:
         return set(), []
     clause_of = _clauses(norm)
     patients: set[int] = set()
     agents: list[_Span] = []
+    for i in found:
+        if i >= len(clause_of):
+            continue
+        for start, end, _side in spans:
+            if start < len(clause_of) and clause_of[start] == clause_of[i] and not _oblique(words, start, end):
+                patients.update(range(start, end))
+        agents.extend(s for s in spans if s[0] == i + 1 and _oblique(words, s[0], s[1]))
+    return patients, agents
+
+
+def passive(norm: str, words: list[str], spans: list[_Span]) -> tuple[set[int], list[_Span]]:
+    """Passives: the word positions of the sides they are said of, which did not act ("every Russian
+    counterattack is repelled", "все российские контратаки отбиты"), and the sides named as their agent
+    ("... by Ukrainian forces", "оточені ЗСУ"), which did."""
+    if not spans:
+        return set(), []
+    patients, agents = _cyrillic_passive(norm, words, spans) if CYR_RE.search(norm) else (set(), [])
+    be = [i for i, w in enumerate(words) if w in _BE]
+    if not be:
+        return patients, agents
+    clause_of = _clauses(norm)
     for i in be:
         j = _participle_after(words, i)
         if j < 0 or j >= len(clause_of):
@@ -206,6 +261,38 @@ def passive(norm: str, words: list[str], spans: list[_Span]) -> tuple[set[int], 
         k = k + 1 if 0 < k < len(words) - 1 and words[k + 1] in _DETERMINERS else k
         agents.extend(s for s in spans if k > 0 and s[0] == k + 1)
     return patients, agents
+
+
+def _encircles(words: list[str], i: int) -> bool:
+    """A word that says its side is encircled: "окружены", "в окружении", "оточені", "encircled", "попали в
+    котёл"; not the encircling side's verb ("окружили", "замкнули котёл", "have surrounded")."""
+    w = words[i]
+    prev = words[i - 1] if i else ""
+    if w.startswith(_CAULDRON):
+        return prev in _INTO
+    if w in _SURROUNDED:
+        return prev not in _HAVE
+    return w.startswith(_ENCIRCLED)
+
+
+def encircled(norm: str, words: list[str], spans: list[_Span]) -> frozenset[str]:
+    """The sides of `spans` (sorted) that the text says are encircled: the last side before the word that
+    says so in its clause, else the first after it ("тысячи российских солдат в окружении": Russia's;
+    "Ukrainian troops are encircled by Russian forces": Ukraine's)."""
+    cues = [i for i in range(len(words)) if _encircles(words, i)] if spans else []
+    if not cues:
+        return frozenset()
+    clause_of = _clauses(norm)
+    out: set[str] = set()
+    for i in cues:
+        if i >= len(clause_of):
+            continue
+        same = [s for s in spans if s[0] < len(clause_of) and clause_of[s[0]] == clause_of[i]]
+        before = [s for s in same if s[1] <= i]
+        after = [s for s in same if s[0] > i]
+        if before or after:
+            out.add(before[-1][2] if before else after[0][2])
+    return frozenset(out)
 
 
 def clause_subjects(norm: str, spans: list[_Span]) -> frozenset[str]:

@@ -472,7 +472,7 @@ class Matcher:
 
     def consistency(self, claim_id: str, fragment: str) -> Consistency:
         """How `fragment` (the part of a post that matched) agrees or conflicts with a claim."""
-        return check(self.facts(claim_id), text_facts(fragment), self._claims[claim_id])
+        return check(self.facts(claim_id), text_facts(fragment), self._claims[claim_id], fragment)
 
     def candidates(self, text: str, *, posted: date | None = None) -> list[tuple[str, float, str, int]]:
         """(claim id, score, fragment, meaningful words read) for every candidate claim, best first."""

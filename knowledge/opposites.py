@@ -1,0 +1,167 @@
+"""Where a post says the opposite of a claim in the claim's own terms, beyond a plain "not"
+(:mod:`knowledge.negation`):
+
+- an opposite predicate: "Ukraine *refused* the US proposal" against "Ukraine has *accepted* it", "forbids"
+  against "allows", "protect" against "strike";
+- the claim's negated word asserted: "Putin ordered that the soldiers *be spared*" against "... *not* be spared";
+- the opposite bound on the same figure: "*менее* 340" against "*more than* 340".
+
+Each counts only where the post's sentence has no negation of its own ("did not refuse" agrees) and the post
+does not also use the claim's word ("Russia refused, Ukraine accepted" may well be the claim). Pure functions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import NamedTuple
+
+from knowledge.negation import denied_words, keys_of, shares
+from knowledge.normalize import normalize
+from knowledge.normalize.text import TERM_RE
+
+__all__ = ["opposes"]
+
+# Pairs of opposite predicates, as the beginnings of normalised words (ru, uk, en).
+_OPPOSITES: tuple[tuple[str, str, str], ...] = (
+    (
+        "accepted",
+        r"accept|agree|принял|приняв|согласи|соглаша|прийнял|прийняв|погодил|погодж",
+        r"reject|refus|declin|отверг|отклон|отказ|відхил|відкин|відмов",
+    ),
+    (
+        "allows",
+        r"allow|permit|разреша|разреши|позволя|позволи|дозвол",
+        r"forbid|forbade|prohibit|bans?$|banned|banning|запреща|запрети|запрет|заборон",
+    ),
+    (
+        "confirmed",
+        r"confirm|admit|acknowledg|подтверд|признал|признаё|признае|підтверд|визнал|визнав|визнає|визнан",
+        r"deni|deny|refut|опроверг|отрица|спросту|заперечу|заперечи",
+    ),
+    (
+        "struck",
+        r"attack|strike|struck|shell|bomb|атак|удар|обстрел|обстріл",
+        r"protect|defend|guard|защищ|защити|охраня|захища|захисти|охороня",
+    ),
+    (
+        "evacuated",
+        r"evacuat|эвакуир|эвакуац|евакуй|евакуац|евакуюв",
+        r"return|вернул|вернут|возвращ|повернул|повертаю|повернут",
+    ),
+    (
+        "completed",
+        r"complet|завершен|завершит|заверши|заверша|завершу",
+        r"postpon|delay|stall|откладыва|отложен|отложи|затягива|відклада|відкла|затягу",
+    ),
+)
+_OPPOSITE_RES = tuple((name, re.compile(f"^(?:{a})"), re.compile(f"^(?:{b})")) for name, a, b in _OPPOSITES)
+_ANY_NEGATION = frozenset(
+    """not never no nobody nothing none without не ни ні нет немає ніхто никто ничего нічого без ne ni net nemaie
+    nemaye nikto nichego nikhto nichoho""".split()
+)
+# "не солдаты, а наёмники": the negated word is set against another, which is what the claim asserts.
+_CONTRAST = frozenset("а a але but rather instead зато".split())
+_NT = frozenset("didn doesn don isn wasn weren aren hasn haven hadn won can couldn shouldn wouldn".split())
+_SENTENCE_RE = re.compile(r"[.!?;\n]+")
+_NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?$")
+_MORE = frozenset("more over above exceeding более свыше больше понад більше щонайменше минимум мінімум".split())
+_LESS = frozenset("less fewer under below менее меньше менше максимум".split())
+_NOT = frozenset("не not".split())
+
+
+class _Reading(NamedTuple):
+    """One text's reading, cached; tuples of strings only, which the garbage collector stops walking."""
+
+    words: tuple[str, ...]  # every word, normalised
+    asserted: tuple[str, ...]  # the words of its sentences that have no negation
+    keys: tuple[str, ...]  # the keys of every word
+    asserted_keys: tuple[str, ...]
+    denied: tuple[str, ...]  # keys a plain "not" negates (knowledge.negation), none in a text that contrasts
+    bounds: tuple[tuple[float, str], ...]  # (figure, ">" or "<"): "more than 340", "менее 340"
+
+
+def _bound(words: list[str], i: int) -> str | None:
+    """The bound on the figure at `words[i]`, ">" or "<", if any ("more than 340", "не менее 340", "at most 5")."""
+    prev = words[i - 1] if i else ""
+    before = words[i - 2] if i > 1 else ""
+    if prev == "than":
+        prev, before = before, words[i - 3] if i > 2 else ""
+    elif before == "at" and prev in ("least", "most"):
+        return ">" if prev == "least" else "<"
+    side = ">" if prev in _MORE else "<" if prev in _LESS else None
+    if side is not None and before in _NOT:  # "не менее 340": at least
+        side = "<" if side == ">" else ">"
+    return side
+
+
+@lru_cache(maxsize=2048)  # posts and the wordings of the claims they matched
+def _reading(text: str) -> _Reading:
+    norm = normalize(text)
+    words: list[str] = []
+    asserted: list[str] = []
+    for sentence in _SENTENCE_RE.split(norm):
+        found = TERM_RE.findall(sentence)
+        words += found
+        negation = any(w in _ANY_NEGATION or w in _NT for w in found)
+        if not negation:
+            asserted += found
+
+    def keys(ws: Iterable[str]) -> tuple[str, ...]:
+        return tuple(sorted({k for w in ws for k in keys_of(w)}))
+
+    bounds = tuple(
+        sorted({(float(w), side) for i, w in enumerate(words) if _NUMBER_RE.match(w) and (side := _bound(words, i))})
+    )
+    denied = tuple(sorted(denied_words(norm))) if _CONTRAST.isdisjoint(words) else ()
+    unique = tuple(sorted(set(words)))
+    return _Reading(unique, tuple(sorted(set(asserted))), keys(words), keys(asserted), denied, bounds)
+
+
+def _uses(words: tuple[str, ...], pattern: re.Pattern[str]) -> bool:
+    return any(pattern.match(w) for w in words)
+
+
+def _opposite_predicate(claim: list[_Reading], post: _Reading) -> str | None:
+    for name, a, b in _OPPOSITE_RES:
+        for mine, theirs in ((a, b), (b, a)):
+            said = any(_uses(r.words, mine) for r in claim) and not any(_uses(r.words, theirs) for r in claim)
+            if said and _uses(post.asserted, theirs) and not _uses(post.words, mine):
+                return f"the post says the opposite ({name})"
+    return None
+
+
+def _asserts_a_denied_word(claim: list[_Reading], post: _Reading) -> bool:
+    negated = {k for r in claim for k in r.denied}
+    if not negated:
+        return False
+    plain = {k for r in claim for k in r.keys if not shares(k, frozenset(r.denied))}
+    return any(shares(k, negated) and not shares(k, plain) for k in post.asserted_keys)
+
+
+def _opposite_bound(claim: list[_Reading], post: _Reading) -> str | None:
+    mine = {b for r in claim for b in r.bounds}
+    for value, side in post.bounds:
+        other = "<" if side == ">" else ">"
+        if (value, other) in mine and (value, side) not in mine:
+            words = ("less than", "more than") if side == "<" else ("more than", "less than")
+            return f"figures: {words[0]} {value:g}, not {words[1]} {value:g}"
+    return None
+
+
+def opposes(wordings: Iterable[str], text: str) -> tuple[str, str] | None:
+    """(kind, reason) if the post `text` says the opposite of the claim whose `wordings` are given: an
+    opposite predicate or the claim's negated word asserted ("stance"), or the opposite bound on one of
+    its figures ("figures"); None if it does not."""
+    post = _reading(text)
+    claim = [_reading(t) for t in wordings]
+    why = _opposite_bound(claim, post)
+    if why:
+        return "figures", why
+    why = _opposite_predicate(claim, post)
+    if why:
+        return "stance", why
+    if _asserts_a_denied_word(claim, post):
+        return "stance", "the post asserts what the claim denies"
+    return None
