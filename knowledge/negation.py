@@ -21,10 +21,10 @@ from knowledge.normalize.text import TERM_RE
 __all__ = ["denied_words", "denies_a_claim_word", "keys_of", "shares"]
 
 _NOT = frozenset("not never не ні nie".split())
-_NT = frozenset("didn doesn don isn wasn weren aren hasn haven hadn".split())  # not "can't", "won't": modal
+_NT = frozenset("didn doesn don isn wasn weren aren hasn haven hadn won".split())  # not "can't": modal
 # A negation after one of these says what should or can be, not what is ("we should not be spending").
 _MODALS = frozenset(
-    """should must can could would will may might need должны должен должна нужно надо можно может могут
+    """should must can could would may might need должны должен должна нужно надо можно может могут
     стоит мають має треба можна може повинні повинен""".split()
 )
 _ORDERS = frozenset("do please".split())  # "Do NOT attack Syria": an order, not a denial
@@ -37,9 +37,16 @@ _FAR_FROM = frozenset("from от від".split())  # after "far"/"далеко":
 _REACH = 3  # words after the negation in which its predicate is looked for (stop words skipped)
 # Words between a negation and its predicate that are not the predicate: "not been able to", "не смогли".
 _AUXILIARIES = frozenset(
-    "able managed yet been being succeeded смогли смог смогла сумели удалось змогли змогла зуміли зумів вдалося".split()
+    """able managed yet been being succeeded смогли смог смогла сумели удалось змогли змогла зуміли зумів вдалося
+    будет будут буду буде будуть""".split()
 )
 _MAX_AUXILIARIES = 3
+_FAILED = frozenset("failed fails fail".split())
+# The war's predicates that say one thing in several words: a "не" before one denies a claim that uses another.
+_SYNONYMS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("~retake", ("recaptur", "retak", "retook", "liberat", "regain", "osvobod", "vernul", "vernut", "otbil", "otbit",
+                 "zviln", "povernul", "povernut", "vidbil", "vidbit")),
+)  # fmt: skip
 _IRREGULAR_PAST = {
     "blew": "blow", "blown": "blow", "took": "take", "taken": "take", "sent": "send", "fought": "fight",
     "shot": "shoot", "struck": "strike", "fled": "flee", "held": "hold", "lost": "lose", "won": "win",
@@ -51,8 +58,12 @@ _IRREGULAR_PAST = {
 _MIN_KEY = 4  # shorter keys are prefixes that many words share
 _PREFIX = 6  # a key this long that begins another is the same word's (завершения / завершить)
 _VOWELS_RE = re.compile("[aeiouyj]")
-_ASPECT_KEY = 5
-_ASPECT_CONSONANTS = 4
+_ASPECT_CONSONANTS = 2
+# Verb prefixes that take a vowel before a consonant cluster in one aspect (взорвать / взрывать).
+_VOWELLED_PREFIXES = (
+    ("vzo", "vz"), ("podo", "pod"), ("razo", "raz"), ("rozo", "roz"), ("rozi", "roz"), ("oto", "ot"), ("izo", "iz"),
+    ("nado", "nad"), ("pidi", "pid"), ("vidi", "vid"), ("obo", "ob"), ("sozo", "soz"),
+)  # fmt: skip
 
 
 def denied_words(norm: str) -> frozenset[str]:
@@ -64,7 +75,11 @@ def denied_words(norm: str) -> frozenset[str]:
     for i, w in enumerate(words):
         apostrophe = w in _NT and i + 1 < len(words) and words[i + 1] == "t"  # "didn't" reads "didn", "t"
         far = w in _FAR_FROM and i > 0 and words[i - 1] in ("far", "далеко")  # "far from complete"
-        if w not in _NOT and not apostrophe and not far:
+        failed = w in _FAILED and i + 1 < len(words) and words[i + 1] == "to"  # "failed to recapture"
+        if w == "nothing" and i and words[i - 1] not in STOP_WORDS:
+            if not norm[found[i - 1].end() : found[i].start()].strip():
+                out.update(keys_of(words[i - 1]))  # "achieved nothing", not "confidential. Nothing"
+        if w not in _NOT and not apostrophe and not far and not failed:
             continue
         before = norm[: found[i].start()].rstrip()
         if before.endswith((",", "—", "–", ";")) or (i and words[i - 1] in _CONTRAST | _MODALS):
@@ -94,8 +109,11 @@ def _wording(text: str) -> tuple[frozenset[str], frozenset[str]]:
 
 def keys_of(word: str) -> tuple[str, ...]:
     """The keys (:func:`word_keys`) of a word, of at least _MIN_KEY letters; an English irregular past as its
-    verb ("blew" as "blow"), so that "did not blow up" meets "blew up"."""
-    return tuple(k for k in word_keys(_IRREGULAR_PAST.get(word, word)) if len(k) >= _MIN_KEY)
+    verb ("blew" as "blow"), so that "did not blow up" meets "blew up"; and the name of its synonyms' group
+    ("не звільнила" meets "recaptured")."""
+    keys = tuple(k for k in word_keys(_IRREGULAR_PAST.get(word, word)) if len(k) >= _MIN_KEY)
+    same = tuple(name for name, stems in _SYNONYMS if any(k.startswith(stems) for k in keys))
+    return keys + same
 
 
 def denies_a_claim_word(wordings: Iterable[str], denied: frozenset[str]) -> bool:
@@ -123,15 +141,23 @@ def shares(key: str, keys: set[str] | frozenset[str]) -> bool:
     ) or any(_aspects(key, k) for k in keys)
 
 
-@lru_cache(maxsize=65536)
-def _skeleton(key: str) -> str:
-    return _VOWELS_RE.sub("", key)
+def _fold(key: str) -> tuple[str, str]:
+    """(prefix, rest) of a transliterated key whose verb prefix takes a vowel before a consonant cluster
+    ("vzorv": "vz", "rv"; "pidirv": "pid", "rv"), else ("", key)."""
+    for vowelled, prefix in _VOWELLED_PREFIXES:
+        if key.startswith(vowelled):
+            return prefix, key[len(vowelled) :]
+    return "", key
 
 
 def _aspects(a: str, b: str) -> bool:
-    """Two keys of at least _ASPECT_KEY letters, with the same first two, whose consonants are the same
-    _ASPECT_CONSONANTS or more in the same order (keys are transliterated: "pidriv", "pidirv")."""
-    if len(a) < _ASPECT_KEY or len(b) < _ASPECT_KEY or a[:2] != b[:2]:
-        return False
-    skeleton = _skeleton(a)
-    return len(skeleton) >= _ASPECT_CONSONANTS and skeleton == _skeleton(b)
+    """One verb's two aspects: one key with a vowelled prefix ("vzorv", "pidirv"), the other with the same
+    prefix without its vowel ("vzriva", "pidriv"), the same consonants after it (взорвали / взрывали,
+    підірвали / підривали)."""
+    for one, other in ((a, b), (b, a)):
+        prefix, rest = _fold(one)
+        if prefix and other.startswith(prefix) and not other.startswith(one[: len(prefix) + 1]):
+            mine, theirs = _VOWELS_RE.sub("", rest), _VOWELS_RE.sub("", other[len(prefix) :])
+            if len(mine) >= _ASPECT_CONSONANTS and mine == theirs:
+                return True
+    return False

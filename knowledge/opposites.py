@@ -23,52 +23,63 @@ from knowledge.normalize.text import TERM_RE
 
 __all__ = ["opposes"]
 
-# Pairs of opposite predicates, as the beginnings of normalised words (ru, uk, en).
-_OPPOSITES: tuple[tuple[str, str, str], ...] = (
+# Opposite predicates, as regular expressions on normalised words (ru, uk, en): (name, the claim's, the post's,
+# both ways). One way only where the post's side has other senses in claims: "вернули Суджу" is no return home.
+_OPPOSITES: tuple[tuple[str, str, str, bool], ...] = (
     (
         "accepted",
-        r"accept|agree|принял|приняв|согласи|соглаша|прийнял|прийняв|погодил|погодж",
+        r"accept|agree[sd]?$|agreeing|согласи|соглаша|погодил|погодж",  # not "принял": also "adopted a law"
         r"reject|refus|declin|отверг|отклон|отказ|відхил|відкин|відмов",
+        True,
     ),
     (
         "allows",
         r"allow|permit|разреша|разреши|позволя|позволи|дозвол",
         r"forbid|forbade|prohibit|bans?$|banned|banning|запреща|запрети|запрет|заборон",
+        True,
     ),
     (
         "confirmed",
         r"confirm|admit|acknowledg|подтверд|признал|признаё|признае|підтверд|визнал|визнав|визнає|визнан",
         r"deni|deny|refut|опроверг|отрица|спросту|заперечу|заперечи",
+        True,
     ),
     (
         "struck",
         r"attack|strike|struck|shell|bomb|атак|удар|обстрел|обстріл",
-        r"protect|defend|guard|защищ|защити|охраня|захища|захисти|охороня",
+        r"protect(s|ed|ing)?$|defend(s|ed|ing)?$|guard(s|ed|ing)?$|защищ|защити|охраня|захища|захисти|охороня",
+        True,
     ),
     (
         "evacuated",
         r"evacuat|эвакуир|эвакуац|евакуй|евакуац|евакуюв",
-        r"return|вернул|вернут|возвращ|повернул|повертаю|повернут",
+        r"returned|returning|вернулись|вернулся|вернулась|повернулися|повернулись|повернувся|повертаються",
+        False,
     ),
     (
         "completed",
-        r"complet|завершен|завершит|заверши|заверша|завершу",
+        r"complete[ds]?$|completion|завершен|завершит|заверши|заверша|завершу",
         r"postpon|delay|stall|откладыва|отложен|отложи|затягива|відклада|відкла|затягу",
+        False,
     ),
 )
-_OPPOSITE_RES = tuple((name, re.compile(f"^(?:{a})"), re.compile(f"^(?:{b})")) for name, a, b in _OPPOSITES)
+_OPPOSITE_RES = tuple(
+    (name, re.compile(f"^(?:{a})"), re.compile(f"^(?:{b})"), both) for name, a, b, both in _OPPOSITES
+)
+# A sentence with one of these says something is not so (or calls it false): what it says is not asserted.
 _ANY_NEGATION = frozenset(
-    """not never no nobody nothing none without не ни ні нет немає ніхто никто ничего нічого без ne ni net nemaie
-    nemaye nikto nichego nikhto nichoho""".split()
+    """not never no nobody nothing none without не ни ні нет немає ніхто никто ничего нічого без ne nemaie
+    nemaye nikto nichego nikhto nichoho false fake фейк ложь неправда брехня hoax myth failed fails fail""".split()
 )
 # "не солдаты, а наёмники": the negated word is set against another, which is what the claim asserts.
-_CONTRAST = frozenset("а a але but rather instead зато".split())
+_CONTRAST_RE = re.compile(r",\s*(?:а|a|але|but|зато)\b|\b(?:rather|instead)\b")
 _NT = frozenset("didn doesn don isn wasn weren aren hasn haven hadn won can couldn shouldn wouldn".split())
-_SENTENCE_RE = re.compile(r"[.!?;\n]+")
+_SENTENCE_RE = re.compile(r"[!?;\n]+|\.(?!\d)")  # not the point of "340.5"
 _NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?$")
 _MORE = frozenset("more over above exceeding более свыше больше понад більше щонайменше минимум мінімум".split())
 _LESS = frozenset("less fewer under below менее меньше менше максимум".split())
-_NOT = frozenset("не not".split())
+_NOT = frozenset("не not no ні".split())  # "не менее 340", "no fewer than 340": the other bound
+_THAN = frozenset("than чем ніж".split())
 
 
 class _Reading(NamedTuple):
@@ -86,7 +97,7 @@ def _bound(words: list[str], i: int) -> str | None:
     """The bound on the figure at `words[i]`, ">" or "<", if any ("more than 340", "не менее 340", "at most 5")."""
     prev = words[i - 1] if i else ""
     before = words[i - 2] if i > 1 else ""
-    if prev == "than":
+    if prev in _THAN:
         prev, before = before, words[i - 3] if i > 2 else ""
     elif before == "at" and prev in ("least", "most"):
         return ">" if prev == "least" else "<"
@@ -104,7 +115,7 @@ def _reading(text: str) -> _Reading:
     for sentence in _SENTENCE_RE.split(norm):
         found = TERM_RE.findall(sentence)
         words += found
-        negation = any(w in _ANY_NEGATION or w in _NT for w in found)
+        negation = any(w in _ANY_NEGATION or (w in _NT and found[i + 1 : i + 2] == ["t"]) for i, w in enumerate(found))
         if not negation:
             asserted += found
 
@@ -114,7 +125,7 @@ def _reading(text: str) -> _Reading:
     bounds = tuple(
         sorted({(float(w), side) for i, w in enumerate(words) if _NUMBER_RE.match(w) and (side := _bound(words, i))})
     )
-    denied = tuple(sorted(denied_words(norm))) if _CONTRAST.isdisjoint(words) else ()
+    denied = () if _CONTRAST_RE.search(norm) else tuple(sorted(denied_words(norm)))
     unique = tuple(sorted(set(words)))
     return _Reading(unique, tuple(sorted(set(asserted))), keys(words), keys(asserted), denied, bounds)
 
@@ -124,8 +135,8 @@ def _uses(words: tuple[str, ...], pattern: re.Pattern[str]) -> bool:
 
 
 def _opposite_predicate(claim: list[_Reading], post: _Reading) -> str | None:
-    for name, a, b in _OPPOSITE_RES:
-        for mine, theirs in ((a, b), (b, a)):
+    for name, a, b, both in _OPPOSITE_RES:
+        for mine, theirs in ((a, b), (b, a)) if both else ((a, b),):
             said = any(_uses(r.words, mine) for r in claim) and not any(_uses(r.words, theirs) for r in claim)
             if said and _uses(post.asserted, theirs) and not _uses(post.words, mine):
                 return f"the post says the opposite ({name})"

@@ -66,12 +66,21 @@ _CONTROL = frozenset("control of over контроль над контроль �
 _BE = frozenset("is are was were been being be".split())
 _PASSIVE_GAP = frozenset("been being completely fully reportedly already now all also again still".split())
 _IRREGULAR = frozenset("hit shot held caught beaten taken driven thrown struck overrun".split())
-# Encircled: a participle or state noun said of the side in the pocket (not "окружили": that side closed it).
-_ENCIRCLED = ("окружен", "оточен", "заблокирован", "заблокован", "encircled")
-_SURROUNDED = frozenset("surrounded trapped".split())  # "have surrounded": the side that did it
-_HAVE = frozenset("have has had".split())
-_CAULDRON = ("котл", "котел", "котёл", "cauldron", "pocket")  # only "в котле", "into a cauldron"
+# Encircled. Said of the side before it (else after): a short participle ("окружены", "оточені"), "in a pocket"
+# ("в окружении", "в котле"), an English passive ("are encircled", "troops trapped in"). Of the side after it:
+# a noun or an attribute ("окружение группировки ВСУ", "окружённых украинских военных", "encircled Ukrainian
+# troops") and an English active verb ("Russian forces encircled thousands of Ukrainian troops").
+_SHORT_ENCIRCLED = frozenset(
+    """окружен окружена окружено окружены заблокирован заблокирована заблокировано заблокированы оточені оточений
+    оточена оточено заблоковані заблокований заблокована заблоковано""".split()
+)
+_ENCIRCLED_STEMS = ("окружен", "окружён", "оточен", "заблокирован", "заблокован")
+_ENCIRCLED_EN = frozenset("encircled surrounded trapped".split())
+_CAULDRON = ("котл", "котел", "котёл", "cauldron", "pocket")
 _INTO = frozenset("в во у in into a the".split())
+_OUT_OF = frozenset("в во у из изо з із".split())  # "в окружении", "из окружения"
+_AFTER_PASSIVE = frozenset("by in at near".split())
+_HAVE = frozenset("have has had".split())
 # Russian and Ukrainian passive participles of the war's verbs, with the endings of their short and full forms.
 _PARTICIPLES = (
     "отбит", "отражен", "уничтожен", "разгромлен", "освобожден", "захвачен", "сбит", "окружен", "остановлен",
@@ -79,7 +88,7 @@ _PARTICIPLES = (
     "відбит", "знищен", "розгромлен", "звільнен", "захоплен", "збит", "оточен", "зупинен", "ліквідован", "вибит",
     "відкинут", "відтіснен",
 )  # fmt: skip
-_PARTICIPLE_ENDINGS = frozenset("а о ы и і ий ый ая ое ые а е і".split()) | {""}
+_PARTICIPLE_ENDINGS = frozenset("а о ы і ий ый ая ое ые е".split()) | {""}  # not "и": "відбити" is a verb
 _GLUED = 10  # a word this long may be two glued together ("військавідступають"): its verb is read inside
 
 _ADJ_ENDINGS: dict[str, tuple[str, ...]] = {
@@ -263,33 +272,53 @@ def passive(norm: str, words: list[str], spans: list[_Span]) -> tuple[set[int], 
     return patients, agents
 
 
-def _encircles(words: list[str], i: int) -> bool:
-    """A word that says its side is encircled: "окружены", "в окружении", "оточені", "encircled", "попали в
-    котёл"; not the encircling side's verb ("окружили", "замкнули котёл", "have surrounded")."""
+def _encircles(words: list[str], i: int) -> str | None:
+    """Whether `words[i]` says a side is encircled, and where that side is named: "before" (else after) or
+    "after"; None for other words and for the encircling side's own verbs ("окружили", "замкнули котёл")."""
     w = words[i]
     prev = words[i - 1] if i else ""
     if w.startswith(_CAULDRON):
-        return prev in _INTO
-    if w in _SURROUNDED:
-        return prev not in _HAVE
-    return w.startswith(_ENCIRCLED)
+        return "before" if prev in _INTO else None
+    if w in _ENCIRCLED_EN:
+        if prev in _HAVE:
+            return "before" if i + 1 < len(words) and words[i + 1] in _AFTER_PASSIVE else "after"
+        j = i - 1
+        while j >= 0 and words[j] in _PASSIVE_GAP:
+            j -= 1
+        passive = j >= 0 and words[j] in _BE or i + 1 < len(words) and words[i + 1] in _AFTER_PASSIVE
+        return "before" if passive else "after"
+    if w in _SHORT_ENCIRCLED:
+        return "before"
+    if w.startswith(_ENCIRCLED_STEMS):
+        noun = w.startswith(("окружени", "окружені", "оточенн", "оточені"))  # окружение, оточення
+        return "before" if noun and prev in _OUT_OF else "after"
+    return None
+
+
+def _agent(words: list[str], span: _Span) -> bool:
+    """A side named as a passive's agent: after "by" ("surrounded by the Russian military") or in the
+    instrumental ("окружены российскими силами")."""
+    i = span[0] - 1
+    while i >= 0 and words[i] in _DETERMINERS:
+        i -= 1
+    return i >= 0 and words[i] == "by" or words[span[1] - 1].endswith(("ими", "ыми", "ами", "ями"))
 
 
 def encircled(norm: str, words: list[str], spans: list[_Span]) -> frozenset[str]:
     """The sides of `spans` (sorted) that the text says are encircled: the last side before the word that
     says so in its clause, else the first after it ("тысячи российских солдат в окружении": Russia's;
     "Ukrainian troops are encircled by Russian forces": Ukraine's)."""
-    cues = [i for i in range(len(words)) if _encircles(words, i)] if spans else []
+    cues = [(i, where) for i in range(len(words)) if (where := _encircles(words, i))] if spans else []
     if not cues:
         return frozenset()
     clause_of = _clauses(norm)
     out: set[str] = set()
-    for i in cues:
+    for i, where in cues:
         if i >= len(clause_of):
             continue
         same = [s for s in spans if s[0] < len(clause_of) and clause_of[s[0]] == clause_of[i]]
-        before = [s for s in same if s[1] <= i]
-        after = [s for s in same if s[0] > i]
+        before = [s for s in same if s[1] <= i] if where == "before" else []
+        after = [s for s in same if s[0] > i and not _agent(words, s)]
         if before or after:
             out.add(before[-1][2] if before else after[0][2])
     return frozenset(out)

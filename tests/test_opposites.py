@@ -54,6 +54,17 @@ def test_the_claims_negated_word_asserted() -> None:
     assert opposes(MERCENARIES, "Українські солдати на Курщині — безправні найманці") is None
 
 
+def test_words_of_other_senses_are_no_opposites() -> None:
+    recaptured = ["Russian forces have recaptured the town of Sudzha.", "Российские войска вернули Суджу"]
+    assert opposes(recaptured, "Russian forces recaptured Sudzha; evacuated residents are still waiting.") is None
+    encircled = ["Thousands of Ukrainian troops are completely surrounded by the Russian military"]
+    assert opposes(encircled, "Ukrainian troops are surrounded in Kursk; their withdrawal has stalled.") is None
+    assert opposes(["Ukrainian forces tried to strike the Kursk nuclear power plant."],
+                   "Ukrainian forces tried to strike the plant, the Russian National Guard said.") is None  # fmt: skip
+    assert opposes(ACCEPTED, "It is false that Ukraine rejected the US proposal for a ceasefire.") is None
+    assert opposes(NO_MERCY, "Путін у Курську віддав наказ щодо українських солдатів.") is None  # щадити / щодо
+
+
 def test_the_opposite_bound_on_the_same_figure() -> None:
     assert opposes(LOSSES, "Украина потеряла менее 340 военнослужащих за сутки") == (
         "figures", "figures: less than 340, not more than 340")  # fmt: skip
@@ -61,6 +72,10 @@ def test_the_opposite_bound_on_the_same_figure() -> None:
     assert opposes(LOSSES, "ВСУ потеряли не более 340 военнослужащих")
     assert opposes(LOSSES, "ВСУ потеряли более 340 военнослужащих") is None
     assert opposes(LOSSES, "ВСУ потеряли не менее 340 военнослужащих") is None  # "at least": the claim's side
+    assert opposes(LOSSES, "Ukraine lost no fewer than 340 servicemen") is None
+    assert opposes(LOSSES, "Ukraine lost no more than 340 servicemen")
+    assert opposes(LOSSES, "ВСУ потеряли менее чем 340 военнослужащих")
+    assert opposes(LOSSES, "ЗСУ втратили не менше ніж 340 військових") is None
     assert opposes(LOSSES, "Ukraine lost less than 500 servicemen") is None  # another figure: not this check's
 
 
@@ -70,13 +85,18 @@ def test_a_not_before_the_other_aspect_of_the_claims_verb() -> None:
     assert shares("vzriva", {"vzorv", "vzorva"})  # взрывали / взорвали
     assert not shares("pidtrim", {"pidtverd"})  # підтримали / підтвердили: other consonants
     assert not shares("vivod", {"vivest"})
+    assert not shares("schad", {"schod"}) and not shares("spared", {"spread"})  # щадить / щодо: no prefix
 
 
 def test_who_is_encircled() -> None:
     assert text_facts("ВСУ замкнули котёл: тысячи российских солдат в окружении").encircled == {"russia"}
     assert text_facts("Thousands of Ukrainian troops are encircled by Russian forces").encircled == {"ukraine"}
     assert text_facts("Тисячі бійців ЗСУ потрапили в котел на Курщині").encircled == {"ukraine"}
-    assert text_facts("Russian forces have surrounded thousands of Ukrainian troops").encircled == frozenset()
+    # The encircling side's own verb or noun: the side after it is the encircled one.
+    assert text_facts("Russian forces have surrounded thousands of Ukrainian troops").encircled == {"ukraine"}
+    assert text_facts("Russian forces encircled thousands of Ukrainian troops").encircled == {"ukraine"}
+    assert text_facts("Российская армия завершает окружение группировки ВСУ").encircled == {"ukraine"}
+    assert text_facts("Путин пообещал пощадить окружённых украинских военных").encircled == {"ukraine"}
     assert text_facts("ВСУ замкнули котёл под Курском").encircled == frozenset()
 
 
@@ -128,6 +148,8 @@ def test_the_claims_opposite_is_never_strong(bundled: Matcher, post: str, claim_
          "kursk-ukraine-accepted-truce"),
         ("Украина разрешила части заключённых служить в армии в обмен на условно-досрочное освобождение.",
          "kursk-ukraine-convict-parole-law"),
+        ("Російські війська змогли відбити Суджу, вибивши звідти українські війська.", "kursk-sudzha-recaptured"),
+        ("Russian forces encircled thousands of Ukrainian troops in the Kursk region.", "kursk-ukrainians-encircled"),
     ],
 )  # fmt: skip
 def test_the_claim_said_its_own_way_keeps_its_card(bundled: Matcher, post: str, claim_id: str) -> None:
