@@ -38,7 +38,7 @@ from knowledge.negation import denied_words, denies_a_claim_word
 from knowledge.normalize import normalize
 from knowledge.normalize.terms import word_keys
 from knowledge.normalize.text import TERM_RE
-from knowledge.opposites import opposes
+from knowledge.opposites import advances, opposes
 from knowledge.roles import clause_subjects, encircled, gave_way, heads_phrase, named_sides, passive, subject_spans
 from knowledge.schema import Claim
 
@@ -144,6 +144,7 @@ class TextFacts:
     direct_subjects: frozenset[str] = frozenset()  # the first side named in a subject's place
     denied: frozenset[str] = frozenset()  # the words a plain "not" negates (knowledge.negation)
     encircled: frozenset[str] = frozenset()  # the sides it says are encircled (knowledge.roles)
+    yielded: frozenset[str] = frozenset()  # the sides it says retreat, flee, withdraw or lose a place
 
     def __post_init__(self) -> None:
         _share_sets(self)
@@ -321,6 +322,7 @@ def text_facts(text: str) -> TextFacts:
         direct_subjects,
         denied_words(norm),
         encircled(norm, words, spans),
+        frozenset(side for start, _e, side in spans if start in yielded),
     )
 
 
@@ -488,5 +490,7 @@ def check(claim: ClaimFacts, post: TextFacts, entry: Claim | None = None, text: 
         conflict.append(("stance", "the post denies what the claim asserts"))
     elif entry is not None and text and (opposite := opposes((t for t, _lang in entry.texts()), text)):
         conflict.append(opposite)
+    elif entry is not None and claim.subjects and claim.subjects <= post.yielded and advances(entry.texts()):
+        conflict.append(("side", f"{_display(min(claim.subjects))} gives way"))  # "Russian troops withdrew"
     figures = shared_figures(claim, post) if any(kind == "figures" for kind, _t in agree) else ()
     return Consistency(tuple(agree), tuple(conflict), frozenset(missing), figures)

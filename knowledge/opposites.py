@@ -21,7 +21,7 @@ from knowledge.negation import denied_words, keys_of, shares
 from knowledge.normalize import normalize
 from knowledge.normalize.text import TERM_RE
 
-__all__ = ["opposes"]
+__all__ = ["advances", "opposes"]
 
 # Opposite predicates, as regular expressions on normalised words (ru, uk, en): (name, the claim's, the post's,
 # both ways). One way only where the post's side has other senses in claims: "вернули Суджу" is no return home.
@@ -80,6 +80,9 @@ _MORE = frozenset("more over above exceeding более свыше больше 
 _LESS = frozenset("less fewer under below менее меньше менше максимум".split())
 _NOT = frozenset("не not no ні".split())  # "не менее 340", "no fewer than 340": the other bound
 _THAN = frozenset("than чем ніж".split())
+# Keys (transliterated stems) of taking or holding ground: the "~retake" synonyms of knowledge.negation and
+# dominance. Not "fighting": "North Korean troops suffered heavy losses fighting for Russia" is about losses.
+_ADVANCE_RE = re.compile(r"~retake|dominat|dominir|prevoshod|perevag")
 
 
 class _Reading(NamedTuple):
@@ -159,6 +162,13 @@ def _opposite_bound(claim: list[_Reading], post: _Reading) -> str | None:
             words = ("less than", "more than") if side == "<" else ("more than", "less than")
             return f"figures: {words[0]} {value:g}, not {words[1]} {value:g}"
     return None
+
+
+def advances(texts: Iterable[tuple[str, str | None]]) -> bool:
+    """Whether a claim (its (text, lang) pairs) says its side takes or holds ground: recaptures, liberates,
+    dominates. A post in which that side retreats says the opposite; one in which the side that lost
+    servicemen retreats does not ("ВСУ отступили, потеряв 340")."""
+    return any(_ADVANCE_RE.match(k) for t, _lang in texts for k in _reading(t).keys)
 
 
 def opposes(wordings: Iterable[str], text: str) -> tuple[str, str] | None:

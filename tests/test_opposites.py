@@ -125,6 +125,12 @@ def _checked(entry: Claim, post: str) -> tuple[str, ...]:
         ("Украина потеряла менее 340 военнослужащих на курском направлении за сутки, по данным Минобороны России.",
          "kursk-340-killed-one-day", "less than 340"),
         ("Ukrainian forces tried to protect the Kursk nuclear power plant.", "kursk-nuclear-plant-attack", "opposite"),
+        ("Russian troops withdrew from Sudzha under Ukrainian fire.", "kursk-sudzha-recaptured", "Russia gives way"),
+        ("Российские войска отступили из Суджи.", "kursk-sudzha-recaptured", "Russia gives way"),
+        ("Ukraine's Kursk incursion achieved everything it set out to do.", "kursk-incursion-achieved-nothing",
+         "asserts"),
+        ("Russian forces failed to recapture Sudzha.", "kursk-sudzha-recaptured", "denies"),
+        ("Росія не звільнила Суджу: місто досі під контролем ЗСУ.", "kursk-sudzha-recaptured", "denies"),
     ],
 )  # fmt: skip
 def test_the_claims_opposite_is_never_strong(bundled: Matcher, post: str, claim_id: str, why: str) -> None:
@@ -150,6 +156,9 @@ def test_the_claims_opposite_is_never_strong(bundled: Matcher, post: str, claim_
          "kursk-ukraine-convict-parole-law"),
         ("Російські війська змогли відбити Суджу, вибивши звідти українські війська.", "kursk-sudzha-recaptured"),
         ("Russian forces encircled thousands of Ukrainian troops in the Kursk region.", "kursk-ukrainians-encircled"),
+        ("ВСУ отступили из Суджи, потеряв более 340 военнослужащих за сутки.", "kursk-340-killed-one-day"),
+        ("Ukrainian troops withdrew from Sudzha; Russian forces have recaptured the town.", "kursk-sudzha-recaptured"),
+        ("North Korean troops fled the Kursk region after heavy losses.", "kursk-nk-heavy-losses"),
     ],
 )  # fmt: skip
 def test_the_claim_said_its_own_way_keeps_its_card(bundled: Matcher, post: str, claim_id: str) -> None:
