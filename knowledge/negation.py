@@ -46,6 +46,7 @@ _FAILED = frozenset("failed fails fail".split())
 _SYNONYMS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("~retake", ("recaptur", "retak", "retook", "liberat", "regain", "osvobod", "vernul", "vernut", "otbil", "otbit",
                  "zviln", "povernul", "povernut", "vidbil", "vidbit")),
+    ("~strike", ("strik", "struck", "attack", "target", "shell", "bomb", "udar", "atak", "obstrel", "obstril")),
 )  # fmt: skip
 _IRREGULAR_PAST = {
     "blew": "blow", "blown": "blow", "took": "take", "taken": "take", "sent": "send", "fought": "fight",
