@@ -112,9 +112,18 @@ def keys_of(word: str) -> tuple[str, ...]:
     """The keys (:func:`word_keys`) of a word, of at least _MIN_KEY letters; an English irregular past as its
     verb ("blew" as "blow"), so that "did not blow up" meets "blew up"; and the name of its synonyms' group
     ("не звільнила" meets "recaptured")."""
-    keys = tuple(k for k in word_keys(_IRREGULAR_PAST.get(word, word)) if len(k) >= _MIN_KEY)
-    same = tuple(name for name, stems in _SYNONYMS if any(k.startswith(stems) for k in keys))
-    return keys + same
+    found = _KEYS.get(word)
+    if found is None:
+        keys = tuple(k for k in word_keys(_IRREGULAR_PAST.get(word, word)) if len(k) >= _MIN_KEY)
+        found = keys + tuple(name for name, stems in _SYNONYMS if any(k.startswith(stems) for k in keys))
+        if len(_KEYS) >= _KEYS_MAX:
+            _KEYS.clear()
+        _KEYS[word] = found
+    return found
+
+
+_KEYS: dict[str, tuple[str, ...]] = {}  # a plain dict of tuples of strings: nothing for the collector to walk
+_KEYS_MAX = 50_000
 
 
 def denies_a_claim_word(wordings: Iterable[str], denied: frozenset[str]) -> bool:

@@ -63,8 +63,9 @@ _OPPOSITES: tuple[tuple[str, str, str, bool], ...] = (
         False,
     ),
 )
-_OPPOSITE_RES = tuple(
-    (name, re.compile(f"^(?:{a})"), re.compile(f"^(?:{b})"), both) for name, a, b, both in _OPPOSITES
+_OPPOSITE_RES = tuple((name, both) for name, _a, _b, both in _OPPOSITES)
+_ANY_SIDE = re.compile(
+    "^(?:" + "|".join(f"(?P<g{i}a>{a})|(?P<g{i}b>{b})" for i, (_n, a, b, _both) in enumerate(_OPPOSITES)) + ")"
 )
 # A sentence with one of these says something is not so (or calls it false): what it says is not asserted.
 _ANY_NEGATION = frozenset(
@@ -80,6 +81,17 @@ _MORE = frozenset("more over above exceeding более свыше больше 
 _LESS = frozenset("less fewer under below менее меньше менше максимум".split())
 _NOT = frozenset("не not no ні".split())  # "не менее 340", "no fewer than 340": the other bound
 _THAN = frozenset("than чем ніж".split())
+# A cheap look at the raw post: a word that may be one side of _OPPOSITES, or a bound.
+_HINT_RE = re.compile(
+    r"(?<!\w)(?:"
+    + "|".join(side.replace("$", r"\b") for _n, a, b, _both in _OPPOSITES for side in (a, b))
+    + "|"
+    + "|".join(sorted(_MORE | _LESS | {"least", "most"}))
+    + ")",
+    re.IGNORECASE,
+)
+# A claim wording without one of these negates no word (negation.denied_words): no need to read it.
+_MAY_DENY_RE = re.compile(r"\b(?:not|never|nothing|fail|failed|fails|far|не|ні|nie)\b|n['’]t\b", re.IGNORECASE)
 # Keys (transliterated stems) of taking or holding ground: the "~retake" synonyms of knowledge.negation and
 # dominance. Not "fighting": "North Korean troops suffered heavy losses fighting for Russia" is about losses.
 _ADVANCE_RE = re.compile(r"~retake|dominat|dominir|prevoshod|perevag")
@@ -88,8 +100,8 @@ _ADVANCE_RE = re.compile(r"~retake|dominat|dominir|prevoshod|perevag")
 class _Reading(NamedTuple):
     """One text's reading, cached; tuples of strings only, which the garbage collector stops walking."""
 
-    words: tuple[str, ...]  # every word, normalised
-    asserted: tuple[str, ...]  # the words of its sentences that have no negation
+    uses: tuple[str, ...]  # the sides of _OPPOSITES its words use ("0a": the first pair's claim side, ...)
+    asserted_uses: tuple[str, ...]  # those used in its sentences that have no negation
     keys: tuple[str, ...]  # the keys of every word
     asserted_keys: tuple[str, ...]
     denied: tuple[str, ...]  # keys a plain "not" negates (knowledge.negation), none in a text that contrasts
@@ -129,19 +141,22 @@ def _reading(text: str) -> _Reading:
         sorted({(float(w), side) for i, w in enumerate(words) if _NUMBER_RE.match(w) and (side := _bound(words, i))})
     )
     denied = () if _CONTRAST_RE.search(norm) else tuple(sorted(denied_words(norm)))
-    unique = tuple(sorted(set(words)))
-    return _Reading(unique, tuple(sorted(set(asserted))), keys(words), keys(asserted), denied, bounds)
+    return _Reading(_uses(set(words)), _uses(set(asserted)), keys(words), keys(asserted), denied, bounds)
 
 
-def _uses(words: tuple[str, ...], pattern: re.Pattern[str]) -> bool:
-    return any(pattern.match(w) for w in words)
+def _uses(words: set[str]) -> tuple[str, ...]:
+    """The sides of _OPPOSITES that some of `words` use: "0a", "0b", "1a", ... (one match a word)."""
+    found = {name[1:] for w in words if (m := _ANY_SIDE.match(w)) for name, v in m.groupdict().items() if v}
+    return tuple(sorted(found))
 
 
 def _opposite_predicate(claim: list[_Reading], post: _Reading) -> str | None:
-    for name, a, b, both in _OPPOSITE_RES:
-        for mine, theirs in ((a, b), (b, a)) if both else ((a, b),):
-            said = any(_uses(r.words, mine) for r in claim) and not any(_uses(r.words, theirs) for r in claim)
-            if said and _uses(post.asserted, theirs) and not _uses(post.words, mine):
+    if not post.asserted_uses:
+        return None
+    said = {u for r in claim for u in r.uses}
+    for i, (name, both) in enumerate(_OPPOSITE_RES):
+        for mine, theirs in ((f"{i}a", f"{i}b"), (f"{i}b", f"{i}a")) if both else ((f"{i}a", f"{i}b"),):
+            if mine in said and theirs not in said and theirs in post.asserted_uses and mine not in post.uses:
                 return f"the post says the opposite ({name})"
     return None
 
@@ -175,8 +190,13 @@ def opposes(wordings: Iterable[str], text: str) -> tuple[str, str] | None:
     """(kind, reason) if the post `text` says the opposite of the claim whose `wordings` are given: an
     opposite predicate or the claim's negated word asserted ("stance"), or the opposite bound on one of
     its figures ("figures"); None if it does not."""
+    texts = list(wordings)
+    if not _HINT_RE.search(text) and not any(_MAY_DENY_RE.search(t) for t in texts):
+        return None  # no opposite word or bound in the post, no negated word in the claim: nothing to read
     post = _reading(text)
-    claim = [_reading(t) for t in wordings]
+    if not (post.bounds or post.asserted_uses or any(_MAY_DENY_RE.search(t) for t in texts)):
+        return None
+    claim = [_reading(t) for t in texts]
     why = _opposite_bound(claim, post)
     if why:
         return "figures", why
