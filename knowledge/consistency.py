@@ -489,7 +489,8 @@ def check(claim: ClaimFacts, post: TextFacts, entry: Claim | None = None, text: 
     elif entry is not None and denies_a_claim_word((t for t, _lang in entry.texts()), post.denied):
         conflict.append(("stance", "the post denies what the claim asserts"))
     elif entry is not None and text and (opposite := opposes((t for t, _lang in entry.texts()), text)):
-        conflict.append(opposite)
+        if all(kind != opposite[0] for kind, _t in conflict):  # figures that differ already: one conflict
+            conflict.append(opposite)
     elif entry is not None and claim.subjects and claim.subjects <= post.yielded and advances(entry.texts()):
         conflict.append(("side", f"{_display(min(claim.subjects))} gives way"))  # "Russian troops withdrew"
     figures = shared_figures(claim, post) if any(kind == "figures" for kind, _t in agree) else ()

@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 from knowledge.negation import denied_words, keys_of, shares
 from knowledge.normalize import normalize
+from knowledge.normalize.terms import STOP_WORDS
 from knowledge.normalize.text import TERM_RE
 
 __all__ = ["advances", "opposes"]
@@ -90,6 +91,16 @@ _HINT_RE = re.compile(
     + ")",
     re.IGNORECASE,
 )
+# A count in words that the figures of knowledge.consistency leave out ("two North Korean soldiers").
+_SMALL_NUMBERS: dict[str, float] = {
+    **dict.fromkeys("two два двух двое две двох двоє дві".split(), 2.0),
+    **dict.fromkeys("three три трех трёх трое трьох троє".split(), 3.0),
+    **dict.fromkeys("four четыре четырех четырёх четверо чотири чотирьох".split(), 4.0),
+    **dict.fromkeys("five пять пяти пятеро пятьох".split(), 5.0),
+}
+_SMALL_RE = re.compile(
+    r"(?<!\w)(?:" + "|".join(sorted(_SMALL_NUMBERS, key=len, reverse=True)) + r")(?!\w)", re.IGNORECASE
+)
 # A claim wording without one of these negates no word (negation.denied_words): no need to read it.
 _MAY_DENY_RE = re.compile(r"\b(?:not|never|nothing|fail|failed|fails|far|не|ні|nie)\b|n['’]t\b", re.IGNORECASE)
 # Keys (transliterated stems) of taking or holding ground: the "~retake" synonyms of knowledge.negation and
@@ -106,6 +117,7 @@ class _Reading(NamedTuple):
     asserted_keys: tuple[str, ...]
     denied: tuple[str, ...]  # keys a plain "not" negates (knowledge.negation), none in a text that contrasts
     bounds: tuple[tuple[float, str], ...]  # (figure, ">" or "<"): "more than 340", "менее 340"
+    counts: tuple[tuple[float, str], ...]  # (figure, the key of the word after it): "two North Korean", "200 north"
 
 
 def _bound(words: list[str], i: int) -> str | None:
@@ -141,7 +153,35 @@ def _reading(text: str) -> _Reading:
         sorted({(float(w), side) for i, w in enumerate(words) if _NUMBER_RE.match(w) and (side := _bound(words, i))})
     )
     denied = () if _CONTRAST_RE.search(norm) else tuple(sorted(denied_words(norm)))
-    return _Reading(_uses(set(words)), _uses(set(asserted)), keys(words), keys(asserted), denied, bounds)
+    counts = tuple(sorted(_counts(words)))
+    return _Reading(_uses(set(words)), _uses(set(asserted)), keys(words), keys(asserted), denied, bounds, counts)
+
+
+def _counts(words: list[str]) -> set[tuple[float, str]]:
+    """(figure, the first key of the next word) for every figure and small number word ("two soldiers")."""
+    out: set[tuple[float, str]] = set()
+    for i, w in enumerate(words[:-1]):
+        value = float(w) if _NUMBER_RE.match(w) else _SMALL_NUMBERS.get(w)
+        if value is None:
+            continue
+        nxt = next((x for x in words[i + 1 : i + 3] if x not in STOP_WORDS and not _NUMBER_RE.match(x)), "")
+        key = keys_of(nxt)[:1] if nxt else ()
+        if key:
+            out.add((value, key[0]))
+    return out
+
+
+def _other_count(claim: list[_Reading], post: _Reading) -> str | None:
+    """A figure of the post where the claim has another before the same word: "200 North Korean soldiers"
+    against "two North Korean soldiers"."""
+    mine = {c for r in claim for c in r.counts}
+    for value, key in post.counts:
+        if (value, key) in mine:
+            continue
+        other = next((v for v, k in mine if k == key and v != value), None)
+        if other is not None and not any(k == key and v == other for v, k in post.counts):
+            return f"figures differ: {value:g} vs {other:g}"
+    return None
 
 
 def _uses(words: set[str]) -> tuple[str, ...]:
@@ -191,13 +231,14 @@ def opposes(wordings: Iterable[str], text: str) -> tuple[str, str] | None:
     opposite predicate or the claim's negated word asserted ("stance"), or the opposite bound on one of
     its figures ("figures"); None if it does not."""
     texts = list(wordings)
-    if not _HINT_RE.search(text) and not any(_MAY_DENY_RE.search(t) for t in texts):
-        return None  # no opposite word or bound in the post, no negated word in the claim: nothing to read
+    small = any(_SMALL_RE.search(t) for t in texts)
+    if not small and not _HINT_RE.search(text) and not any(_MAY_DENY_RE.search(t) for t in texts):
+        return None  # no opposite word, bound or figure in the post, no negated word in the claim: nothing to read
     post = _reading(text)
-    if not (post.bounds or post.asserted_uses or any(_MAY_DENY_RE.search(t) for t in texts)):
+    if not (small or post.bounds or post.asserted_uses or any(_MAY_DENY_RE.search(t) for t in texts)):
         return None
     claim = [_reading(t) for t in texts]
-    why = _opposite_bound(claim, post)
+    why = _opposite_bound(claim, post) or (_other_count(claim, post) if small else None)
     if why:
         return "figures", why
     why = _opposite_predicate(claim, post)

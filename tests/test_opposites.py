@@ -79,6 +79,17 @@ def test_the_opposite_bound_on_the_same_figure() -> None:
     assert opposes(LOSSES, "Ukraine lost less than 500 servicemen") is None  # another figure: not this check's
 
 
+def test_another_count_before_the_same_word() -> None:
+    captured = ["Ukraine has captured two North Korean soldiers in Russia's Kursk region.",
+                "Україна взяла в полон двох північнокорейських солдатів у Курській області Росії."]  # fmt: skip
+    assert opposes(captured, "Ukraine has captured two hundred North Korean soldiers") == (
+        "figures", "figures differ: 200 vs 2")  # fmt: skip
+    assert opposes(captured, "Україна взяла в полон 200 північнокорейських солдатів")
+    assert opposes(captured, "Ukraine captured 2 North Korean soldiers") is None
+    assert opposes(captured, "Ukraine captured 2 North Korean soldiers; 200 North Korean soldiers died") is None
+    assert opposes(captured, "Ukraine captured two North Korean soldiers in January 2025") is None
+
+
 def test_a_not_before_the_other_aspect_of_the_claims_verb() -> None:
     blown_up = ["Українські військові, відступаючи, підірвали газовимірювальну станцію в Суджі"]
     assert denies_a_claim_word(blown_up, denied_words(normalize("ЗСУ не підривали станцію в Суджі")))
@@ -131,6 +142,8 @@ def _checked(entry: Claim, post: str) -> tuple[str, ...]:
          "asserts"),
         ("Russian forces failed to recapture Sudzha.", "kursk-sudzha-recaptured", "denies"),
         ("Росія не звільнила Суджу: місто досі під контролем ЗСУ.", "kursk-sudzha-recaptured", "denies"),
+        ("Ukraine has captured two hundred North Korean soldiers in Russia's Kursk region.", "kursk-north-korean-pows",
+         "200 vs 2"),
     ],
 )  # fmt: skip
 def test_the_claims_opposite_is_never_strong(bundled: Matcher, post: str, claim_id: str, why: str) -> None:
