@@ -38,7 +38,7 @@ from knowledge.negation import denied_words, denies_a_claim_word
 from knowledge.normalize import normalize
 from knowledge.normalize.terms import word_keys
 from knowledge.normalize.text import TERM_RE
-from knowledge.opposites import advances, opposes
+from knowledge.opposites import advances, opposes, still_denied
 from knowledge.roles import clause_subjects, encircled, gave_way, heads_phrase, named_sides, passive, subject_spans
 from knowledge.schema import Claim
 
@@ -484,14 +484,15 @@ def check(claim: ClaimFacts, post: TextFacts, entry: Claim | None = None, text: 
     _check_sides(claim, post, agree, conflict)
     _check_time(claim, post, conflict)
     if claim.polarities and post.negated not in claim.polarities:
-        text = "the post denies what the claim asserts" if post.negated else "the claim is a denial"
-        conflict.append(("stance", text))
-    elif entry is not None and denies_a_claim_word((t for t, _lang in entry.texts()), post.denied):
+        why = "the post denies what the claim asserts" if post.negated else "the claim is a denial"
+        conflict.append(("stance", why))
+    elif entry is not None and denies_a_claim_word((t for t, _lang in entry.texts()), still_denied(post.denied, text)):
         conflict.append(("stance", "the post denies what the claim asserts"))
     elif entry is not None and text and (opposite := opposes((t for t, _lang in entry.texts()), text)):
         if all(kind != opposite[0] for kind, _t in conflict):  # figures that differ already: one conflict
             conflict.append(opposite)
-    elif entry is not None and claim.subjects and claim.subjects <= post.yielded and advances(entry.texts()):
-        conflict.append(("side", f"{_display(min(claim.subjects))} gives way"))  # "Russian troops withdrew"
+    elif entry and claim.subjects and claim.subjects <= post.yielded and advances(entry.texts()):
+        if claim.subjects.isdisjoint(post.roles):  # not "lost Sudzha in August, Russian forces now recaptured it"
+            conflict.append(("side", f"{_display(min(claim.subjects))} gives way"))  # "Russian troops withdrew"
     figures = shared_figures(claim, post) if any(kind == "figures" for kind, _t in agree) else ()
     return Consistency(tuple(agree), tuple(conflict), frozenset(missing), figures)

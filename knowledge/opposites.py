@@ -22,7 +22,7 @@ from knowledge.normalize import normalize
 from knowledge.normalize.terms import STOP_WORDS
 from knowledge.normalize.text import TERM_RE
 
-__all__ = ["advances", "opposes"]
+__all__ = ["advances", "opposes", "still_denied"]
 
 # Opposite predicates, as regular expressions on normalised words (ru, uk, en): (name, the claim's, the post's,
 # both ways). One way only where the post's side has other senses in claims: "вернули Суджу" is no return home.
@@ -71,7 +71,8 @@ _ANY_SIDE = re.compile(
 # A sentence with one of these says something is not so (or calls it false): what it says is not asserted.
 _ANY_NEGATION = frozenset(
     """not never no nobody nothing none without не ни ні нет немає ніхто никто ничего нічого без ne nemaie
-    nemaye nikto nichego nikhto nichoho false fake фейк ложь неправда брехня hoax myth failed fails fail""".split()
+    nemaye nikto nichego nikhto nichoho false fake фейк ложь неправда брехня hoax myth failed fails fail far
+    далеко""".split()
 )
 # "не солдаты, а наёмники": the negated word is set against another, which is what the claim asserts.
 _CONTRAST_RE = re.compile(r",\s*(?:а|a|але|but|зато)\b|\b(?:rather|instead)\b")
@@ -93,7 +94,9 @@ _HINT_RE = re.compile(
 )
 # A count in words that the figures of knowledge.consistency leave out ("two North Korean soldiers").
 _SMALL_NUMBERS: dict[str, float] = {
-    **dict.fromkeys("two два двух двое две двох двоє дві".split(), 2.0),
+    **dict.fromkeys(
+        "two both couple pair два двух двое две двоих двум двумя оба обоих двох двоє дві двома обидва".split(), 2.0
+    ),
     **dict.fromkeys("three три трех трёх трое трьох троє".split(), 3.0),
     **dict.fromkeys("four четыре четырех четырёх четверо чотири чотирьох".split(), 4.0),
     **dict.fromkeys("five пять пяти пятеро пятьох".split(), 5.0),
@@ -106,6 +109,7 @@ _MAY_DENY_RE = re.compile(r"\b(?:not|never|nothing|fail|failed|fails|far|не|н
 # Keys (transliterated stems) of taking or holding ground: the "~retake" synonyms of knowledge.negation and
 # dominance. Not "fighting": "North Korean troops suffered heavy losses fighting for Russia" is about losses.
 _ADVANCE_RE = re.compile(r"~retake|dominat|dominir|prevoshod|perevag")
+_PAROLE = ("досрочн", "дострок", "dosrochn", "dostrok")
 
 
 class _Reading(NamedTuple):
@@ -179,7 +183,7 @@ def _other_count(claim: list[_Reading], post: _Reading) -> str | None:
         if (value, key) in mine:
             continue
         other = next((v for v, k in mine if k == key and v != value), None)
-        if other is not None and not any(k == key and v == other for v, k in post.counts):
+        if other is not None and all(v != other for v, _k in post.counts):  # "двоих ... из 11 000": says it too
             return f"figures differ: {value:g} vs {other:g}"
     return None
 
@@ -222,8 +226,22 @@ def _opposite_bound(claim: list[_Reading], post: _Reading) -> str | None:
 def advances(texts: Iterable[tuple[str, str | None]]) -> bool:
     """Whether a claim (its (text, lang) pairs) says its side takes or holds ground: recaptures, liberates,
     dominates. A post in which that side retreats says the opposite; one in which the side that lost
-    servicemen retreats does not ("ВСУ отступили, потеряв 340")."""
-    return any(_ADVANCE_RE.match(k) for t, _lang in texts for k in _reading(t).keys)
+    servicemen retreats does not ("ВСУ отступили, потеряв 340"). Parole ("условно-досрочное освобождение") is
+    no liberation."""
+    for text, _lang in texts:
+        words = TERM_RE.findall(normalize(text))
+        for i, w in enumerate(words):
+            if not (i and words[i - 1].startswith(_PAROLE)) and any(_ADVANCE_RE.match(k) for k in keys_of(w)):
+                return True
+    return False
+
+
+def still_denied(denied: frozenset[str], text: str) -> frozenset[str]:
+    """The keys of `denied` (a post's, knowledge.negation) that `text` does not assert elsewhere, in a sentence
+    without negation: "a drone strike on the plant; the drone did not target the reactor" denies no strike."""
+    if not denied or not text:
+        return denied
+    return denied - set(_reading(text).asserted_keys)
 
 
 def opposes(wordings: Iterable[str], text: str) -> tuple[str, str] | None:

@@ -172,6 +172,16 @@ def test_the_claims_opposite_is_never_strong(bundled: Matcher, post: str, claim_
         ("ВСУ отступили из Суджи, потеряв более 340 военнослужащих за сутки.", "kursk-340-killed-one-day"),
         ("Ukrainian troops withdrew from Sudzha; Russian forces have recaptured the town.", "kursk-sudzha-recaptured"),
         ("North Korean troops fled the Kursk region after heavy losses.", "kursk-nk-heavy-losses"),
+        # A second review's agreeing posts: the side gave way before and now advances, parole is no liberation,
+        # "двоих" is two, and a "not" taken back by the post's own "strike".
+        ("Russia lost Sudzha in August 2024, but Russian forces have now recaptured the town.",
+         "kursk-sudzha-recaptured"),
+        ("Верховна Рада ухвалила закон про мобілізацію засуджених з умовно-достроковим звільненням; українські війська "
+         "відступають.", "kursk-ukraine-convict-parole-law"),
+        ("ВСУ взяли в плен двоих северокорейских военных из 11 000 северокорейских военных в Курской области.",
+         "kursk-north-korean-pows"),
+        ("Ukraine attempted a drone strike on the Kursk nuclear power plant; the drone was downed and did not target "
+         "the reactor itself.", "kursk-nuclear-plant-attack"),
     ],
 )  # fmt: skip
 def test_the_claim_said_its_own_way_keeps_its_card(bundled: Matcher, post: str, claim_id: str) -> None:
