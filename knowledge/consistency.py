@@ -483,15 +483,16 @@ def check(claim: ClaimFacts, post: TextFacts, entry: Claim | None = None, text: 
     _check_places(claim, post, agree, conflict, missing)
     _check_sides(claim, post, agree, conflict)
     _check_time(claim, post, conflict)
+    wordings = [t for t, _lang in entry.texts()] if entry is not None else []
     if claim.polarities and post.negated not in claim.polarities:
         why = "the post denies what the claim asserts" if post.negated else "the claim is a denial"
         conflict.append(("stance", why))
-    elif entry is not None and denies_a_claim_word((t for t, _lang in entry.texts()), still_denied(post.denied, text)):
+    elif wordings and denies_a_claim_word(wordings, still_denied(post.denied, text)):
         conflict.append(("stance", "the post denies what the claim asserts"))
-    elif entry is not None and text and (opposite := opposes((t for t, _lang in entry.texts()), text)):
+    elif wordings and text and (opposite := opposes(wordings, text)):
         if all(kind != opposite[0] for kind, _t in conflict):  # figures that differ already: one conflict
             conflict.append(opposite)
-    elif entry and claim.subjects and claim.subjects <= post.yielded and advances(entry.texts()):
+    elif wordings and claim.subjects and claim.subjects <= post.yielded and advances(wordings):
         if claim.subjects.isdisjoint(post.roles):  # not "lost Sudzha in August, Russian forces now recaptured it"
             conflict.append(("side", f"{_display(min(claim.subjects))} gives way"))  # "Russian troops withdrew"
     figures = shared_figures(claim, post) if any(kind == "figures" for kind, _t in agree) else ()

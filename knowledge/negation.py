@@ -11,7 +11,7 @@ negates another word, and a modal ("should not", "can't") says what ought to be 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from functools import lru_cache
 
 from knowledge.normalize import normalize
@@ -140,10 +140,10 @@ def denies_a_claim_word(wordings: Iterable[str], denied: frozenset[str]) -> bool
     return any(shares(d, said) and not shares(d, negated) for d in denied)
 
 
-def shares(key: str, keys: set[str] | frozenset[str]) -> bool:
+def shares(key: str, keys: Collection[str]) -> bool:
     """`key` is one of `keys`, or one of them of _PREFIX letters or more begins it or is begun by it: a noun
-    and its verb ("завершения", "завершить"); or both are one verb's two aspects, the same consonants in the
-    same order ("підривали" / "підірвали", "взрывали" / "взорвали")."""
+    and its verb ("завершения", "завершить"); or both are one verb's two aspects (:func:`_aspects`:
+    "підривали" / "підірвали", "взрывали" / "взорвали")."""
     if key in keys:
         return True
     return any(

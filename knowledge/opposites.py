@@ -122,6 +122,7 @@ class _Reading(NamedTuple):
     denied: tuple[str, ...]  # keys a plain "not" negates (knowledge.negation), none in a text that contrasts
     bounds: tuple[tuple[float, str], ...]  # (figure, ">" or "<"): "more than 340", "менее 340"
     counts: tuple[tuple[float, str], ...]  # (figure, the key of the word after it): "two North Korean", "200 north"
+    advance: bool  # it says a side takes or holds ground (see advances)
 
 
 def _bound(words: list[str], i: int) -> str | None:
@@ -158,7 +159,13 @@ def _reading(text: str) -> _Reading:
     )
     denied = () if _CONTRAST_RE.search(norm) else tuple(sorted(denied_words(norm)))
     counts = tuple(sorted(_counts(words)))
-    return _Reading(_uses(set(words)), _uses(set(asserted)), keys(words), keys(asserted), denied, bounds, counts)
+    advance = any(
+        not (i and words[i - 1].startswith(_PAROLE)) and any(_ADVANCE_RE.match(k) for k in keys_of(w))
+        for i, w in enumerate(words)
+    )
+    return _Reading(
+        _uses(set(words)), _uses(set(asserted)), keys(words), keys(asserted), denied, bounds, counts, advance
+    )
 
 
 def _counts(words: list[str]) -> set[tuple[float, str]]:
@@ -209,7 +216,7 @@ def _asserts_a_denied_word(claim: list[_Reading], post: _Reading) -> bool:
     negated = {k for r in claim for k in r.denied}
     if not negated:
         return False
-    plain = {k for r in claim for k in r.keys if not shares(k, frozenset(r.denied))}
+    plain = {k for r in claim for k in r.keys if not shares(k, r.denied)}
     return any(shares(k, negated) and not shares(k, plain) for k in post.asserted_keys)
 
 
@@ -223,17 +230,11 @@ def _opposite_bound(claim: list[_Reading], post: _Reading) -> str | None:
     return None
 
 
-def advances(texts: Iterable[tuple[str, str | None]]) -> bool:
-    """Whether a claim (its (text, lang) pairs) says its side takes or holds ground: recaptures, liberates,
-    dominates. A post in which that side retreats says the opposite; one in which the side that lost
-    servicemen retreats does not ("ВСУ отступили, потеряв 340"). Parole ("условно-досрочное освобождение") is
-    no liberation."""
-    for text, _lang in texts:
-        words = TERM_RE.findall(normalize(text))
-        for i, w in enumerate(words):
-            if not (i and words[i - 1].startswith(_PAROLE)) and any(_ADVANCE_RE.match(k) for k in keys_of(w)):
-                return True
-    return False
+def advances(wordings: Iterable[str]) -> bool:
+    """Whether a claim (its wordings) says its side takes or holds ground: recaptures, liberates, dominates.
+    A post in which that side retreats says the opposite; one in which the side that lost servicemen retreats
+    does not ("ВСУ отступили, потеряв 340"). Parole ("условно-досрочное освобождение") is no liberation."""
+    return any(_reading(t).advance for t in wordings)
 
 
 def still_denied(denied: frozenset[str], text: str) -> frozenset[str]:
@@ -250,10 +251,11 @@ def opposes(wordings: Iterable[str], text: str) -> tuple[str, str] | None:
     its figures ("figures"); None if it does not."""
     texts = list(wordings)
     small = any(_SMALL_RE.search(t) for t in texts)
-    if not small and not _HINT_RE.search(text) and not any(_MAY_DENY_RE.search(t) for t in texts):
+    may_deny = any(_MAY_DENY_RE.search(t) for t in texts)
+    if not small and not may_deny and not _HINT_RE.search(text):
         return None  # no opposite word, bound or figure in the post, no negated word in the claim: nothing to read
     post = _reading(text)
-    if not (small or post.bounds or post.asserted_uses or any(_MAY_DENY_RE.search(t) for t in texts)):
+    if not (small or may_deny or post.bounds or post.asserted_uses):
         return None
     claim = [_reading(t) for t in texts]
     why = _opposite_bound(claim, post) or (_other_count(claim, post) if small else None)

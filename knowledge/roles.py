@@ -60,7 +60,7 @@ _GAVE_WAY = (
 _GAVE_WAY_WORDS = frozenset({"flee"})  # not a prefix: "fleet"
 # "Lost" gave way only where a place is its object ("Russia has lost the Kursk region").
 _LOST = ("lost", "loses", "losing", "потерял", "утратил", "втратил", "втратив")
-_CONTROL = frozenset("control of over контроль над контроль над".split())
+_CONTROL = frozenset("control of over контроль над".split())
 # An English passive: a form of "be", at most two of these words, a participle ("is repelled", "have been
 # completely surrounded").
 _BE = frozenset("is are was were been being be".split())
