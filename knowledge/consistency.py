@@ -20,15 +20,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
+from knowledge.figures import figures_and_years
 from knowledge.gazetteer import PARENT, SOURCES
+from knowledge.interned import share_sets
 from knowledge.names import (
     ACTOR_INDEX,
     ARMY_INDEX,
     DISPLAY,
     PLACE_INDEX,
     SOURCE_INDEX,
+    UNIT_INDEX,
     find,
     name_keys,
     place_keys,
@@ -36,35 +38,25 @@ from knowledge.names import (
 )
 from knowledge.negation import denied_words, denies_a_claim_word
 from knowledge.normalize import normalize
+from knowledge.normalize.dates import find_dates
 from knowledge.normalize.terms import word_keys
 from knowledge.normalize.text import TERM_RE
 from knowledge.opposites import advances, opposes, still_denied
-from knowledge.roles import clause_subjects, encircled, gave_way, heads_phrase, named_sides, passive, subject_spans
+from knowledge.roles import (
+    clause_subjects,
+    confirmers,
+    encircled,
+    gave_way,
+    heads_phrase,
+    named_sides,
+    passive,
+    sided_with,
+    subject_spans,
+)  # fmt: skip
 from knowledge.schema import Claim
 
 __all__ = ["ClaimFacts", "Consistency", "TextFacts", "check", "claim_facts", "denies", "text_facts"]
 
-_MONTH_WORDS = frozenset(
-    """january february march april may june july august september october november december jan feb mar apr
-    jun jul aug sep sept oct nov dec января февраля марта апреля мая июня июля августа сентября октября ноября
-    декабря січня лютого березня квітня травня червня липня серпня вересня жовтня листопада грудня yanvarya
-    fevralya marta aprelya maya iyunya iyulya avgusta sentyabrya oktyabrya noyabrya dekabrya sichnya lyutogo
-    bereznya kvitnya travnya chervnya lypnya serpnya veresnya zhovtnya lystopada grudnya""".split()
-)
-_MULTIPLIERS = {
-    **dict.fromkeys(
-        """тыс тысяч тысячи тысяча тысячу тысячах тысячам тысячами тис тисяч тисячі тисяча тисячу
-    тисячах тисячам тисячами thousand thousands k""".split(),
-        1e3,
-    ),
-    **dict.fromkeys("hundred hundreds".split(), 1e2),
-    **dict.fromkeys("млн mln million millions миллион миллиона миллионов мільйон мільйона мільйонів".split(), 1e6),
-    **dict.fromkeys("млрд bn billion billions миллиард миллиарда миллиардов мільярд мільярда мільярдів".split(), 1e9),
-    **dict.fromkeys(
-        "trillion trillions трлн триллион триллиона триллионов трильйон трильйона трильйонів".split(), 1e12
-    ),
-}
-_NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?$")
 # Denial and existence negated ("there are no ...", "without any ..."): what turns a claim into its
 # opposite. A plain "not" is left out: it negates many a predicate that is not the claim's.
 _NEGATIONS = frozenset(
@@ -98,27 +90,9 @@ _PERIODS: dict[str, str] = {
 _REL_TOLERANCE = 0.03
 # A quoted speaker at the start: "Ushakov: ...", "Песков: ..." (not a URL's "https:").
 _SPEAKER_RE = re.compile(r"^\W*([^\W\d][^:\n]{0,40}?):(?!//)")
+# A tweet's signature, "— Layla (@efahruu) December 13, 2015": when it was posted, not what it is about.
+_SIGNATURE_RE = re.compile(r"\(@\w+\)\s*\S+\.? \d{1,2},? \d{4}\s*$")
 _SPEAKER_WORDS = 3  # "Песков", "Минобороны РФ", "Помощник Путина Ушаков"; longer is a headline
-
-
-def _share_sets(facts: object) -> None:
-    """Point each set field at one shared object per distinct set: every empty set, and sets of side, place
-    or period ids (a small vocabulary). Facts are cached for the process's life, most of their sets are
-    empty or repeat, and every set is an object the garbage collector walks on each full collection (which
-    stops the event loop): thousands of cached facts made those pauses 100-200 ms."""
-    for name in facts.__slots__:  # type: ignore[attr-defined]
-        value = getattr(facts, name)
-        if type(value) is not frozenset:
-            continue
-        shared = _SHARED.get(value)
-        if shared is None and len(_SHARED) < _SHARED_MAX and all(type(v) is str for v in value):
-            shared = _SHARED.setdefault(value, value)
-        if shared is not None and shared is not value:
-            object.__setattr__(facts, name, shared)
-
-
-_SHARED: dict[frozenset[Any], frozenset[Any]] = {frozenset(): frozenset()}
-_SHARED_MAX = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,9 +119,13 @@ class TextFacts:
     denied: frozenset[str] = frozenset()  # the words a plain "not" negates (knowledge.negation)
     encircled: frozenset[str] = frozenset()  # the sides it says are encircled (knowledge.roles)
     yielded: frozenset[str] = frozenset()  # the sides it says retreat, flee, withdraw or lose a place
+    sided: frozenset[str] = frozenset()  # the sides it says someone fights for or beside (knowledge.roles)
+    days: frozenset[str] = frozenset()  # the calendar dates it writes out, ISO
+    units: frozenset[str] = frozenset()  # the named units (gazetteer.UNITS)
+    confirmers: frozenset[str] = frozenset()  # the sides it says confirm or admit something (knowledge.roles)
 
     def __post_init__(self) -> None:
-        _share_sets(self)
+        share_sets(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,9 +144,13 @@ class ClaimFacts:
     # speaks of someone else (100 Russian soldiers captured, not 2 North Korean ones).
     core: frozenset[str] = frozenset()
     encircled: frozenset[str] = frozenset()  # the sides any wording says are encircled
+    sided: frozenset[str] = frozenset()  # the sides any wording says someone fights for or beside
+    days: frozenset[str] = frozenset()  # the calendar dates its wordings write out, ISO
+    units: frozenset[str] = frozenset()  # the named units of its wordings and keywords
+    confirmers: frozenset[str] = frozenset()  # the sides its wordings say confirm or admit it
 
     def __post_init__(self) -> None:
-        _share_sets(self)
+        share_sets(self)
 
 
 _Notes = list[tuple[str, str]]  # (kind, text); kinds: figures, place, side, time, stance
@@ -191,24 +173,6 @@ class Consistency:
 
     def conflicts_on(self, kind: str) -> bool:
         return any(k == kind for k, _t in self.conflicts)
-
-
-def _figures(words: list[str]) -> tuple[set[float], set[int]]:
-    figures: set[float] = set()
-    years: set[int] = set()
-    for i, w in enumerate(words):
-        if not _NUMBER_RE.match(w):
-            continue
-        value = float(w)
-        nxt = words[i + 1] if i + 1 < len(words) else ""
-        prev = words[i - 1] if i else ""
-        if "." not in w and len(w) == 4 and 1900 <= value <= 2099:
-            years.add(int(value))
-        elif nxt in _MONTH_WORDS or (prev in _MONTH_WORDS and value <= 31):
-            continue  # a day of a month
-        else:
-            figures.add(value * _MULTIPLIERS.get(nxt, 1.0))
-    return figures, years
 
 
 _Sides = tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str], set[int]]
@@ -283,7 +247,7 @@ def text_facts(text: str) -> TextFacts:
     norm = unglue_names(normalize(text))
     words = TERM_RE.findall(norm)
     keys = name_keys(words, [word_keys(w) for w in words])
-    figures, years = _figures(words)
+    figures, years = figures_and_years(words)
     head = _SPEAKER_RE.match(text)
     speaker_end = len(TERM_RE.findall(normalize(head.group(1)))) if head else 0
     if speaker_end > _SPEAKER_WORDS:
@@ -323,6 +287,10 @@ def text_facts(text: str) -> TextFacts:
         denied_words(norm),
         encircled(norm, words, spans),
         frozenset(side for start, _e, side in spans if start in yielded),
+        sided_with(words, spans),
+        frozenset(d.isoformat() for d in find_dates(_SIGNATURE_RE.sub("", text))),
+        frozenset(u for _s, _e, u in find(UNIT_INDEX, keys)),
+        confirmers(words, spans),
     )
 
 
@@ -368,6 +336,10 @@ def claim_facts(claim: Claim) -> ClaimFacts:
         named=frozenset(s for t in texts for s in t.named),
         core=frozenset.intersection(*(t.named for t in texts)) if texts else frozenset(),
         encircled=frozenset(s for t in texts for s in t.encircled),
+        sided=frozenset(s for t in texts for s in t.sided),
+        days=frozenset(d for t in texts + kw for d in t.days),
+        units=frozenset(u for t in texts + kw for u in t.units),
+        confirmers=frozenset(s for t in texts for s in t.confirmers),
     )
 
 
@@ -451,8 +423,14 @@ def _other_subject(c: ClaimFacts, p: TextFacts) -> bool:
 
 
 def _check_sides(c: ClaimFacts, p: TextFacts, agree: _Notes, conflict: _Notes) -> None:
-    if c.encircled and p.encircled and c.encircled.isdisjoint(p.encircled):
+    if c.units and p.units and c.units.isdisjoint(p.units):
+        conflict.append(("side", f"unit {_display(min(p.units))}, not {_display(min(c.units))}"))
+    elif c.confirmers and p.confirmers and c.confirmers.isdisjoint(p.confirmers):
+        conflict.append(("side", f"{_display(min(p.confirmers))} confirms, not {_display(min(c.confirmers))}"))
+    elif c.encircled and p.encircled and c.encircled.isdisjoint(p.encircled):
         conflict.append(("side", f"{_display(min(p.encircled))} encircled, not {_display(min(c.encircled))}"))
+    elif c.sided and p.sided and c.sided.isdisjoint(p.sided):
+        conflict.append(("side", f"fighting for {_display(min(p.sided))}, not {_display(min(c.sided))}"))
     elif c.sources and p.sources and c.sources.isdisjoint(p.sources):
         conflict.append(("side", f"source {_display(min(p.sources))}, not {_display(min(c.sources))}"))
     elif c.actors and p.actors and c.actors.isdisjoint(p.actors | p.speakers):
@@ -466,8 +444,13 @@ def _check_sides(c: ClaimFacts, p: TextFacts, agree: _Notes, conflict: _Notes) -
 
 
 def _check_time(c: ClaimFacts, p: TextFacts, conflict: _Notes) -> None:
+    # The claim's day of the month in another month or year ("6 August 2025" for "6 August 2024"); a year off
+    # by one alone is no conflict (a post from January about December's news).
+    same_day = [(d, e) for d in sorted(p.days) for e in sorted(c.days) if d[8:] == e[8:]] if c.days else []
     if c.years and p.years and all(abs(a - b) > 1 for a in c.years for b in p.years):
         conflict.append(("time", f"year {min(p.years)}, not {max(c.years)}"))
+    elif same_day and p.days.isdisjoint(c.days):
+        conflict.append(("time", "date {}, not {}".format(*same_day[0])))
     if c.periods and p.periods and c.periods.isdisjoint(p.periods):
         conflict.append(("time", f"a {min(p.periods)}, not a {min(c.periods)}"))
 
@@ -484,10 +467,11 @@ def check(claim: ClaimFacts, post: TextFacts, entry: Claim | None = None, text: 
     _check_sides(claim, post, agree, conflict)
     _check_time(claim, post, conflict)
     wordings = [t for t, _lang in entry.texts()] if entry is not None else []
+    keywords = entry.keywords if entry is not None else ()
     if claim.polarities and post.negated not in claim.polarities:
         why = "the post denies what the claim asserts" if post.negated else "the claim is a denial"
         conflict.append(("stance", why))
-    elif wordings and denies_a_claim_word(wordings, still_denied(post.denied, text)):
+    elif wordings and denies_a_claim_word(wordings, still_denied(post.denied, text), keywords, text):
         conflict.append(("stance", "the post denies what the claim asserts"))
     elif wordings and text and (opposite := opposes(wordings, text)):
         if all(kind != opposite[0] for kind, _t in conflict):  # figures that differ already: one conflict

@@ -9,7 +9,7 @@ spokesmen) with actors. Names a KB entry adds itself (its keywords) extend this 
 
 from __future__ import annotations
 
-__all__ = ["ABBREVIATIONS", "ACTORS", "ARMIES", "PARENT", "PLACES", "SOURCES"]
+__all__ = ["ABBREVIATIONS", "ACTORS", "ARMIES", "PARENT", "PLACES", "SOURCES", "UNITS"]
 
 # place id -> forms. Regions, towns and villages named in this war's news.
 PLACES: dict[str, tuple[str, ...]] = {
@@ -97,7 +97,25 @@ ACTORS: dict[str, tuple[str, ...]] = {
     "iran": ("Иран", "Іран", "Iran", "Iranian", "иранский", "іранський"),
     "venezuela": ("Венесуэла", "Венесуела", "Venezuela", "Venezuelan"),
     "china": ("Китай", "China", "Chinese", "китайский", "китайський"),
-    "syria": ("Сирия", "Сирія", "Syria", "Syrian"),
+    "syria": ("Сирия", "Сирія", "Syria", "Syrian", "сирийский", "сирійський", "сирийцы", "сирійці"),
+    "cuba": ("Cuban", "Cubans", "кубинский", "кубинський", "кубинцы", "кубинці"),  # not "Cuba": "cub", "куб"
+    # Kadyrov's units fight in Russia's army but are named apart: "Akhmat's losses" are not North Korea's.
+    "chechnya": (
+        "Чечня", "Chechnya", "Chechen", "Chechens", "чеченский", "чеченський", "чеченцы", "чеченці",
+        "Кадыров", "Кадиров", "Kadyrov", "Ахмат", "Akhmat",
+    ),  # fmt: skip
+}
+
+# Named units: a post that names another unit than the claim's ("Storm-Z" for "Shkval") tells another story.
+UNITS: dict[str, tuple[str, ...]] = {
+    "shkval": ("Шквал", "Shkval"),
+    # "Storm-Z" shows on a card; its "Z" has no key, so the unit is read from "Storm": the verb "storm" too, but a
+    # unit counts only against a claim that names another one.
+    "storm-z": ("Storm-Z", "Storm", "Шторм"),
+    "kraken": ("Кракен", "Kraken"),
+    "wagner": ("Вагнер", "Wagner"),
+    "akhmat": ("Ахмат", "Akhmat"),
+    "azov": ("Azov", "Азов"),  # not the sea: "Азовское", "Азовсталь" have stems of their own
 }
 
 # Armies: they name the side of a general staff ("Генштаб ЗСУ"), never of a ministry ("Минобороны: ВСУ ...").

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from knowledge.background import word_share
-from knowledge.gazetteer import ABBREVIATIONS, ACTORS, ARMIES, PLACES, SOURCES
+from knowledge.gazetteer import ABBREVIATIONS, ACTORS, ARMIES, PLACES, SOURCES, UNITS
 from knowledge.normalize import normalize
 from knowledge.normalize.spelling import Speller, compound_splits
 from knowledge.normalize.terms import STOP_WORDS, word_keys
@@ -21,6 +21,7 @@ __all__ = [
     "DISPLAY",
     "PLACE_INDEX",
     "SOURCE_INDEX",
+    "UNIT_INDEX",
     "find",
     "name_keys",
     "names_anything",
@@ -51,8 +52,9 @@ PLACE_INDEX = index_names(PLACES)
 ACTOR_INDEX = index_names(ACTORS)
 ARMY_INDEX = index_names(ARMIES)
 SOURCE_INDEX = index_names({k: forms for k, (forms, _side) in SOURCES.items()})
+UNIT_INDEX = index_names(UNITS)
 DISPLAY: dict[str, str] = {  # a name as the reason line shows it
-    k: next((f for f in forms if f.isascii()), forms[0]) for k, forms in (PLACES | ACTORS).items()
+    k: next((f for f in forms if f.isascii()), forms[0]) for k, forms in (PLACES | ACTORS | UNITS).items()
 }
 
 

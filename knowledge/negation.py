@@ -18,7 +18,7 @@ from knowledge.normalize import normalize
 from knowledge.normalize.terms import STOP_WORDS, word_keys
 from knowledge.normalize.text import TERM_RE
 
-__all__ = ["denied_words", "denies_a_claim_word", "keys_of", "shares"]
+__all__ = ["contrasted_words", "denied_words", "denies_a_claim_word", "keys_of", "shares"]
 
 _NOT = frozenset("not never не ні nie".split())
 _NT = frozenset("didn doesn don isn wasn weren aren hasn haven hadn won".split())  # not "can't": modal
@@ -34,6 +34,7 @@ _NOT_A_PREDICATE = frozenset(
 )
 _CONTRAST = frozenset("а a but rather instead".split())
 _FAR_FROM = frozenset("from от від".split())  # after "far"/"далеко": "far from over", "далеко от завершения"
+_PHRASE_END_RE = re.compile(r"[,.;:!?—–()]")
 _REACH = 3  # words after the negation in which its predicate is looked for (stop words skipped)
 # Words between a negation and its predicate that are not the predicate: "not been able to", "не смогли".
 _AUXILIARIES = frozenset(
@@ -45,9 +46,13 @@ _FAILED = frozenset("failed fails fail".split())
 # The war's predicates that say one thing in several words: a "не" before one denies a claim that uses another.
 _SYNONYMS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("~retake", ("recaptur", "retak", "retook", "liberat", "regain", "osvobod", "vernul", "vernut", "otbil", "otbit",
-                 "zviln", "povernul", "povernut", "vidbil", "vidbit")),
+                 "zviln", "povernul", "povernut", "vidbil", "vidbit", "vozvrasch", "poverta")),
     ("~strike", ("strik", "struck", "attack", "target", "shell", "bomb", "udar", "atak", "obstrel", "obstril")),
+    ("~take", ("vzja", "bral", "captur", "zahvat", "zahopl")),  # взяли / не брали: one verb, two roots
+    ("~accept", ("accept", "prinja", "prinima", "priinja", "priima")),
 )  # fmt: skip
+# The imperfective's suffix, folded to the perfective's stem: приказывал / приказал, наказував / наказав.
+_IMPERFECTIVE = (("iva", "a"), ("uva", "a"), ("bira", "bra"))
 _IRREGULAR_PAST = {
     "blew": "blow", "blown": "blow", "took": "take", "taken": "take", "sent": "send", "fought": "fight",
     "shot": "shoot", "struck": "strike", "fled": "flee", "held": "hold", "lost": "lose", "won": "win",
@@ -100,12 +105,36 @@ def denied_words(norm: str) -> frozenset[str]:
     return frozenset(out)
 
 
+def contrasted_words(norm: str) -> frozenset[str]:
+    """The keys of the words a contrast negates in the normalised text `norm`: up to _REACH words after a
+    "not" that follows a comma, a dash or "а" / "but" ("a chance for peace, not a respite", "— не безглузда
+    авантюра"), to the end of the phrase."""
+    found = list(TERM_RE.finditer(norm))
+    words = [m.group() for m in found]
+    out: set[str] = set()
+    for i, w in enumerate(words):
+        if w not in _NOT or not i:
+            continue
+        before = norm[: found[i].start()].rstrip()
+        if not (before.endswith((",", "—", "–")) or words[i - 1] in _CONTRAST):
+            continue
+        reach = _REACH
+        for j in range(i + 1, min(len(words), i + 1 + _REACH + 2)):
+            ended = _PHRASE_END_RE.search(norm, found[j - 1].end(), found[j].start())
+            if words[j] in _NOT_A_PREDICATE or reach == 0 or ended:
+                break
+            if words[j] not in STOP_WORDS:
+                reach -= 1
+                out.update(keys_of(words[j]))
+    return frozenset(out)
+
+
 @lru_cache(maxsize=8192)
 def _wording(text: str) -> tuple[frozenset[str], frozenset[str]]:
-    """(the keys of every word, the keys of the words negated) of one wording of a claim."""
+    """(the keys of every word, the keys of the words negated, in a contrast too) of one wording of a claim."""
     norm = normalize(text)
     keys = frozenset(k for w in TERM_RE.findall(norm) for k in keys_of(w))
-    return keys, denied_words(norm)
+    return keys, denied_words(norm) | contrasted_words(norm)
 
 
 def keys_of(word: str) -> tuple[str, ...]:
@@ -115,6 +144,7 @@ def keys_of(word: str) -> tuple[str, ...]:
     found = _KEYS.get(word)
     if found is None:
         keys = tuple(k for k in word_keys(_IRREGULAR_PAST.get(word, word)) if len(k) >= _MIN_KEY)
+        keys += tuple(k[: -len(ending)] + stem for k in keys for ending, stem in _IMPERFECTIVE if k.endswith(ending))
         found = keys + tuple(name for name, stems in _SYNONYMS if any(k.startswith(stems) for k in keys))
         if len(_KEYS) >= _KEYS_MAX:
             _KEYS.clear()
@@ -126,18 +156,40 @@ _KEYS: dict[str, tuple[str, ...]] = {}  # a plain dict of tuples of strings: not
 _KEYS_MAX = 50_000
 
 
-def denies_a_claim_word(wordings: Iterable[str], denied: frozenset[str]) -> bool:
+def denies_a_claim_word(
+    wordings: Iterable[str], denied: frozenset[str], keywords: tuple[str, ...] = (), text: str = ""
+) -> bool:
     """Whether `denied` (a post's :func:`denied_words`) holds a word of the claim's `wordings` that none of
-    them negates."""
-    if not denied:
+    them negates; or a contrast in the post's `text` (:func:`contrasted_words`) negates one of the claim's
+    `keywords` (what its editors named as making the claim that claim) that no wording negates: "a chance for
+    peace, not a respite" against "the truce is a respite". A contrast of another of the claim's words
+    ("demands a withdrawal, not a ceasefire") leaves the claim standing."""
+    named = _keyword_keys(keywords) if keywords and text else frozenset()
+    contrasted = [c for c in _contrasted(text) if shares(c, named)] if named else []
+    if not denied and not contrasted:
         return False
     said: set[str] = set()
     negated: set[str] = set()
-    for text in wordings:
-        keys, neg = _wording(text)
+    for wording in wordings:
+        keys, neg = _wording(wording)
         said |= keys
         negated |= neg
-    return any(shares(d, said) and not shares(d, negated) for d in denied)
+    return any(shares(d, said) and not shares(d, negated) for d in denied) or any(
+        not shares(c, negated) for c in contrasted
+    )
+
+
+_CONTRAST_NOT_RE = re.compile(r"(?:[,—–]|\b(?:а|a|but))\s+(?:not|never|не|ні)\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=2048)
+def _contrasted(text: str) -> frozenset[str]:
+    return contrasted_words(normalize(text)) if _CONTRAST_NOT_RE.search(text) else frozenset()
+
+
+@lru_cache(maxsize=4096)
+def _keyword_keys(keywords: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(k for kw in keywords for w in TERM_RE.findall(normalize(kw)) for k in keys_of(w))
 
 
 def shares(key: str, keys: Collection[str]) -> bool:

@@ -57,6 +57,13 @@ _OPPOSITES: tuple[tuple[str, str, str, bool], ...] = (
         r"returned|returning|вернулись|вернулся|вернулась|повернулися|повернулись|повернувся|повертаються",
         False,
     ),
+    (  # other people beside the troops: "American journalists work alongside Ukrainian troops in Kursk"
+        "mercenaries",
+        r"mercenar|наёмн|наемн|найман",
+        r"journalist|reporter|correspondent|volunteer|medic|instructor|журналист|журналіст|репортер|корреспондент"
+        r"|кореспондент|волонт|медик|инструктор|інструктор",
+        False,
+    ),
     (
         "completed",
         r"complete[ds]?$|completion|завершен|завершит|заверши|заверша|завершу",
@@ -108,7 +115,7 @@ _SMALL_RE = re.compile(
 _MAY_DENY_RE = re.compile(r"\b(?:not|never|nothing|fail|failed|fails|far|не|ні|nie)\b|n['’]t\b", re.IGNORECASE)
 # Keys (transliterated stems) of taking or holding ground: the "~retake" synonyms of knowledge.negation and
 # dominance. Not "fighting": "North Korean troops suffered heavy losses fighting for Russia" is about losses.
-_ADVANCE_RE = re.compile(r"~retake|dominat|dominir|prevoshod|perevag")
+_ADVANCE_RE = re.compile(r"~retake|dominat|dominir|prevoshod|perevag|control|kontrol")
 _PAROLE = ("досрочн", "дострок", "dosrochn", "dostrok")
 
 

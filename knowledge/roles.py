@@ -30,7 +30,10 @@ from knowledge.normalize import normalize
 from knowledge.normalize.terms import STOP_WORDS
 from knowledge.normalize.text import CYR_RE, TERM_RE
 
-__all__ = ["clause_subjects", "encircled", "gave_way", "heads_phrase", "named_sides", "passive", "subject_spans"]
+__all__ = [
+    "clause_subjects", "confirmers", "encircled", "gave_way", "heads_phrase", "named_sides", "passive", "sided_with",
+    "subject_spans",
+]  # fmt: skip
 
 _Span = tuple[int, int, str]
 
@@ -190,11 +193,30 @@ def _lost_a_place(words: list[str], i: int, places: frozenset[int]) -> bool:
     return j in places
 
 
+# "ВСУ ушли с 1000 кв. км", "пішли з Курщини", "left the Kursk region": leaving from somewhere or a place; not
+# "ушли в наступление" (went on the attack).
+_LEFT = frozenset("ушли ушёл ушел ушла пішли пішов пішла left leave leaves leaving".split())
+_FROM = frozenset("с со из изо з із зі from".split())
+
+
+def _left_a_place(words: list[str], i: int, places: frozenset[int]) -> bool:
+    if words[i] not in _LEFT or i + 1 >= len(words):
+        return False
+    j = i + 1
+    while j < len(words) and words[j] in _DETERMINERS:
+        j += 1
+    return words[i + 1] in _FROM or j in places
+
+
 def gave_way(norm: str, words: list[str], spans: list[_Span], places: frozenset[int] = frozenset()) -> set[int]:
     """The word positions of the sides in `spans` (sorted) that are the subject of a verb of giving way ("ВСУ
     освободили Суджу, российские войска бегут": Russia's) or that lost a place (`places`: where the text's
     place names start), so that they are not read as acting."""
-    verbs = [i for i, w in enumerate(words) if _gives_way(w) or _lost_a_place(words, i, places)] if spans else []
+    verbs = [
+        i
+        for i, w in enumerate(words)
+        if _gives_way(w) or _lost_a_place(words, i, places) or _left_a_place(words, i, places)
+    ] if spans else []
     if not verbs:
         return set()
     clause_of = _clauses(norm)
@@ -304,6 +326,44 @@ def _agent(words: list[str], span: _Span) -> bool:
     return i >= 0 and words[i] == "by" or words[span[1] - 1].endswith(("ими", "ыми", "ами", "ями"))
 
 
+# Whom a text says someone fights for: "fighting for Russia", "воюют на стороне России", "alongside Ukrainian
+# troops", "разом із ЗСУ"; "against Russia" is for Ukraine. "For" and "against" count after a verb of fighting
+# only: "a respite for the Ukrainian military", "sanctions against Russia" side with no one.
+_FIGHT = (
+    "fight", "fought", "battl", "war", "воюю", "воюе", "воюя", "воюючи", "воева", "воевал", "сража", "бьют", "бились",
+    "воюва", "воював", "билися",
+)  # fmt: skip
+_FOR = frozenset("for за".split())
+_AGAINST = frozenset("against против проти".split())
+_BESIDE = frozenset("alongside beside".split())
+_TOGETHER = frozenset("вместе рядом разом поряд поруч together".split())
+_WITH = frozenset("с со з із зі with".split())
+_SIDE = frozenset("стороне боці side".split())
+_OTHER_SIDE = {"russia": "ukraine", "ukraine": "russia"}
+
+
+def sided_with(words: list[str], spans: list[_Span]) -> frozenset[str]:
+    """The sides `words` say someone fights for or beside (see _FIGHT)."""
+    out: set[str] = set()
+    for start, _end, side in spans:
+        i = start - 1
+        while i >= 0 and words[i] in _DETERMINERS:
+            i -= 1
+        if i < 0:
+            continue
+        w, before = words[i], words[max(0, i - 3) : i]
+        fights = any(b.startswith(_FIGHT) for b in before)
+        if w in _BESIDE or w in _SIDE or (w in _WITH and before[-1:] and before[-1] in _TOGETHER):
+            out.add(side)
+        elif w == "of" and before[-1:] and before[-1] in _SIDE:
+            out.add(side)
+        elif fights and w in _FOR:
+            out.add(side)
+        elif fights and w in _AGAINST and side in _OTHER_SIDE:
+            out.add(_OTHER_SIDE[side])
+    return frozenset(out)
+
+
 def encircled(norm: str, words: list[str], spans: list[_Span]) -> frozenset[str]:
     """The sides of `spans` (sorted) that the text says are encircled: the last side before the word that
     says so in its clause, else the first after it ("тысячи российских солдат в окружении": Russia's;
@@ -335,3 +395,32 @@ def clause_subjects(norm: str, spans: list[_Span]) -> frozenset[str]:
         if start < len(clause_of):
             firsts.setdefault(clause_of[start], side)
     return frozenset(firsts.values())
+
+
+# Verbs of confirming or admitting: whose word a claim reports ("Russia and North Korea have confirmed ...").
+_CONFIRM = (
+    "confirm", "admit", "acknowledg", "подтверд", "признал", "признаё", "признае", "підтверд", "визнал", "визнав",
+    "визнали", "визнає",
+)  # fmt: skip
+_AND = frozenset(", and и і й та".split())
+_ADVERBS = frozenset("have has had officially now finally also официально впервые наконец офіційно вперше".split())
+
+
+def confirmers(words: list[str], spans: list[_Span]) -> frozenset[str]:
+    """The sides named right before a verb of confirming or admitting, with those joined to them by "and"
+    ("Russia and North Korea have officially confirmed", "Украина подтвердила")."""
+    ends = {end: (start, side) for start, end, side in spans}
+    out: set[str] = set()
+    for v, w in enumerate(words):
+        if not w.startswith(_CONFIRM):
+            continue
+        j = v
+        while j > 0 and words[j - 1] in _ADVERBS:
+            j -= 1
+        while j in ends:
+            start, side = ends[j]
+            out.add(side)
+            j = start
+            if j > 0 and words[j - 1] in _AND:
+                j -= 1
+    return frozenset(out)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-__all__ = ["find_date"]
+__all__ = ["find_date", "find_dates"]
 
 _MONTHS = {
     m: i
@@ -44,21 +44,26 @@ _YEAR_RE = re.compile(r"(?:19|20)\d\d")
 
 def find_date(text: str) -> date | None:
     """The last calendar date written in `text` (a tweet's or post's signature), if any."""
-    found: date | None = None
+    found = find_dates(text)
+    return found[-1] if found else None
+
+
+def find_dates(text: str) -> tuple[date, ...]:
+    """Every calendar date written in `text`, in order."""
+    found: list[date] = []
     if not text or not _YEAR_RE.search(text):  # cheap test first: most posts carry no year
-        return None
+        return ()
     for m in _DATE_RE.finditer(text):
         g = m.groupdict()
         try:
             if g["m1"]:
-                found = date(int(g["y1"]), _MONTHS[g["m1"].lower()], int(g["d1"]))
+                found.append(date(int(g["y1"]), _MONTHS[g["m1"].lower()], int(g["d1"])))
             elif g["m2"]:
-                found = date(int(g["y2"]), _MONTHS[g["m2"].lower()], int(g["d2"]))
+                found.append(date(int(g["y2"]), _MONTHS[g["m2"].lower()], int(g["d2"])))
             elif g["y3"]:
-                found = date(int(g["y3"]), int(g["m3"]), int(g["d3"]))
+                found.append(date(int(g["y3"]), int(g["m3"]), int(g["d3"])))
             else:
-                found = date(int(g["y4"]), int(g["m4"]), int(g["d4"]))
+                found.append(date(int(g["y4"]), int(g["m4"]), int(g["d4"])))
         except ValueError:
             continue
-    return found
-
+    return tuple(found)
