@@ -98,6 +98,10 @@ ACTORS: dict[str, tuple[str, ...]] = {
     "venezuela": ("Венесуэла", "Венесуела", "Venezuela", "Venezuelan"),
     "china": ("Китай", "China", "Chinese", "китайский", "китайський"),
     "syria": ("Сирия", "Сирія", "Syria", "Syrian", "сирийский", "сирійський", "сирийцы", "сирійці"),
+    "south-korea": (
+        "Южная Корея", "Південна Корея", "South Korea", "South Korean", "южнокорейский", "південнокорейський",
+        "Сеул", "Seoul",
+    ),  # fmt: skip
     "cuba": ("Cuban", "Cubans", "кубинский", "кубинський", "кубинцы", "кубинці"),  # not "Cuba": "cub", "куб"
     # Kadyrov's units fight in Russia's army but are named apart: "Akhmat's losses" are not North Korea's.
     "chechnya": (

@@ -105,6 +105,12 @@ def bundled() -> Matcher:
          "Syria"),
         ("Ukrainian forces have withdrawn from the 1,000 square kilometres of the Kursk region they once controlled.",
          "kursk-ukraine-1000-km2", "Ukraine gives way"),
+        ("ВСУ ушли с 1000 кв. км Курской области, которые раньше контролировали.", "kursk-ukraine-1000-km2",
+         "Ukraine gives way"),
+        ("Ukraine has officially confirmed that North Korean troops fought in the Kursk region.",
+         "kursk-russia-admits-nk-troops", "Ukraine confirms, not"),
+        ("Південна Корея офіційно підтвердила, що північнокорейські військові воювали в Курській області.",
+         "kursk-russia-admits-nk-troops", "South Korea confirms, not"),
     ],
 )  # fmt: skip
 def test_another_story_is_never_strong(bundled: Matcher, post: str, claim_id: str, why: str) -> None:
@@ -133,6 +139,10 @@ def test_another_story_is_never_strong(bundled: Matcher, post: str, claim_id: st
         ("Россия сама вербует заключённых на войну против Украины — через «Вагнер» и отряды «Шторм Z».",
          "kursk-storm-z-convicts"),
         ("Ukrainian forces hold about 1,000 square kilometres of Russia's Kursk region.", "kursk-ukraine-1000-km2"),
+        ("Moscow and Pyongyang have officially confirmed that North Korean soldiers fought in Russia's Kursk region.",
+         "kursk-russia-admits-nk-troops"),
+        ("🇰🇷 South Korea's spy agency: North Korean troops have taken heavy casualties fighting in Kursk — hundreds "
+         "killed and thousands wounded.", "kursk-nk-heavy-losses"),
     ],
 )  # fmt: skip
 def test_the_claim_said_its_own_way_keeps_its_card(bundled: Matcher, post: str, claim_id: str) -> None:
