@@ -24,13 +24,14 @@ from functools import lru_cache
 from knowledge.figures import figures_and_years
 from knowledge.gazetteer import PARENT, SOURCES
 from knowledge.interned import share_sets
+from knowledge.modality import unrealized
 from knowledge.names import (
     ACTOR_INDEX,
     ARMY_INDEX,
     DISPLAY,
     PLACE_INDEX,
     SOURCE_INDEX,
-    UNIT_INDEX,
+    UNIT_RES,
     find,
     name_keys,
     place_keys,
@@ -55,7 +56,9 @@ from knowledge.roles import (
 )  # fmt: skip
 from knowledge.schema import Claim
 
-__all__ = ["ClaimFacts", "Consistency", "TextFacts", "check", "claim_facts", "denies", "text_facts"]
+__all__ = [
+    "ClaimFacts", "Consistency", "TextFacts", "check", "claim_facts", "denies", "opens_with_denial", "text_facts",
+]  # fmt: skip
 
 # Denial and existence negated ("there are no ...", "without any ..."): what turns a claim into its
 # opposite. A plain "not" is left out: it negates many a predicate that is not the claim's.
@@ -73,24 +76,27 @@ _NEAR = 6
 _DENIALS: tuple[str, ...] = (
     "фейк", "fake", "feik", "fejk", "ложь", "лжив", "брехн", "бреш", "неправд", "вымысел", "вымысл", "выдум", "вигад",
     "опроверг", "спростув", "спростов", "deni", "deny", "hoax", "debunk", "вброс", "вкид", "отверг", "отклон",
-    "відхил", "відкин", "reject", "untrue", "казк", "сказк", "небылиц",
+    "відхил", "відкин", "reject", "untrue", "казк", "сказк", "небылиц", "чушь", "чуши", "врань", "бред", "маячн",
+    "нісенітн", "nonsense", "rubbish",
 )  # fmt: skip
 # A side followed by one of these is whose account it is, not who acts ("Moscow accuses ...").
 _SPEECH: tuple[str, ...] = (
     "заяв", "сказ", "говор", "пиш", "сообщ", "утвержд", "обвин", "звинува", "каж", "повідом", "розганя", "пишут",
     "стверджу", "счита", "вважа", "признал", "визна", "say", "said", "claim", "accus", "report", "tweet", "wrote",
-    "write", "insist", "argu", "estimat",
+    "write", "insist", "argu", "estimat", "confirm", "подтверд", "підтверд",
 )  # fmt: skip
 _PERIODS: dict[str, str] = {
     "сутки": "day", "суток": "day", "добу": "day", "доби": "day", "день": "day", "day": "day", "days": "day",
     "daily": "day", "неделю": "week", "неделя": "week", "недели": "week", "тиждень": "week", "тижня": "week",
     "week": "week", "weeks": "week", "weekly": "week", "месяц": "month", "месяца": "month", "місяць": "month",
-    "місяця": "month", "month": "month", "months": "month",
+    "місяця": "month", "month": "month", "months": "month", "годину": "hour", "hour": "hour",
 }  # fmt: skip
 _REL_TOLERANCE = 0.03
 # A quoted speaker at the start: "Ushakov: ...", "Песков: ..." (not a URL's "https:").
 _SPEAKER_RE = re.compile(r"^\W*([^\W\d][^:\n]{0,40}?):(?!//)")
 # A tweet's signature, "— Layla (@efahruu) December 13, 2015": when it was posted, not what it is about.
+# "6 August 2025 marks one year since ...", "рік тому": the claim's day, a year on.
+_ANNIVERSARY_RE = re.compile(r"\b(?:ago|since|anniversar\w*|годовщин\w*|роковин\w*|тому|назад|спустя)\b", re.IGNORECASE)
 _SIGNATURE_RE = re.compile(r"\(@\w+\)\s*\S+\.? \d{1,2},? \d{4}\s*$")
 _SPEAKER_WORDS = 3  # "Песков", "Минобороны РФ", "Помощник Путина Ушаков"; longer is a headline
 
@@ -123,6 +129,7 @@ class TextFacts:
     days: frozenset[str] = frozenset()  # the calendar dates it writes out, ISO
     units: frozenset[str] = frozenset()  # the named units (gazetteer.UNITS)
     confirmers: frozenset[str] = frozenset()  # the sides it says confirm or admit something (knowledge.roles)
+    accounts: frozenset[str] = frozenset()  # the sides it says give an account ("Moscow says", "KCNA reports")
 
     def __post_init__(self) -> None:
         share_sets(self)
@@ -202,7 +209,7 @@ def _sides(words: list[str], keys: list[tuple[str, ...]], actors: list[_Span], s
         near = [
             a
             for a in actors
-            if a[0] in rank and lo <= rank[a[0]] <= hi and not start <= a[0] < end
+            if any(i in rank and lo <= rank[i] <= hi for i in (a[0], a[1] - 1)) and not start <= a[0] < end
             and not (source_id == "ministry" and a[0] in armies)
             and not (a[0] >= end and heads_phrase(words, a))
         ]  # fmt: skip
@@ -256,7 +263,9 @@ def text_facts(text: str) -> TextFacts:
     actors, sources, speakers, accounts, taken = _sides(words, keys, spans, speaker_end)
     # A side that retreats or flees, or that a passive is said of, did not act; a passive's agent did.
     place_spans = find(PLACE_INDEX, place_keys(keys))
-    yielded = gave_way(norm, words, spans, frozenset(start for start, _e, _p in place_spans))
+    place_starts = frozenset(start for start, _e, _p in place_spans)
+    yielded = gave_way(norm, words, spans, place_starts)
+    left = gave_way(norm, words, spans, place_starts, left=True)  # "left Sudzha and blew up the station"
     patients, agents = passive(norm, words, spans)
     if yielded or patients:
         taken |= yielded | patients
@@ -264,7 +273,8 @@ def text_facts(text: str) -> TextFacts:
     subjects = _subjects(keys, actors, spans, speaker_end)
     spans_direct = sorted({*subject_spans(words, spans, taken), *(a for a in agents if a[0] not in taken)})
     direct_subjects = _subjects(keys, actors, spans_direct, speaker_end)
-    roles = clause_subjects(norm, spans_direct) | accounts | speakers
+    # A side that left a place acts in its other clauses, but is not a subject that takes ground.
+    roles = clause_subjects(norm, [span for span in spans_direct if span[0] not in left]) | accounts | speakers
     named = named_sides(words, spans)
     negated = _negated(words)
     periods = frozenset(p for w in words if (p := _PERIODS.get(w)))
@@ -286,11 +296,12 @@ def text_facts(text: str) -> TextFacts:
         direct_subjects,
         denied_words(norm),
         encircled(norm, words, spans),
-        frozenset(side for start, _e, side in spans if start in yielded),
+        frozenset(side for start, _e, side in spans if start in yielded | left),
         sided_with(words, spans),
-        frozenset(d.isoformat() for d in find_dates(_SIGNATURE_RE.sub("", text))),
-        frozenset(u for _s, _e, u in find(UNIT_INDEX, keys)),
+        _days(text),
+        frozenset(unit for unit, pattern in UNIT_RES if pattern.search(text)),
         confirmers(words, spans),
+        accounts,
     )
 
 
@@ -348,6 +359,27 @@ def denies(text: str) -> bool:
     return _negated(TERM_RE.findall(unglue_names(normalize(text))))
 
 
+_UTTER = frozenset(
+    "utter pure complete total absolute полная полнейшая абсолютная очередная повна цілковита чергова".split()
+)
+
+
+def _days(text: str) -> frozenset[str]:
+    """The calendar dates `text` writes out (ISO), save a tweet's signature; none in an anniversary post."""
+    if _ANNIVERSARY_RE.search(text):
+        return frozenset()
+    return frozenset(d.isoformat() for d in find_dates(_SIGNATURE_RE.sub("", text)))
+
+
+def opens_with_denial(text: str) -> bool:
+    """Whether one of the first two words of `text` calls something false ("Чушь собачья, никакого котла нет",
+    "Utter nonsense, it never happened"): a verdict on the sentence before it."""
+    words = TERM_RE.findall(normalize(text))[:2]
+    if words and words[0] in _UTTER:  # "Utter nonsense", "Полная чушь"
+        words = words[1:]
+    return bool(words) and words[0].startswith(_DENIALS)
+
+
 def _negated(words: list[str]) -> bool:
     """A denial or negated existence that the text asserts now: not a condition ("no ceasefire unless
     the troops leave", "никакого перемирия, пока ...") nor a denial it reports as past ("а раньше
@@ -361,6 +393,10 @@ def _negated(words: list[str]) -> bool:
             continue
         return True
     return False
+
+
+def _a(period: str) -> str:
+    return f"an {period}" if period == "hour" else f"a {period}"
 
 
 def _display(name_id: str) -> str:
@@ -425,7 +461,7 @@ def _other_subject(c: ClaimFacts, p: TextFacts) -> bool:
 def _check_sides(c: ClaimFacts, p: TextFacts, agree: _Notes, conflict: _Notes) -> None:
     if c.units and p.units and c.units.isdisjoint(p.units):
         conflict.append(("side", f"unit {_display(min(p.units))}, not {_display(min(c.units))}"))
-    elif c.confirmers and p.confirmers and c.confirmers.isdisjoint(p.confirmers):
+    elif c.confirmers and p.confirmers and c.confirmers.isdisjoint(p.confirmers | p.accounts | p.speakers | p.sources):
         conflict.append(("side", f"{_display(min(p.confirmers))} confirms, not {_display(min(c.confirmers))}"))
     elif c.encircled and p.encircled and c.encircled.isdisjoint(p.encircled):
         conflict.append(("side", f"{_display(min(p.encircled))} encircled, not {_display(min(c.encircled))}"))
@@ -444,15 +480,15 @@ def _check_sides(c: ClaimFacts, p: TextFacts, agree: _Notes, conflict: _Notes) -
 
 
 def _check_time(c: ClaimFacts, p: TextFacts, conflict: _Notes) -> None:
-    # The claim's day of the month in another month or year ("6 August 2025" for "6 August 2024"); a year off
-    # by one alone is no conflict (a post from January about December's news).
-    same_day = [(d, e) for d in sorted(p.days) for e in sorted(c.days) if d[8:] == e[8:]] if c.days else []
+    # The claim's day and month in another year ("6 August 2025" for "6 August 2024"); a year off by one alone is no
+    # conflict (a post from January about December's news), nor another month (a channel dates its posts).
+    same_day = [(d, e) for d in sorted(p.days) for e in sorted(c.days) if d[5:] == e[5:]] if c.days else []
     if c.years and p.years and all(abs(a - b) > 1 for a in c.years for b in p.years):
         conflict.append(("time", f"year {min(p.years)}, not {max(c.years)}"))
     elif same_day and p.days.isdisjoint(c.days):
         conflict.append(("time", "date {}, not {}".format(*same_day[0])))
     if c.periods and p.periods and c.periods.isdisjoint(p.periods):
-        conflict.append(("time", f"a {min(p.periods)}, not a {min(c.periods)}"))
+        conflict.append(("time", f"{_a(min(p.periods))}, not {_a(min(c.periods))}"))
 
 
 def check(claim: ClaimFacts, post: TextFacts, entry: Claim | None = None, text: str = "") -> Consistency:
@@ -476,6 +512,8 @@ def check(claim: ClaimFacts, post: TextFacts, entry: Claim | None = None, text: 
     elif wordings and text and (opposite := opposes(wordings, text)):
         if all(kind != opposite[0] for kind, _t in conflict):  # figures that differ already: one conflict
             conflict.append(opposite)
+    elif wordings and text and (not_done := unrealized(wordings, text)):
+        conflict.append(("stance", not_done))
     elif wordings and claim.subjects and claim.subjects <= post.yielded and advances(wordings):
         if claim.subjects.isdisjoint(post.roles):  # not "lost Sudzha in August, Russian forces now recaptured it"
             conflict.append(("side", f"{_display(min(claim.subjects))} gives way"))  # "Russian troops withdrew"

@@ -70,6 +70,9 @@ ACTORS: dict[str, tuple[str, ...]] = {
         "Russian", "Russians", "Кремль", "Kremlin", "Москва", "Moscow", "Путин", "Путін", "Putin", "Песков",
         "Пєсков", "Peskov", "Ушаков", "Ushakov", "Герасимов", "Gerasimov", "окупанти", "оккупанты", "рашисти",
         "ВС РФ", "Вагнер", "Wagner", "орки", "кацапы", "кацапи", "rashisty",
+        # Kadyrov's units fight in Russia's army: "Ахмат освободил Суджу" is Russia's deed.
+        "Chechen", "Chechens", "чеченский", "чеченський", "чеченцы", "чеченці", "Кадыров", "Кадиров", "Kadyrov",
+        "Ахмат", "Akhmat",
     ),  # fmt: skip
     "ukraine": (
         "Украина", "украинский", "украинцы", "Україна", "український", "українці", "Ukraine", "Ukrainian",
@@ -81,7 +84,7 @@ ACTORS: dict[str, tuple[str, ...]] = {
     "north-korea": (
         "КНДР", "DPRK", "Северная Корея", "северокорейский", "северокорейцы", "Північна Корея",
         "північнокорейський", "північнокорейці", "North Korea", "North Korean", "North Koreans", "Ким Чен Ын",
-        "Кім Чен Ин", "Kim Jong Un", "Pyongyang", "Пхеньян",
+        "Кім Чен Ин", "Kim Jong Un", "Pyongyang", "Пхеньян", "KCNA", "ЦТАК", "КЦТА",
     ),  # fmt: skip
     "usa": (
         "США", "Америка", "американский", "американський", "United States", "USA", "American", "Americans",
@@ -103,23 +106,17 @@ ACTORS: dict[str, tuple[str, ...]] = {
         "Сеул", "Seoul",
     ),  # fmt: skip
     "cuba": ("Cuban", "Cubans", "кубинский", "кубинський", "кубинцы", "кубинці"),  # not "Cuba": "cub", "куб"
-    # Kadyrov's units fight in Russia's army but are named apart: "Akhmat's losses" are not North Korea's.
-    "chechnya": (
-        "Чечня", "Chechnya", "Chechen", "Chechens", "чеченский", "чеченський", "чеченцы", "чеченці",
-        "Кадыров", "Кадиров", "Kadyrov", "Ахмат", "Akhmat",
-    ),  # fmt: skip
 }
 
-# Named units: a post that names another unit than the claim's ("Storm-Z" for "Shkval") tells another story.
-UNITS: dict[str, tuple[str, ...]] = {
-    "shkval": ("Шквал", "Shkval"),
-    # "Storm-Z" shows on a card; its "Z" has no key, so the unit is read from "Storm": the verb "storm" too, but a
-    # unit counts only against a claim that names another one.
-    "storm-z": ("Storm-Z", "Storm", "Шторм"),
-    "kraken": ("Кракен", "Kraken"),
-    "wagner": ("Вагнер", "Wagner"),
-    "akhmat": ("Ахмат", "Akhmat"),
-    "azov": ("Azov", "Азов"),  # not the sea: "Азовское", "Азовсталь" have stems of their own
+# Named units, read on the raw text (capitals count: "шквал огня" is no unit): a post that names another unit than
+# the claim's ("Storm-Z" for "Shkval") tells another story. id -> (display name, regular expression).
+UNITS: dict[str, tuple[str, str]] = {
+    "shkval": ("Shkval", r"\b(?:Шквал|Shkval)"),
+    "storm-z": ("Storm-Z", r"\b(?:Storm|STORM|Шторм|ШТОРМ)[- ]?[ZVЗ]\b"),  # not the verb "stormed"
+    "kraken": ("Kraken", r"\b(?:Kraken|Кракен)"),
+    "wagner": ("Wagner", r"\b(?:Wagner|Вагнер)"),
+    "akhmat": ("Akhmat", r"\b(?:Akhmat|Ахмат)"),
+    "azov": ("Azov", r"(?<!Sea of )\bAzov\b|\bАзов(?!ск|стал|ье)"),  # not the sea, not Azovstal
 }
 
 # Armies: they name the side of a general staff ("Генштаб ЗСУ"), never of a ministry ("Минобороны: ВСУ ...").
@@ -135,6 +132,8 @@ SOURCES: dict[str, tuple[tuple[str, ...], str | None]] = {
         "russia",
     ),  # fmt: skip
     "general-staff": (("Генштаб", "Генеральный штаб", "Генеральний штаб", "General Staff"), None),
+    # An intelligence service speaks for the side named next to it ("South Korea's spy agency", "разведка КНДР").
+    "intelligence": (("NIS", "spy agency", "intelligence service", "разведка", "розвідка"), None),
 }
 
 # town -> its region (so that Sudzha agrees with "the Kursk region" and Avdiivka does not).

@@ -21,7 +21,7 @@ __all__ = [
     "DISPLAY",
     "PLACE_INDEX",
     "SOURCE_INDEX",
-    "UNIT_INDEX",
+    "UNIT_RES",
     "find",
     "name_keys",
     "names_anything",
@@ -52,9 +52,10 @@ PLACE_INDEX = index_names(PLACES)
 ACTOR_INDEX = index_names(ACTORS)
 ARMY_INDEX = index_names(ARMIES)
 SOURCE_INDEX = index_names({k: forms for k, (forms, _side) in SOURCES.items()})
-UNIT_INDEX = index_names(UNITS)
+UNIT_RES = tuple((unit_id, re.compile(pattern)) for unit_id, (_name, pattern) in UNITS.items())
 DISPLAY: dict[str, str] = {  # a name as the reason line shows it
-    k: next((f for f in forms if f.isascii()), forms[0]) for k, forms in (PLACES | ACTORS | UNITS).items()
+    **{k: next((f for f in forms if f.isascii()), forms[0]) for k, forms in (PLACES | ACTORS).items()},
+    **{unit_id: name for unit_id, (name, _pattern) in UNITS.items()},
 }
 
 

@@ -18,7 +18,7 @@ from knowledge.normalize import normalize
 from knowledge.normalize.terms import STOP_WORDS, word_keys
 from knowledge.normalize.text import TERM_RE
 
-__all__ = ["contrasted_words", "denied_words", "denies_a_claim_word", "keys_of", "shares"]
+__all__ = ["contrasted_words", "latin_ne", "denied_words", "denies_a_claim_word", "keys_of", "shares"]
 
 _NOT = frozenset("not never не ні nie".split())
 _NT = frozenset("didn doesn don isn wasn weren aren hasn haven hadn won".split())  # not "can't": modal
@@ -34,25 +34,28 @@ _NOT_A_PREDICATE = frozenset(
 )
 _CONTRAST = frozenset("а a but rather instead".split())
 _FAR_FROM = frozenset("from от від".split())  # after "far"/"далеко": "far from over", "далеко от завершения"
+_CYR_RE = re.compile("[а-яіїєґ]")
 _PHRASE_END_RE = re.compile(r"[,.;:!?—–()]")
 _REACH = 3  # words after the negation in which its predicate is looked for (stop words skipped)
 # Words between a negation and its predicate that are not the predicate: "not been able to", "не смогли".
 _AUXILIARIES = frozenset(
     """able managed yet been being succeeded смогли смог смогла сумели удалось змогли змогла зуміли зумів вдалося
-    будет будут буду буде будуть""".split()
+    будет будут буду буде будуть try tried attempt attempted пытались пыталась пытался намагалися намагалася
+    намагався""".split()
 )
 _MAX_AUXILIARIES = 3
 _FAILED = frozenset("failed fails fail".split())
 # The war's predicates that say one thing in several words: a "не" before one denies a claim that uses another.
 _SYNONYMS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("~retake", ("recaptur", "retak", "retook", "liberat", "regain", "osvobod", "vernul", "vernut", "otbil", "otbit",
-                 "zviln", "povernul", "povernut", "vidbil", "vidbit", "vozvrasch", "poverta")),
+                 "zviln", "povernul", "povernut", "vidbil", "vidbit", "vozvrasch", "poverta", "osvobozh")),
     ("~strike", ("strik", "struck", "attack", "target", "shell", "bomb", "udar", "atak", "obstrel", "obstril")),
-    ("~take", ("vzja", "bral", "captur", "zahvat", "zahopl")),  # взяли / не брали: one verb, two roots
-    ("~accept", ("accept", "prinja", "prinima", "priinja", "priima")),
+    ("~take", ("vzja", "bral", "captur", "zahvat", "zahvach", "zahopl")),  # взяли / не брали: one verb, two roots
 )  # fmt: skip
+# Nouns that begin as a group's verbs do: "мы не захватчики" denies no capture.
+_NOT_IN_GROUP = ("zahvatch", "zahopljuvach", "zahopliuvach")
 # The imperfective's suffix, folded to the perfective's stem: приказывал / приказал, наказував / наказав.
-_IMPERFECTIVE = (("iva", "a"), ("uva", "a"), ("bira", "bra"))
+_IMPERFECTIVE = (("iva", "a"), ("uva", "a"), ("bira", "bra"), ("ova", "u"))  # ... вербовать / вербует
 _IRREGULAR_PAST = {
     "blew": "blow", "blown": "blow", "took": "take", "taken": "take", "sent": "send", "fought": "fight",
     "shot": "shoot", "struck": "strike", "fled": "flee", "held": "hold", "lost": "lose", "won": "win",
@@ -78,6 +81,7 @@ def denied_words(norm: str) -> frozenset[str]:
     found = list(TERM_RE.finditer(norm))
     words = [m.group() for m in found]
     out: set[str] = set()
+    negated: set[str] = set()
     for i, w in enumerate(words):
         apostrophe = w in _NT and i + 1 < len(words) and words[i + 1] == "t"  # "didn't" reads "didn", "t"
         far = w in _FAR_FROM and i > 0 and words[i - 1] in ("far", "далеко")  # "far from complete"
@@ -85,7 +89,8 @@ def denied_words(norm: str) -> frozenset[str]:
         if w == "nothing" and i and words[i - 1] not in STOP_WORDS:
             if not norm[found[i - 1].end() : found[i].start()].strip():
                 out.update(keys_of(words[i - 1]))  # "achieved nothing", not "confidential. Nothing"
-        if w not in _NOT and not apostrophe and not far and not failed:
+                negated.add(words[i - 1])
+        if w not in _NOT and not apostrophe and not far and not failed and not latin_ne(words, i):
             continue
         before = norm[: found[i].start()].rstrip()
         if before.endswith((",", "—", "–", ";")) or (i and words[i - 1] in _CONTRAST | _MODALS):
@@ -101,23 +106,30 @@ def denied_words(norm: str) -> frozenset[str]:
             reach -= 1
             if nxt not in STOP_WORDS:
                 out.update(keys_of(nxt))
+                negated.add(nxt)
                 break
-    return frozenset(out)
+    if not out:
+        return frozenset()
+    # A word the text also says without its "not" is not denied ("взяли в плен ..., раньше живыми их не брали").
+    said = {k for w in words if w not in negated for k in keys_of(w)}
+    return frozenset(out - said)
 
 
-def contrasted_words(norm: str) -> frozenset[str]:
-    """The keys of the words a contrast negates in the normalised text `norm`: up to _REACH words after a
-    "not" that follows a comma, a dash or "а" / "but" ("a chance for peace, not a respite", "— не безглузда
-    авантюра"), to the end of the phrase."""
+def contrasted_words(norm: str) -> tuple[tuple[frozenset[str], frozenset[str]], ...]:
+    """(the keys of what a contrast affirms, the keys of what it negates) in the normalised text `norm`: up to
+    _REACH words after a "not" that follows a comma, a dash or "а" / "but" ("a chance for peace, not a
+    respite", "— не безглузда авантюра"), to the end of the phrase, against up to _REACH words before it. A
+    negated word the text says elsewhere is left out ("2,428 vehicles — vehicles, not 2,428 guns")."""
     found = list(TERM_RE.finditer(norm))
     words = [m.group() for m in found]
-    out: set[str] = set()
+    pairs: list[tuple[set[str], set[int]]] = []
     for i, w in enumerate(words):
         if w not in _NOT or not i:
             continue
         before = norm[: found[i].start()].rstrip()
         if not (before.endswith((",", "—", "–")) or words[i - 1] in _CONTRAST):
             continue
+        negated: set[int] = set()
         reach = _REACH
         for j in range(i + 1, min(len(words), i + 1 + _REACH + 2)):
             ended = _PHRASE_END_RE.search(norm, found[j - 1].end(), found[j].start())
@@ -125,8 +137,26 @@ def contrasted_words(norm: str) -> frozenset[str]:
                 break
             if words[j] not in STOP_WORDS:
                 reach -= 1
-                out.update(keys_of(words[j]))
-    return frozenset(out)
+                negated.add(j)
+        affirmed = [words[j] for j in range(max(0, i - 3 * _REACH), i) if keys_of(words[j])][-_REACH:]
+        if negated:
+            pairs.append(({k for a in affirmed for k in keys_of(a)}, negated))
+    if not pairs:
+        return ()
+    held = {j for _a, negated in pairs for j in negated}
+    said = {k for j, w in enumerate(words) if j not in held for k in keys_of(w)}
+    out = tuple(
+        (frozenset(affirmed), frozenset(k for j in negated for k in keys_of(words[j]) if k not in said))
+        for affirmed, negated in pairs
+    )
+    return tuple(pair for pair in out if pair[1])
+
+
+def latin_ne(words: list[str], i: int) -> bool:
+    """"HE" typed in Latin capitals between Cyrillic words: "Російські війська HE повернули Суджу"."""
+    if words[i] != "he" or not 0 < i < len(words) - 1:
+        return False
+    return bool(_CYR_RE.match(words[i - 1]) and _CYR_RE.match(words[i + 1]))
 
 
 @lru_cache(maxsize=8192)
@@ -134,7 +164,7 @@ def _wording(text: str) -> tuple[frozenset[str], frozenset[str]]:
     """(the keys of every word, the keys of the words negated, in a contrast too) of one wording of a claim."""
     norm = normalize(text)
     keys = frozenset(k for w in TERM_RE.findall(norm) for k in keys_of(w))
-    return keys, denied_words(norm) | contrasted_words(norm)
+    return keys, denied_words(norm).union(*(negated for _a, negated in contrasted_words(norm)))
 
 
 def keys_of(word: str) -> tuple[str, ...]:
@@ -145,7 +175,8 @@ def keys_of(word: str) -> tuple[str, ...]:
     if found is None:
         keys = tuple(k for k in word_keys(_IRREGULAR_PAST.get(word, word)) if len(k) >= _MIN_KEY)
         keys += tuple(k[: -len(ending)] + stem for k in keys for ending, stem in _IMPERFECTIVE if k.endswith(ending))
-        found = keys + tuple(name for name, stems in _SYNONYMS if any(k.startswith(stems) for k in keys))
+        grouped = [k for k in keys if not k.startswith(_NOT_IN_GROUP)]
+        found = keys + tuple(name for name, stems in _SYNONYMS if any(k.startswith(stems) for k in grouped))
         if len(_KEYS) >= _KEYS_MAX:
             _KEYS.clear()
         _KEYS[word] = found
@@ -165,7 +196,15 @@ def denies_a_claim_word(
     peace, not a respite" against "the truce is a respite". A contrast of another of the claim's words
     ("demands a withdrawal, not a ceasefire") leaves the claim standing."""
     named = _keyword_keys(keywords) if keywords and text else frozenset()
-    contrasted = [c for c in _contrasted(text) if shares(c, named)] if named else []
+    # A contrast counts where it negates a keyword and does not set it against another ("в котёл, а не в
+    # «оперативное окружение»": both are the claim's).
+    contrasted = [
+        c
+        for affirmed, negated in (_contrasted(text) if named else ())
+        if not any(shares(a, named) for a in affirmed)
+        for c in negated
+        if shares(c, named)
+    ]
     if not denied and not contrasted:
         return False
     said: set[str] = set()
@@ -183,8 +222,8 @@ _CONTRAST_NOT_RE = re.compile(r"(?:[,—–]|\b(?:а|a|but))\s+(?:not|never|не
 
 
 @lru_cache(maxsize=2048)
-def _contrasted(text: str) -> frozenset[str]:
-    return contrasted_words(normalize(text)) if _CONTRAST_NOT_RE.search(text) else frozenset()
+def _contrasted(text: str) -> tuple[tuple[frozenset[str], frozenset[str]], ...]:
+    return contrasted_words(normalize(text)) if _CONTRAST_NOT_RE.search(text) else ()
 
 
 @lru_cache(maxsize=4096)

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import NamedTuple
 
-from knowledge.negation import denied_words, keys_of, shares
+from knowledge.negation import denied_words, keys_of, latin_ne, shares
 from knowledge.normalize import normalize
 from knowledge.normalize.terms import STOP_WORDS
 from knowledge.normalize.text import TERM_RE
@@ -57,11 +57,11 @@ _OPPOSITES: tuple[tuple[str, str, str, bool], ...] = (
         r"returned|returning|вернулись|вернулся|вернулась|повернулися|повернулись|повернувся|повертаються",
         False,
     ),
-    (  # other people beside the troops: "American journalists work alongside Ukrainian troops in Kursk"
+    (  # other people beside the troops: "American journalists work alongside Ukrainian troops in Kursk"; not
+        # "volunteers" or "instructors", what mercenaries are also called ("so-called 'volunteers'")
         "mercenaries",
         r"mercenar|наёмн|наемн|найман",
-        r"journalist|reporter|correspondent|volunteer|medic|instructor|журналист|журналіст|репортер|корреспондент"
-        r"|кореспондент|волонт|медик|инструктор|інструктор",
+        r"journalist|reporter|correspondent|medic|журналист|журналіст|репортер|корреспондент|кореспондент|медик",
         False,
     ),
     (
@@ -154,7 +154,10 @@ def _reading(text: str) -> _Reading:
     for sentence in _SENTENCE_RE.split(norm):
         found = TERM_RE.findall(sentence)
         words += found
-        negation = any(w in _ANY_NEGATION or (w in _NT and found[i + 1 : i + 2] == ["t"]) for i, w in enumerate(found))
+        negation = any(
+            w in _ANY_NEGATION or (w in _NT and found[i + 1 : i + 2] == ["t"]) or latin_ne(found, i)
+            for i, w in enumerate(found)
+        )
         if not negation:
             asserted += found
 

@@ -208,15 +208,16 @@ def _left_a_place(words: list[str], i: int, places: frozenset[int]) -> bool:
     return words[i + 1] in _FROM or j in places
 
 
-def gave_way(norm: str, words: list[str], spans: list[_Span], places: frozenset[int] = frozenset()) -> set[int]:
+def gave_way(
+    norm: str, words: list[str], spans: list[_Span], places: frozenset[int] = frozenset(), *, left: bool = False
+) -> set[int]:
     """The word positions of the sides in `spans` (sorted) that are the subject of a verb of giving way ("ВСУ
     освободили Суджу, российские войска бегут": Russia's) or that lost a place (`places`: where the text's
     place names start), so that they are not read as acting."""
-    verbs = [
-        i
-        for i, w in enumerate(words)
-        if _gives_way(w) or _lost_a_place(words, i, places) or _left_a_place(words, i, places)
-    ] if spans else []
+    if left:  # only the sides that leave a place: they gave it up, and may act in another clause
+        verbs = [i for i in range(len(words)) if _left_a_place(words, i, places)] if spans else []
+    else:
+        verbs = [i for i, w in enumerate(words) if _gives_way(w) or _lost_a_place(words, i, places)] if spans else []
     if not verbs:
         return set()
     clause_of = _clauses(norm)
@@ -327,12 +328,13 @@ def _agent(words: list[str], span: _Span) -> bool:
 
 
 # Whom a text says someone fights for: "fighting for Russia", "воюют на стороне России", "alongside Ukrainian
-# troops", "разом із ЗСУ"; "against Russia" is for Ukraine. "For" and "against" count after a verb of fighting
-# only: "a respite for the Ukrainian military", "sanctions against Russia" side with no one.
+# troops", "разом із ЗСУ"; "against Russia" is for Ukraine. Only with a verb of fighting near: "a respite for the
+# Ukrainian military", "sanctions against Russia", "together with Ukraine, estimates" side with no one.
 _FIGHT = (
-    "fight", "fought", "battl", "war", "воюю", "воюе", "воюя", "воюючи", "воева", "воевал", "сража", "бьют", "бились",
+    "fight", "fought", "battl", "воюю", "воюе", "воюя", "воюючи", "воева", "воевал", "сража", "бьют", "бились",
     "воюва", "воював", "билися",
 )  # fmt: skip
+_FIGHT_WORDS = frozenset("war wars warring".split())  # not a prefix: "warned"
 _FOR = frozenset("for за".split())
 _AGAINST = frozenset("against против проти".split())
 _BESIDE = frozenset("alongside beside".split())
@@ -340,26 +342,31 @@ _TOGETHER = frozenset("вместе рядом разом поряд поруч 
 _WITH = frozenset("с со з із зі with".split())
 _SIDE = frozenset("стороне боці side".split())
 _OTHER_SIDE = {"russia": "ukraine", "ukraine": "russia"}
+_ATTRIBUTE = frozenset("s held controlled occupied".split())  # "the battle for Russia's Kursk region"
+_FIGHT_NEAR = 5  # words before or after the preposition in which a verb of fighting is looked for
+
+
+def _fights(word: str) -> bool:
+    return word.startswith(_FIGHT) or word in _FIGHT_WORDS
 
 
 def sided_with(words: list[str], spans: list[_Span]) -> frozenset[str]:
-    """The sides `words` say someone fights for or beside (see _FIGHT)."""
+    """The sides `words` say someone fights for or beside (see _FIGHT), with a verb of fighting near."""
     out: set[str] = set()
-    for start, _end, side in spans:
+    for start, end, side in spans:
         i = start - 1
         while i >= 0 and words[i] in _DETERMINERS:
             i -= 1
-        if i < 0:
+        if i < 0 or (end < len(words) and words[end] in _ATTRIBUTE):
             continue
         w, before = words[i], words[max(0, i - 3) : i]
-        fights = any(b.startswith(_FIGHT) for b in before)
-        if w in _BESIDE or w in _SIDE or (w in _WITH and before[-1:] and before[-1] in _TOGETHER):
+        if not any(_fights(x) for x in words[max(0, i - _FIGHT_NEAR) : end + _FIGHT_NEAR]):
+            continue
+        if w in _BESIDE or w in _SIDE or w in _FOR or (w in _WITH and before[-1:] and before[-1] in _TOGETHER):
             out.add(side)
         elif w == "of" and before[-1:] and before[-1] in _SIDE:
             out.add(side)
-        elif fights and w in _FOR:
-            out.add(side)
-        elif fights and w in _AGAINST and side in _OTHER_SIDE:
+        elif w in _AGAINST and side in _OTHER_SIDE:
             out.add(_OTHER_SIDE[side])
     return frozenset(out)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from knowledge.consistency import denies
+from knowledge.consistency import denies, opens_with_denial
 from knowledge.matcher.index import Index
 from knowledge.matcher.params import MAX_SEGMENTS, WINDOW_STRIDE, WINDOW_WORDS
 from knowledge.normalize import normalize, split_sentences, text_mode, word_terms
@@ -21,7 +21,8 @@ __all__ = ["Post", "WindowText", "read_post", "segments"]
 
 
 # A sentence this short that denies ("Нет, это фейк.", "That is fake.") belongs to the one before it: alone
-# it holds no claim, and read apart from it the claim's sentence lost its denial.
+# it holds no claim, and read apart from it the claim's sentence lost its denial. So does a longer one that opens
+# with its verdict ("Чушь собачья, никакого котла нет").
 DENIAL_TAIL_WORDS = 4
 
 
@@ -29,7 +30,8 @@ def segments(text: str) -> list[str]:
     segs: list[str] = []
     for sent in split_sentences(text):
         words = sent.split()
-        tail = len(words) <= DENIAL_TAIL_WORDS and not all(w.startswith("#") for w in words)  # tags label a post
+        tags = all(w.startswith("#") for w in words)  # tags label a post
+        tail = not tags and (len(words) <= DENIAL_TAIL_WORDS or len(words) <= WINDOW_WORDS and opens_with_denial(sent))
         if segs and tail and denies(sent):
             segs[-1] = f"{segs[-1]} {sent}"
         elif len(words) <= WINDOW_WORDS:
