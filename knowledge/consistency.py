@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from knowledge.denials import negated_now
 from knowledge.figures import figures_and_years
 from knowledge.gazetteer import PARENT, SOURCES
 from knowledge.interned import share_sets
@@ -56,29 +57,8 @@ from knowledge.roles import (
 )  # fmt: skip
 from knowledge.schema import Claim
 
-__all__ = [
-    "ClaimFacts", "Consistency", "TextFacts", "check", "claim_facts", "denies", "opens_with_denial", "text_facts",
-]  # fmt: skip
+__all__ = ["ClaimFacts", "Consistency", "TextFacts", "check", "claim_facts", "text_facts"]
 
-# Denial and existence negated ("there are no ...", "without any ..."): what turns a claim into its
-# opposite. A plain "not" is left out: it negates many a predicate that is not the claim's.
-_NEGATIONS = frozenset(
-    """никаких никакого никакой никакие жодних жодного жодної жоден без no none without nikakih nikakoi
-    nikakoy bez zhodnogo zhodnih nikakikh nikakogo nikakie zhodnykh zhodnoho zhodnoi zhoden""".split()
-)
-_IDIOMS = frozenset({"no way", "no doubt", "no matter"})  # "no way out", "no way that's real": no denial
-# A negation next to one of these states a condition, not a denial.
-_CONDITIONS = frozenset("unless until otherwise пока иначе поки доки інакше".split())
-# A denial right after one of these is one the text reports as past ("earlier they called it fake").
-_PAST = frozenset("раньше ранее прежде раніше earlier previously".split())
-_NEAR = 6
-# Denial predicates, as stems a word starts with.
-_DENIALS: tuple[str, ...] = (
-    "фейк", "fake", "feik", "fejk", "ложь", "лжив", "брехн", "бреш", "неправд", "вымысел", "вымысл", "выдум", "вигад",
-    "опроверг", "спростув", "спростов", "deni", "deny", "hoax", "debunk", "вброс", "вкид", "отверг", "отклон",
-    "відхил", "відкин", "reject", "untrue", "казк", "сказк", "небылиц", "чушь", "чуши", "врань", "бред", "маячн",
-    "нісенітн", "nonsense", "rubbish",
-)  # fmt: skip
 # A side followed by one of these is whose account it is, not who acts ("Moscow accuses ...").
 _SPEECH: tuple[str, ...] = (
     "заяв", "сказ", "говор", "пиш", "сообщ", "утвержд", "обвин", "звинува", "каж", "повідом", "розганя", "пишут",
@@ -276,7 +256,7 @@ def text_facts(text: str) -> TextFacts:
     # A side that left a place acts in its other clauses, but is not a subject that takes ground.
     roles = clause_subjects(norm, [span for span in spans_direct if span[0] not in left]) | accounts | speakers
     named = named_sides(words, spans)
-    negated = _negated(words)
+    negated = negated_now(words)
     periods = frozenset(p for w in words if (p := _PERIODS.get(w)))
     places = frozenset(p for _s, _e, p in place_spans)
     simple = len(words) <= 30
@@ -354,45 +334,11 @@ def claim_facts(claim: Claim) -> ClaimFacts:
     )
 
 
-def denies(text: str) -> bool:
-    """`text_facts(text).negated`, read without the rest of its facts (a post's short lines are many)."""
-    return _negated(TERM_RE.findall(unglue_names(normalize(text))))
-
-
-_UTTER = frozenset(
-    "utter pure complete total absolute полная полнейшая абсолютная очередная повна цілковита чергова".split()
-)
-
-
 def _days(text: str) -> frozenset[str]:
     """The calendar dates `text` writes out (ISO), save a tweet's signature; none in an anniversary post."""
     if _ANNIVERSARY_RE.search(text):
         return frozenset()
     return frozenset(d.isoformat() for d in find_dates(_SIGNATURE_RE.sub("", text)))
-
-
-def opens_with_denial(text: str) -> bool:
-    """Whether one of the first two words of `text` calls something false ("Чушь собачья, никакого котла нет",
-    "Utter nonsense, it never happened"): a verdict on the sentence before it."""
-    words = TERM_RE.findall(normalize(text))[:2]
-    if words and words[0] in _UTTER:  # "Utter nonsense", "Полная чушь"
-        words = words[1:]
-    return bool(words) and words[0].startswith(_DENIALS)
-
-
-def _negated(words: list[str]) -> bool:
-    """A denial or negated existence that the text asserts now: not a condition ("no ceasefire unless
-    the troops leave", "никакого перемирия, пока ...") nor a denial it reports as past ("а раньше
-    говорили фейк", "previously denied")."""
-    for i, w in enumerate(words):
-        if not (w in _NEGATIONS or w.startswith(_DENIALS)) or " ".join(words[i : i + 2]) in _IDIOMS:
-            continue
-        if not _CONDITIONS.isdisjoint(words[max(0, i - _NEAR) : i + _NEAR + 1]):
-            continue
-        if not _PAST.isdisjoint(words[max(0, i - 3) : i]):
-            continue
-        return True
-    return False
 
 
 def _a(period: str) -> str:
