@@ -28,6 +28,7 @@ from knowledge.interned import share_sets
 from knowledge.modality import unrealized
 from knowledge.names import (
     ACTOR_INDEX,
+    ANY_UNIT_RE,
     ARMY_INDEX,
     DISPLAY,
     PLACE_INDEX,
@@ -77,6 +78,7 @@ _SPEAKER_RE = re.compile(r"^\W*([^\W\d][^:\n]{0,40}?):(?!//)")
 # A tweet's signature, "— Layla (@efahruu) December 13, 2015": when it was posted, not what it is about.
 # "6 August 2025 marks one year since ...", "рік тому": the claim's day, a year on.
 _ANNIVERSARY_RE = re.compile(r"\b(?:ago|since|anniversar\w*|годовщин\w*|роковин\w*|тому|назад|спустя)\b", re.IGNORECASE)
+_YEAR_RE = re.compile(r"(?:19|20)\d\d")
 _SIGNATURE_RE = re.compile(r"\(@\w+\)\s*\S+\.? \d{1,2},? \d{4}\s*$")
 _SPEAKER_WORDS = 3  # "Песков", "Минобороны РФ", "Помощник Путина Ушаков"; longer is a headline
 
@@ -279,7 +281,7 @@ def text_facts(text: str) -> TextFacts:
         frozenset(side for start, _e, side in spans if start in yielded | left),
         sided_with(words, spans),
         _days(text),
-        frozenset(unit for unit, pattern in UNIT_RES if pattern.search(text)),
+        _units(text),
         confirmers(words, spans),
         accounts,
     )
@@ -334,9 +336,14 @@ def claim_facts(claim: Claim) -> ClaimFacts:
     )
 
 
+def _units(text: str) -> frozenset[str]:
+    """The named units `text` writes (gazetteer.UNITS), one look first: most texts name none."""
+    return frozenset(u for u, pattern in UNIT_RES if pattern.search(text)) if ANY_UNIT_RE.search(text) else frozenset()
+
+
 def _days(text: str) -> frozenset[str]:
     """The calendar dates `text` writes out (ISO), save a tweet's signature; none in an anniversary post."""
-    if _ANNIVERSARY_RE.search(text):
+    if not _YEAR_RE.search(text) or _ANNIVERSARY_RE.search(text):  # most texts write no year: no date
         return frozenset()
     return frozenset(d.isoformat() for d in find_dates(_SIGNATURE_RE.sub("", text)))
 

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import re
+
 from knowledge.names import unglue_names
 from knowledge.normalize import normalize
 from knowledge.normalize.text import TERM_RE
@@ -35,6 +37,10 @@ _UTTER = frozenset(
 )
 
 
+_UTTER_TUPLE = tuple(_UTTER)
+_LEAD_RE = re.compile(r"^[\W_]+")  # emoji, quotes, dashes before the first word
+
+
 def denies(text: str) -> bool:
     """`consistency.text_facts(text).negated`, read without its other facts (a post's short lines are many)."""
     return negated_now(TERM_RE.findall(unglue_names(normalize(text))))
@@ -43,6 +49,9 @@ def denies(text: str) -> bool:
 def opens_with_denial(text: str) -> bool:
     """Whether the first word of `text` (after "utter", "полная" ...) calls something false ("Чушь собачья,
     никакого котла нет", "Utter nonsense, it never happened"): a verdict on the sentence before it."""
+    head = _LEAD_RE.sub("", text[:60]).lower().replace("ё", "е")
+    if not head.startswith(_DENIALS) and not head.startswith(_UTTER_TUPLE):
+        return False  # a raw look first: the sentences of a long post are many
     words = TERM_RE.findall(normalize(text))[:2]
     if words and words[0] in _UTTER:  # "Utter nonsense", "Полная чушь"
         words = words[1:]

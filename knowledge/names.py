@@ -22,6 +22,7 @@ __all__ = [
     "PLACE_INDEX",
     "SOURCE_INDEX",
     "UNIT_RES",
+    "ANY_UNIT_RE",
     "find",
     "name_keys",
     "names_anything",
@@ -53,6 +54,7 @@ ACTOR_INDEX = index_names(ACTORS)
 ARMY_INDEX = index_names(ARMIES)
 SOURCE_INDEX = index_names({k: forms for k, (forms, _side) in SOURCES.items()})
 UNIT_RES = tuple((unit_id, re.compile(pattern)) for unit_id, (_name, pattern) in UNITS.items())
+ANY_UNIT_RE = re.compile("|".join(f"(?:{pattern})" for _name, pattern in UNITS.values()))  # one look first
 DISPLAY: dict[str, str] = {  # a name as the reason line shows it
     **{k: next((f for f in forms if f.isascii()), forms[0]) for k, forms in (PLACES | ACTORS).items()},
     **{unit_id: name for unit_id, (name, _pattern) in UNITS.items()},
