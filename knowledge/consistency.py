@@ -78,7 +78,6 @@ _SPEAKER_RE = re.compile(r"^\W*([^\W\d][^:\n]{0,40}?):(?!//)")
 # A tweet's signature, "— Layla (@efahruu) December 13, 2015": when it was posted, not what it is about.
 # "6 August 2025 marks one year since ...", "рік тому": the claim's day, a year on.
 _ANNIVERSARY_RE = re.compile(r"\b(?:ago|since|anniversar\w*|годовщин\w*|роковин\w*|тому|назад|спустя)\b", re.IGNORECASE)
-_YEAR_RE = re.compile(r"(?:19|20)\d\d")
 _SIGNATURE_RE = re.compile(r"\(@\w+\)\s*\S+\.? \d{1,2},? \d{4}\s*$")
 _SPEAKER_WORDS = 3  # "Песков", "Минобороны РФ", "Помощник Путина Ушаков"; longer is a headline
 
@@ -343,7 +342,7 @@ def _units(text: str) -> frozenset[str]:
 
 def _days(text: str) -> frozenset[str]:
     """The calendar dates `text` writes out (ISO), save a tweet's signature; none in an anniversary post."""
-    if not _YEAR_RE.search(text) or _ANNIVERSARY_RE.search(text):  # most texts write no year: no date
+    if not find_dates(text) or _ANNIVERSARY_RE.search(text):  # find_dates looks for a year first: most have none
         return frozenset()
     return frozenset(d.isoformat() for d in find_dates(_SIGNATURE_RE.sub("", text)))
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from knowledge.normalize import normalize
 from knowledge.normalize.terms import STOP_WORDS, word_keys
-from knowledge.normalize.text import TERM_RE
+from knowledge.normalize.text import CYR_RE, TERM_RE
 
 __all__ = ["contrasted_words", "latin_ne", "denied_words", "denies_a_claim_word", "keys_of", "shares"]
 
@@ -34,7 +34,6 @@ _NOT_A_PREDICATE = frozenset(
 )
 _CONTRAST = frozenset("а a but rather instead".split())
 _FAR_FROM = frozenset("from от від".split())  # after "far"/"далеко": "far from over", "далеко от завершения"
-_CYR_RE = re.compile("[а-яіїєґ]")
 _PHRASE_END_RE = re.compile(r"[,.;:!?—–()]")
 _REACH = 3  # words after the negation in which its predicate is looked for (stop words skipped)
 # Words between a negation and its predicate that are not the predicate: "not been able to", "не смогли".
@@ -156,7 +155,7 @@ def latin_ne(words: list[str], i: int) -> bool:
     """"HE" typed in Latin capitals between Cyrillic words: "Російські війська HE повернули Суджу"."""
     if words[i] != "he" or not 0 < i < len(words) - 1:
         return False
-    return bool(_CYR_RE.match(words[i - 1]) and _CYR_RE.match(words[i + 1]))
+    return bool(CYR_RE.match(words[i - 1]) and CYR_RE.match(words[i + 1]))
 
 
 @lru_cache(maxsize=8192)
