@@ -128,5 +128,7 @@ def seed_log(session: Session, now: dt.datetime) -> None:
         row.setdefault("text_len", 9)
         row.setdefault("matches", [])
         session.add(CheckLog(**row))
-    for group, status in (("g1", "pending"), ("g1", "pending"), ("g2", "pending"), ("g3", "linked")):
-        session.add(Submission(user_id=1, text="post", group_key=group, status=status))
+    # Two people sent g1: one queue item. (One person has one pending row per post: a unique index.)
+    submissions = ((1, "g1", "pending"), (2, "g1", "pending"), (1, "g2", "pending"), (1, "g3", "linked"))
+    for user_id, group, status in submissions:
+        session.add(Submission(user_id=user_id, text="post", group_key=group, status=status))

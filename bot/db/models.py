@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -174,7 +175,19 @@ class Submission(Base):
     """A post the bot could not answer, sent to moderators by a user."""
 
     __tablename__ = "submissions"
-    __table_args__ = (Index("ix_submissions_status_group", "status", "group_key"),)
+    __table_args__ = (
+        Index("ix_submissions_status_group", "status", "group_key"),
+        # One pending queue item per user and post, held by the database: two concurrent presses of "send to
+        # moderators" cannot both insert (bot.services.submissions.submit). Resolved rows are not limited.
+        Index(
+            "uq_submissions_pending_user_group",
+            "user_id",
+            "group_key",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
