@@ -1283,28 +1283,36 @@ def print_table(results: dict[str, Any], args: argparse.Namespace) -> None:
                 f"target ({rate:g} updates/s, p99 <= {p99:g} ms, invariants; {channel}) on {backend}: "
                 f"{'MET' if met else 'NOT MET'}"
             )
-    print("\nInvariants (last run of each):")
+    print("\nInvariants (last run of each, and every run where one failed):")
     for backend, r in results.items():
         for mode, m in r["modes"].items():
-            inv = m["runs"][-1]["invariants"]
-            a, c = inv["answered_exactly_once"], inv["checks_logged_exactly_once"]
-            f, s, e = inv["feedback_stored_once"], inv["submissions_stored_once"], inv["no_exceptions"]
-            print(
-                f"  {backend}/{mode}: answered once {'PASS' if a['pass'] else 'FAIL'} "
-                f"(wrong {sum(a['wrong_answers'].values())}, failed calls {a['failed_bot_api_calls']}, "
-                f"unattributed {sum(a['unattributed_calls'].values())}, extra cards {a['extra_unquoted_cards']}); "
-                f"checks {'PASS' if c['pass'] else 'FAIL'} ({c['rows']} rows / {c['expected']} expected, "
-                f"missing {c['missing']}, extra {c['extra']}); "
-                f"feedback {'PASS' if f['pass'] else 'FAIL'} ({f['rows']}/{f['presses']}); "
-                f"submissions {'PASS' if s['pass'] else 'FAIL'} ({s['new_rows']} new / {s['expected_new_rows']} "
-                f"expected, {s['presses']} presses, doubled {s['doubled']}); "
-                f"exceptions {'PASS' if e['pass'] else 'FAIL'} ({e['error_handler_calls']} errors, "
-                f"{sum(e['error_logs'].values())} error logs); warnings {inv['warnings'] or 0}"
-            )
-            sql = m["runs"][-1]["sql_per_update"]["all"]
-            print(f"     SQL per update: {sql['statements']} statements, {sql['checkouts']} pool checkouts")
-            for ex in a["examples"] + e["log_samples"]:
-                print("     ", ex)
+            runs = m["runs"]
+            for i, run in enumerate(runs):
+                if i == len(runs) - 1 or not run["invariants"]["all_pass"]:
+                    _print_invariants(f"{backend}/{mode} run {i + 1}", run)
+
+
+def _print_invariants(label: str, run: dict[str, Any]) -> None:
+    """One run's invariants, with the examples of what failed."""
+    inv = run["invariants"]
+    a, c = inv["answered_exactly_once"], inv["checks_logged_exactly_once"]
+    f, s, e = inv["feedback_stored_once"], inv["submissions_stored_once"], inv["no_exceptions"]
+    print(
+        f"  {label}: answered once {'PASS' if a['pass'] else 'FAIL'} "
+        f"(wrong {sum(a['wrong_answers'].values())}, failed calls {a['failed_bot_api_calls']}, "
+        f"unattributed {sum(a['unattributed_calls'].values())}, extra cards {a['extra_unquoted_cards']}); "
+        f"checks {'PASS' if c['pass'] else 'FAIL'} ({c['rows']} rows / {c['expected']} expected, "
+        f"missing {c['missing']}, extra {c['extra']}); "
+        f"feedback {'PASS' if f['pass'] else 'FAIL'} ({f['rows']}/{f['presses']}); "
+        f"submissions {'PASS' if s['pass'] else 'FAIL'} ({s['new_rows']} new / {s['expected_new_rows']} "
+        f"expected, {s['presses']} presses, doubled {s['doubled']}); "
+        f"exceptions {'PASS' if e['pass'] else 'FAIL'} ({e['error_handler_calls']} errors, "
+        f"{sum(e['error_logs'].values())} error logs); warnings {inv['warnings'] or 0}"
+    )
+    sql = run["sql_per_update"]["all"]
+    print(f"     SQL per update: {sql['statements']} statements, {sql['checkouts']} pool checkouts")
+    for ex in a["examples"] + e["log_samples"]:
+        print("     ", ex)
 
 
 def main(argv: list[str] | None = None) -> int:
