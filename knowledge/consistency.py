@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from knowledge.denials import negated_now
-from knowledge.figures import figures_and_years
+from knowledge.figures import counted_things, figures_and_years, other_things
 from knowledge.gazetteer import PARENT, SOURCES
 from knowledge.interned import share_sets
 from knowledge.modality import unrealized
@@ -111,6 +111,7 @@ class TextFacts:
     units: frozenset[str] = frozenset()  # the named units (gazetteer.UNITS)
     confirmers: frozenset[str] = frozenset()  # the sides it says confirm or admit something (knowledge.roles)
     accounts: frozenset[str] = frozenset()  # the sides it says give an account ("Moscow says", "KCNA reports")
+    counted: frozenset[tuple[float, str]] = frozenset()  # (figure, what it counts), knowledge.figures
 
     def __post_init__(self) -> None:
         share_sets(self)
@@ -136,6 +137,7 @@ class ClaimFacts:
     days: frozenset[str] = frozenset()  # the calendar dates its wordings write out, ISO
     units: frozenset[str] = frozenset()  # the named units of its wordings and keywords
     confirmers: frozenset[str] = frozenset()  # the sides its wordings say confirm or admit it
+    counted: frozenset[tuple[float, str]] = frozenset()  # (figure, what it counts) in its wordings
 
     def __post_init__(self) -> None:
         share_sets(self)
@@ -283,6 +285,7 @@ def text_facts(text: str) -> TextFacts:
         _units(text),
         confirmers(words, spans),
         accounts,
+        counted_things(words, figures),
     )
 
 
@@ -332,6 +335,7 @@ def claim_facts(claim: Claim) -> ClaimFacts:
         days=frozenset(d for t in texts + kw for d in t.days),
         units=frozenset(u for t in texts + kw for u in t.units),
         confirmers=frozenset(s for t in texts for s in t.confirmers),
+        counted=frozenset(c for t in texts for c in t.counted),
     )
 
 
@@ -370,6 +374,9 @@ def shared_figures(c: ClaimFacts, p: TextFacts) -> tuple[str, ...]:
 
 def _check_figures(c: ClaimFacts, p: TextFacts, agree: _Notes, conflict: _Notes) -> None:
     shared = shared_figures(c, p)
+    if shared and (other := other_things(c.counted, p.counted, _REL_TOLERANCE)):
+        conflict.append(("figures", "{0} {1}, not {0} {2}".format(_fmt(other[0]), *other[1:])))
+        return
     if shared:
         agree.append(("figures", "figures " + ", ".join(shared) + " match"))
         return

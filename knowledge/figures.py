@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["figures_and_years"]
+__all__ = ["counted_things", "figures_and_years"]
 
 _MONTH_WORDS = frozenset(
     """january february march april may june july august september october november december jan feb mar apr
@@ -28,6 +28,95 @@ _MULTIPLIERS = {
 }
 _NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?$")
 
+# What a figure counts, by the first word after it (and its multiplier) that names a kind of thing: "340
+# беспилотников" is not "340 военнослужащих". Kinds are broad on purpose (soldiers, troops, the killed and the
+# evacuated are all people): two kinds differ only where no one would write one for the other.
+_KIND_STEMS: dict[str, tuple[str, ...]] = {
+    "people": (
+        "servicem", "troop", "soldier", "person", "people", "casualt", "civilian", "resident", "fighter", "mercenar",
+        "prisoner", "wounded", "военнослуж", "військовослуж", "бойц", "бійц", "солдат", "человек", "людей", "жител",
+        "мешкан", "погибш", "загибл", "убит", "вбит", "раненых", "поранен", "пленн", "полонен", "наемник", "найманц",
+        "граждан", "громадян",
+    ),
+    "drones": ("drone", "uav", "беспилотн", "безпілотн", "бпла", "дрон"),
+    "armour": ("tank", "танк", "бронетехн", "бмп", "бтр"),
+    "vehicles": ("vehicle", "truck", "автомоб", "грузовик", "вантажів"),
+    "guns": ("орудий", "гармат", "artillery"),
+    "munitions": ("shell", "снаряд", "missile", "ракет", "rocket", "bomb", "бомб"),
+    "hectares": ("hectare", "гектар"),
+    "acres": ("acre",),
+    "kilometres": ("kilomet", "километр", "кілометр"),
+    "miles": ("mile", "миль"),
+    "tonnes": ("tonne", "тонн"),
+    "hours": ("hour", "часов", "годин"),
+    "days": ("суток",),
+    "weeks": ("week", "недел", "тижн"),
+    "months": ("month", "месяц", "місяц"),
+    "dollars": ("dollar", "доллар", "долар"),
+    "roubles": ("рубл", "rouble", "ruble"),
+    "hryvnias": ("гривен", "гривн", "гривень", "hryvn"),
+    "percent": ("percent", "процент", "відсот"),
+    "settlements": ("village", "settlement", "населенных", "населённых", "населених"),
+}  # fmt: skip
+_KIND_WORDS: dict[str, str] = {
+    **dict.fromkeys("killed dead men military военных военные військових військові люди".split(), "people"),
+    **dict.fromkeys("машин машины".split(), "vehicles"),
+    **dict.fromkeys("мин мины мін міни mines".split(), "munitions"),
+    **dict.fromkeys("km км".split(), "kilometres"),
+    **dict.fromkeys("km2".split(), "square kilometres"),
+    **dict.fromkeys("ton tons".split(), "tonnes"),
+    **dict.fromkeys("час часа".split(), "hours"),
+    **dict.fromkeys("day days daily дней днів дня дні доби".split(), "days"),
+    **dict.fromkeys("euro euros евро євро".split(), "euros"),
+    **dict.fromkeys("сел сёл села селах сіл".split(), "settlements"),
+}
+_SQUARE = frozenset("square sq кв kv квадратных квадратних kvadratnykh kvadratnyh".split())  # "1000 кв. км": an area
+# Words after which the figure's kind is not said: "lost 340 in a drone attack", "340 единиц техники".
+_PHRASE_END = frozenset(
+    """in at on for of by per from to with than and or a an the over about units pieces за в во на по у з із від до
+    и і та або или чем ніж с со из от более около понад близько единиц одиниць шт""".split()
+)
+_KIND_BY_WORD: dict[str, str] = {}
+_LOOK_AHEAD = 3  # words after the figure: "340 российских военнослужащих", "600 north korean troops"
+
+
+def _kind(word: str) -> str:
+    kind = _KIND_BY_WORD.get(word)
+    if kind is None:
+        kind = _KIND_WORDS.get(word) or next((k for k, stems in _KIND_STEMS.items() if word.startswith(stems)), "")
+        if len(_KIND_BY_WORD) < 50_000:
+            _KIND_BY_WORD[word] = kind
+    return kind
+
+
+def _counted(words: list[str], i: int) -> str:
+    """What the figure at `words[i]` counts (a kind of _KIND_STEMS), or "" where its words do not say."""
+    j = i + 1 + (i + 1 < len(words) and words[i + 1] in _MULTIPLIERS)
+    for k, w in enumerate(words[j : j + _LOOK_AHEAD]):
+        if w in _PHRASE_END or _NUMBER_RE.match(w):
+            return ""
+        if w in _SQUARE:
+            unit = _kind(words[j + k + 1]) if j + k + 1 < len(words) else ""
+            return f"square {unit}" if unit in ("kilometres", "miles") else ""
+        kind = _kind(w)
+        if kind:
+            return kind
+    return ""
+
+
+def counted_things(words: list[str], figures: set[float]) -> frozenset[tuple[float, str]]:
+    """(figure, what it counts) for the `figures` :func:`figures_and_years` read in `words`; the kind is ""
+    where the text does not say."""
+    if not figures:
+        return frozenset()
+    out: set[tuple[float, str]] = set()
+    for i, w in enumerate(words):
+        if _NUMBER_RE.match(w):
+            value = float(w) * _MULTIPLIERS.get(words[i + 1] if i + 1 < len(words) else "", 1.0)
+            if value in figures:
+                out.add((value, _counted(words, i)))
+    return frozenset(out)
+
 
 def figures_and_years(words: list[str]) -> tuple[set[float], set[int]]:
     """The counts and amounts (times their multiplier: "120 тысяч" is 120,000) and the years among the
@@ -47,3 +136,25 @@ def figures_and_years(words: list[str]) -> tuple[set[float], set[int]]:
         else:
             figures.add(value * _MULTIPLIERS.get(nxt, 1.0))
     return figures, years
+
+
+def _base(kind: str) -> str:
+    return kind.removeprefix("square ")
+
+
+def other_things(
+    claim: frozenset[tuple[float, str]], post: frozenset[tuple[float, str]], tolerance: float
+) -> tuple[float, str, str] | None:
+    """(figure, the post's kind, the claim's kind) where the figures post and claim share count other things
+    ("340 drones" for "340 killed"): one of them does, both saying what it counts, and none counts the same
+    thing in both. None where they agree or do not say."""
+    differ: tuple[float, str, str] | None = None
+    for value in sorted({v for v, _k in post}):
+        mine = {k for v, k in claim if abs(v - value) <= tolerance * max(abs(v), abs(value))}
+        theirs = {k for v, k in post if v == value}
+        # "1000 km of territory" is sloppy, not another thing than "1000 km²"; "square miles" is.
+        if not {_base(k) for k in mine}.isdisjoint({_base(k) for k in theirs}):
+            return None
+        if mine and differ is None and "" not in mine and "" not in theirs:
+            differ = (value, min(theirs), min(mine))
+    return differ

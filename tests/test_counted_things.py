@@ -1,0 +1,102 @@
+"""A figure is what it counts: "340 беспилотников" is not the claim's "340 военнослужащих", and "1,000 square miles"
+is not "1,000 square kilometres". Such a post is related at best; a post that counts the claim's thing, or does not
+say what its figure counts, keeps its card."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from knowledge.consistency import check, claim_facts, text_facts
+from knowledge.figures import counted_things, figures_and_years, other_things
+from knowledge.loader import load
+from knowledge.matcher import Matcher
+from knowledge.normalize import normalize
+from knowledge.normalize.text import TERM_RE
+from knowledge.schema import Claim
+
+BUNDLED = Path(__file__).resolve().parents[1] / "knowledge" / "data" / "claims"
+
+
+@cache
+def _matcher() -> Matcher:
+    return Matcher(load([BUNDLED]).claims)
+
+
+def _counted(text: str) -> set[tuple[float, str]]:
+    words = TERM_RE.findall(normalize(text))
+    figures, _years = figures_and_years(words)
+    return set(counted_things(words, figures))
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("ВСУ потеряли 340 беспилотников", {(340.0, "drones")}),
+        ("340 российских военнослужащих", {(340.0, "people")}),
+        ("600 North Korean troops", {(600.0, "people")}),
+        ("эвакуировали 120 тысяч людей", {(120000.0, "people")}),
+        ("120,000 tonnes of grain", {(120000.0, "tonnes")}),
+        ("67 150 снарядів", {(67150.0, "munitions")}),
+        ("1000 кв. км", {(1000.0, "square kilometres")}),
+        ("1,000 square miles", {(1000.0, "square miles")}),
+        ("1 000 гектаров", {(1000.0, "hectares")}),
+        ("392 танка и 2428 автомобилей", {(392.0, "armour"), (2428.0, "vehicles")}),
+        # The figure's own phrase does not say: "in a drone attack" is not what 340 counts.
+        ("lost 340 in a drone attack", {(340.0, "")}),
+        ("потеряли 340 за сутки", {(340.0, "")}),
+        ("340 единиц военной техники", {(340.0, "")}),
+    ],
+)
+def test_what_a_figure_counts(text: str, want: set[tuple[float, str]]) -> None:
+    assert _counted(text) == want
+
+
+def test_other_things_needs_both_to_say_and_none_to_agree() -> None:
+    claim = frozenset({(340.0, "people")})
+    assert other_things(claim, frozenset({(340.0, "drones")}), 0.03) == (340.0, "drones", "people")
+    assert other_things(claim, frozenset({(340.0, "people")}), 0.03) is None
+    assert other_things(claim, frozenset({(340.0, "")}), 0.03) is None  # the post does not say
+    assert other_things(frozenset({(340.0, "")}), frozenset({(340.0, "drones")}), 0.03) is None
+    assert other_things(claim, frozenset({(1200.0, "drones")}), 0.03) is None  # not a shared figure
+    # Another shared figure that counts the same thing: the post is about the claim's report.
+    report = frozenset({(67150.0, "people"), (392.0, "armour")})
+    assert other_things(report, frozenset({(67150.0, "munitions"), (392.0, "armour")}), 0.03) is None
+
+
+def test_the_conflict_is_the_cards_reason() -> None:
+    claim = Claim("t-340", "Ukraine lost 340 servicemen in the Kursk region in one day.", "false", "s", ())
+    result = check(claim_facts(claim), text_facts("Ukraine lost 340 drones in the Kursk region in one day."))
+    assert ("figures", "340 drones, not 340 people") in result.conflicts
+    agreeing = check(claim_facts(claim), text_facts("Ukraine lost 340 soldiers in the Kursk region in one day."))
+    assert agreeing.agrees_on("figures") and not agreeing.conflicts_on("figures")
+
+
+@pytest.mark.parametrize(
+    ("post", "claim_id"),
+    [
+        ("Минобороны: за сутки ВСУ потеряли 340 беспилотников в Курской области", "kursk-340-killed-one-day"),
+        ("Ukraine now holds 1,000 square miles of the Kursk region", "kursk-ukraine-1000-km2"),
+        ("ВСУ удерживают 1000 гектаров Курской области", "kursk-ukraine-1000-km2"),
+    ],
+)
+def test_a_post_that_counts_other_things_gets_no_verdict(post: str, claim_id: str) -> None:
+    found = {m.claim.id: m for m in _matcher().match(post)}
+    assert claim_id in found  # still related: the same figure in the same place
+    assert found[claim_id].strength == "possible"
+    assert "not" in found[claim_id].reason
+
+
+@pytest.mark.parametrize(
+    ("post", "claim_id"),
+    [
+        ("В Курской области ВСУ потеряли 340 военнослужащих за сутки", "kursk-340-killed-one-day"),
+        ("ВСУ потеряли в Курской области 67 150 военнослужащих и 392 танка", "kursk-mod-losses-67150"),
+        ("ЗСУ контролюють 1000 кв. км Курської області", "kursk-ukraine-1000-km2"),
+    ],
+)
+def test_a_post_that_counts_the_claims_things_keeps_its_card(post: str, claim_id: str) -> None:
+    top = _matcher().match(post)[0]
+    assert (top.claim.id, top.strength) == (claim_id, "strong")
