@@ -216,3 +216,22 @@ def test_a_huge_single_word_is_read() -> None:
     assert tokens("y" * 4000)  # used to recurse once per "yy" ending
     assert tokens("Zelenskiy" * 300)
     assert "zelensk" in tokens("Zelenskiy kupil dve yahty")
+
+
+def test_a_figure_spelled_with_the_letter_o_is_a_figure() -> None:
+    assert normalize("потерял свыше 34О военнослужащих") == "потерял свыше 340 военнослужащих"
+    assert normalize("67 15О солдат, 1О0 дронов") == "67150 солдат, 100 дронов"
+    # Two digits or more, and nothing but digits and o's: words and model names stay.
+    assert normalize("GPT-4o, o2 arena, 4о, zoo 2024") == "gpt-4o, o2 arena, 4о, zoo 2024"
+
+
+def test_a_figure_spelled_with_the_letter_o_gets_its_own_claim_only() -> None:
+    from pathlib import Path
+
+    from knowledge.loader import load
+    from knowledge.matcher import Matcher
+
+    claims = load([Path(__file__).resolve().parents[1] / "knowledge" / "data" / "claims"]).claims
+    post = "Минобороны: за сутки противник на курском направлении потерял свыше 34О военнослужащих."
+    strong = [m.claim.id for m in Matcher(claims).match(post) if m.strength == "strong"]
+    assert strong == ["kursk-340-killed-one-day"]  # not also the 67,150 claim, as when "34О" was no figure

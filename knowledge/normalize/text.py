@@ -39,6 +39,9 @@ _NUMBER_PHRASE_RE = re.compile(
 _MAGNITUDE_RE = re.compile(r"hundred|thousand|million|billion|trillion|percent|per cent")
 _NUMBER_PART_RE = re.compile("|".join(sorted(_NUMBER_WORD_VALUE, key=len, reverse=True)))  # "ninetyeight"
 _DECIMAL_COMMA_RE = re.compile(r"(?<=\d),(?=\d)")
+# A figure spelled with the letter o for a zero ("34О", "1О0"): a word of digits and o's with two digits or more.
+_DIGIT_O_GATE_RE = re.compile(r"\d[оo]|[оo]\d")
+_DIGIT_O_RE = re.compile(r"\b(?=[оo]*\d[оo]*\d)[\dоo]*[оo][\dоo]*\b")
 # Unicode categories removed outright: format (zero-width, bidi), surrogates, private use, unassigned,
 # combining marks (stress accents, emoji variation selectors, keycaps), symbols (emoji, dingbats).
 _DROP_CATS = frozenset({"Cf", "Cs", "Co", "Cn", "Mn", "Me", "So", "Sk"})
@@ -160,6 +163,8 @@ def normalize(text: str) -> str:
     s = s.translate(_CLEAN_TABLE)
     s = s.replace("ё", "е").replace("#", " ")
     s = _WS_RE.sub(" ", s).strip()
+    if _DIGIT_O_GATE_RE.search(s):
+        s = _DIGIT_O_RE.sub(lambda m: m.group(0).replace("о", "0").replace("o", "0"), s)
     # Numbers before look-alike folding: joining "0.000" into "0000" can merge two words into one
     # mixed-script word, which a second call would then fold differently.
     s = _canon_numbers(s)
