@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from knowledge.denials import negated_now
-from knowledge.figures import counted_things, figures_and_years, other_things
+from knowledge.figures import counted_things, figures_and_years, other_things, periods, shown
 from knowledge.gazetteer import PARENT, SOURCES
 from knowledge.interned import share_sets
 from knowledge.modality import unrealized
@@ -66,12 +66,6 @@ _SPEECH: tuple[str, ...] = (
     "стверджу", "счита", "вважа", "признал", "визна", "say", "said", "claim", "accus", "report", "tweet", "wrote",
     "write", "insist", "argu", "estimat", "confirm", "подтверд", "підтверд",
 )  # fmt: skip
-_PERIODS: dict[str, str] = {
-    "сутки": "day", "суток": "day", "добу": "day", "доби": "day", "день": "day", "day": "day", "days": "day",
-    "daily": "day", "неделю": "week", "неделя": "week", "недели": "week", "тиждень": "week", "тижня": "week",
-    "week": "week", "weeks": "week", "weekly": "week", "месяц": "month", "месяца": "month", "місяць": "month",
-    "місяця": "month", "month": "month", "months": "month", "годину": "hour", "hour": "hour",
-}  # fmt: skip
 _REL_TOLERANCE = 0.03
 # A quoted speaker at the start: "Ushakov: ...", "Песков: ..." (not a URL's "https:").
 _SPEAKER_RE = re.compile(r"^\W*([^\W\d][^:\n]{0,40}?):(?!//)")
@@ -260,13 +254,12 @@ def text_facts(text: str) -> TextFacts:
     roles = clause_subjects(norm, [span for span in spans_direct if span[0] not in left]) | accounts | speakers
     named = named_sides(words, spans)
     negated = negated_now(words)
-    periods = frozenset(p for w in words if (p := _PERIODS.get(w)))
     places = frozenset(p for _s, _e, p in place_spans)
     simple = len(words) <= 30
     return TextFacts(
         frozenset(figures),
         frozenset(years),
-        periods,
+        periods(words),
         places,
         actors,
         speakers,
@@ -375,7 +368,7 @@ def shared_figures(c: ClaimFacts, p: TextFacts) -> tuple[str, ...]:
 def _check_figures(c: ClaimFacts, p: TextFacts, agree: _Notes, conflict: _Notes) -> None:
     shared = shared_figures(c, p)
     if shared and (other := other_things(c.counted, p.counted, _REL_TOLERANCE)):
-        conflict.append(("figures", "{0} {1}, not {0} {2}".format(_fmt(other[0]), *other[1:])))
+        conflict.append(("figures", "{0} {1}, not {0} {2}".format(_fmt(other[0]), *map(shown, other[1:]))))
         return
     if shared:
         agree.append(("figures", "figures " + ", ".join(shared) + " match"))

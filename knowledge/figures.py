@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["counted_things", "figures_and_years"]
+__all__ = ["counted_things", "figures_and_years", "other_things", "periods", "shown"]
 
 _MONTH_WORDS = frozenset(
     """january february march april may june july august september october november december jan feb mar apr
@@ -32,11 +32,17 @@ _NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?$")
 # беспилотников" is not "340 военнослужащих". Kinds are broad on purpose (soldiers, troops, the killed and the
 # evacuated are all people): two kinds differ only where no one would write one for the other.
 _KIND_STEMS: dict[str, tuple[str, ...]] = {
+    # Soldiers and civilians are both people; "people", "casualties" or "killed" may be either.
+    "military": (
+        "servicem", "troop", "soldier", "fighter", "mercenar", "военнослуж", "військовослуж", "бойц", "бійц", "солдат",
+        "наемник", "найманц", "personnel",
+    ),
+    "civilians": (
+        "civilian", "resident", "жител", "мешкан", "граждан", "громадян", "цивіл", "evacuee", "беженц", "біженц",
+    ),
     "people": (
-        "servicem", "troop", "soldier", "person", "people", "casualt", "civilian", "resident", "fighter", "mercenar",
-        "prisoner", "wounded", "военнослуж", "військовослуж", "бойц", "бійц", "солдат", "человек", "людей", "жител",
-        "мешкан", "погибш", "загибл", "убит", "вбит", "раненых", "поранен", "пленн", "полонен", "наемник", "найманц",
-        "граждан", "громадян",
+        "person", "people", "casualt", "prisoner", "wounded", "человек", "людей", "погибш", "загибл", "убит", "вбит",
+        "раненых", "поранен", "пленн", "полонен",
     ),
     "drones": ("drone", "uav", "беспилотн", "безпілотн", "бпла", "дрон"),
     "armour": ("tank", "танк", "бронетехн", "бмп", "бтр"),
@@ -59,7 +65,8 @@ _KIND_STEMS: dict[str, tuple[str, ...]] = {
     "settlements": ("village", "settlement", "населенных", "населённых", "населених"),
 }  # fmt: skip
 _KIND_WORDS: dict[str, str] = {
-    **dict.fromkeys("killed dead men military военных военные військових військові люди".split(), "people"),
+    **dict.fromkeys("killed dead men люди".split(), "people"),
+    **dict.fromkeys("military военных военные військових військові".split(), "military"),
     **dict.fromkeys("машин машины".split(), "vehicles"),
     **dict.fromkeys("мин мины мін міни mines".split(), "munitions"),
     **dict.fromkeys("km км".split(), "kilometres"),
@@ -138,8 +145,26 @@ def figures_and_years(words: list[str]) -> tuple[set[float], set[int]]:
     return figures, years
 
 
-def _base(kind: str) -> str:
-    return kind.removeprefix("square ")
+_PERSONS = frozenset({"military", "civilians", "people"})
+_SHOWN = {"military": "soldiers", "armour": "tanks or armour", "guns": "guns", "munitions": "shells or missiles"}
+
+
+def shown(kind: str) -> str:
+    """A kind as a card's reason line names it ("340 drones, not 340 soldiers")."""
+    return _SHOWN.get(kind, kind)
+
+
+def _same_things(mine: set[str], theirs: set[str]) -> bool:
+    """Whether two texts' kinds for one figure may count the same thing: "1000 km of territory" is sloppy, not
+    another thing than "1000 km²" ("square miles" is); "people" may be soldiers or civilians, unless the claim
+    says which elsewhere."""
+    mine = {k.removeprefix("square ") for k in mine}
+    theirs = {k.removeprefix("square ") for k in theirs}
+    if "people" in mine and len(mine & _PERSONS) > 1:
+        mine.discard("people")
+    if ("people" in theirs and mine & _PERSONS) or ("people" in mine and theirs & _PERSONS):
+        return True
+    return not mine.isdisjoint(theirs)
 
 
 def other_things(
@@ -152,9 +177,36 @@ def other_things(
     for value in sorted({v for v, _k in post}):
         mine = {k for v, k in claim if abs(v - value) <= tolerance * max(abs(v), abs(value))}
         theirs = {k for v, k in post if v == value}
-        # "1000 km of territory" is sloppy, not another thing than "1000 km²"; "square miles" is.
-        if not {_base(k) for k in mine}.isdisjoint({_base(k) for k in theirs}):
+        if _same_things(mine, theirs):
             return None
         if mine and differ is None and "" not in mine and "" not in theirs:
             differ = (value, min(theirs), min(mine))
     return differ
+
+
+# The period a figure is counted over ("за сутки", "a week"): one of these words, anywhere in the text.
+_PERIODS: dict[str, str] = {
+    "сутки": "day", "суток": "day", "добу": "day", "доби": "day", "день": "day", "day": "day", "days": "day",
+    "daily": "day", "неделю": "week", "неделя": "week", "недели": "week", "тиждень": "week", "тижня": "week",
+    "week": "week", "weeks": "week", "weekly": "week", "месяц": "month", "месяца": "month", "місяць": "month",
+    "місяця": "month", "month": "month", "months": "month", "годину": "hour", "hour": "hour", "monthly": "month",
+    "ежемесячно": "month", "щомісяця": "month", "ежедневно": "day", "щодня": "day", "щоденно": "day",
+    "annually": "year", "yearly": "year", "ежегодно": "year", "щорічно": "year", "щороку": "year",
+}  # fmt: skip
+# A year is a period only after one of these ("за год", "per year", "за весь 2024 год", "the whole of 2024"):
+# "6 августа 2024 года" and "this year" say when, not how long.
+_YEAR_WORDS = frozenset("год года рік року year".split())
+_OVER = frozenset("за per a each every whole весь целый цілий в на".split())
+
+
+def periods(words: list[str]) -> frozenset[str]:
+    """The periods `words` (normalised) count a figure over."""
+    out = {p for w in words if (p := _PERIODS.get(w))}
+    for i, w in enumerate(words):
+        if w in _YEAR_WORDS and i and (
+            words[i - 1] in _OVER or (_NUMBER_RE.match(words[i - 1]) and i > 1 and words[i - 2] in _OVER)
+        ):
+            out.add("year")
+        elif w == "whole" and i + 2 < len(words) and words[i + 1] == "of" and _NUMBER_RE.match(words[i + 2]):
+            out.add("year")
+    return frozenset(out)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.consistency import check, claim_facts, text_facts
-from knowledge.figures import counted_things, figures_and_years, other_things
+from knowledge.figures import counted_things, figures_and_years, other_things, periods
 from knowledge.loader import load
 from knowledge.matcher import Matcher
 from knowledge.normalize import normalize
@@ -35,8 +35,9 @@ def _counted(text: str) -> set[tuple[float, str]]:
     ("text", "want"),
     [
         ("ВСУ потеряли 340 беспилотников", {(340.0, "drones")}),
-        ("340 российских военнослужащих", {(340.0, "people")}),
-        ("600 North Korean troops", {(600.0, "people")}),
+        ("340 российских военнослужащих", {(340.0, "military")}),
+        ("600 North Korean troops", {(600.0, "military")}),
+        ("340 мирных жителей", {(340.0, "civilians")}),
         ("эвакуировали 120 тысяч людей", {(120000.0, "people")}),
         ("120,000 tonnes of grain", {(120000.0, "tonnes")}),
         ("67 150 снарядів", {(67150.0, "munitions")}),
@@ -55,9 +56,16 @@ def test_what_a_figure_counts(text: str, want: set[tuple[float, str]]) -> None:
 
 
 def test_other_things_needs_both_to_say_and_none_to_agree() -> None:
-    claim = frozenset({(340.0, "people")})
-    assert other_things(claim, frozenset({(340.0, "drones")}), 0.03) == (340.0, "drones", "people")
+    claim = frozenset({(340.0, "military")})
+    assert other_things(claim, frozenset({(340.0, "drones")}), 0.03) == (340.0, "drones", "military")
+    assert other_things(claim, frozenset({(340.0, "military")}), 0.03) is None
+    assert other_things(claim, frozenset({(340.0, "civilians")}), 0.03) == (340.0, "civilians", "military")
+    # "340 people", "340 killed" may be soldiers: no conflict either way.
     assert other_things(claim, frozenset({(340.0, "people")}), 0.03) is None
+    assert other_things(frozenset({(340.0, "people")}), frozenset({(340.0, "military")}), 0.03) is None
+    # A claim that says "people" in one wording and "soldiers" in another is about soldiers.
+    both = frozenset({(340.0, "people"), (340.0, "military")})
+    assert other_things(both, frozenset({(340.0, "civilians")}), 0.03) == (340.0, "civilians", "military")
     assert other_things(claim, frozenset({(340.0, "")}), 0.03) is None  # the post does not say
     assert other_things(frozenset({(340.0, "")}), frozenset({(340.0, "drones")}), 0.03) is None
     assert other_things(claim, frozenset({(1200.0, "drones")}), 0.03) is None  # not a shared figure
@@ -69,7 +77,7 @@ def test_other_things_needs_both_to_say_and_none_to_agree() -> None:
 def test_the_conflict_is_the_cards_reason() -> None:
     claim = Claim("t-340", "Ukraine lost 340 servicemen in the Kursk region in one day.", "false", "s", ())
     result = check(claim_facts(claim), text_facts("Ukraine lost 340 drones in the Kursk region in one day."))
-    assert ("figures", "340 drones, not 340 people") in result.conflicts
+    assert ("figures", "340 drones, not 340 soldiers") in result.conflicts
     agreeing = check(claim_facts(claim), text_facts("Ukraine lost 340 soldiers in the Kursk region in one day."))
     assert agreeing.agrees_on("figures") and not agreeing.conflicts_on("figures")
 
@@ -100,3 +108,32 @@ def test_a_post_that_counts_other_things_gets_no_verdict(post: str, claim_id: st
 def test_a_post_that_counts_the_claims_things_keeps_its_card(post: str, claim_id: str) -> None:
     top = _matcher().match(post)[0]
     assert (top.claim.id, top.strength) == (claim_id, "strong")
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("340 killed over the whole of 2024", {"year"}),
+        ("за 2024 год ВСУ потеряли", {"year"}),
+        ("340 в год", {"year"}),
+        ("щомісяця", {"month"}),
+        ("за сутки", {"day"}),
+        # When, not how long.
+        ("6 августа 2024 года", set()),
+        ("earlier this year", set()),
+    ],
+)
+def test_the_period_a_figure_is_counted_over(text: str, want: set[str]) -> None:
+    assert set(periods(TERM_RE.findall(normalize(text)))) == want
+
+
+@pytest.mark.parametrize(
+    "post",
+    [
+        "Ukraine lost 340 soldiers in the Kursk region over the whole of 2024",
+        "За 2024 год ВСУ потеряли в Курской области 340 военнослужащих",
+    ],
+)
+def test_the_claims_figure_over_a_year_is_not_its_day(post: str) -> None:
+    found = {m.claim.id: m for m in _matcher().match(post)}
+    assert found["kursk-340-killed-one-day"].strength == "possible"
