@@ -189,6 +189,7 @@ def _sides(words: list[str], keys: list[tuple[str, ...]], actors: list[_Span], s
             if any(i in rank and lo <= rank[i] <= hi for i in (a[0], a[1] - 1)) and not start <= a[0] < end
             and not (source_id == "ministry" and a[0] in armies)
             and not (a[0] >= end and heads_phrase(words, a))
+            and not (start < speaker_end <= a[0])  # "NIS: North Korea has suffered ...": the report's subject
         ]  # fmt: skip
         side = near[0][2] if near else SOURCES[source_id][1]
         if side:

@@ -41,9 +41,15 @@ _KIND_STEMS: dict[str, tuple[str, ...]] = {
         "civilian", "resident", "жител", "мешкан", "граждан", "громадян", "цивіл", "evacuee", "беженц", "біженц",
     ),
     "people": (
-        "person", "people", "casualt", "prisoner", "wounded", "человек", "людей", "погибш", "загибл", "убит", "вбит",
-        "раненых", "поранен", "пленн", "полонен",
+        "person", "people", "casualt", "wounded", "человек", "людей", "погибш", "загибл", "убит", "вбит", "раненых",
+        "поранен",
     ),
+    # Prisoners of war and convicts are counted as such: "340 военнопленных" are not the claim's 340 killed.
+    "prisoners": (
+        "prisoner", "pow", "convict", "inmate", "пленн", "военнопленн", "полонен", "військовополонен", "заключенн",
+        "заключённ", "осужденн", "осуждённ", "засуджен", "ув'язнен", "вязн", "в'язн",
+    ),
+    "livestock": ("livestock", "cattle", "голов", "голів", "скот", "худоб"),
     "drones": ("drone", "uav", "беспилотн", "безпілотн", "бпла", "дрон"),
     "armour": ("tank", "танк", "бронетехн", "бмп", "бтр"),
     "vehicles": ("vehicle", "truck", "автомоб", "грузовик", "вантажів"),
@@ -55,7 +61,7 @@ _KIND_STEMS: dict[str, tuple[str, ...]] = {
     "miles": ("mile", "миль"),
     "tonnes": ("tonne", "тонн"),
     "hours": ("hour", "часов", "годин"),
-    "days": ("суток",),
+    "days": ("суток", "дневн", "денн", "добов"),
     "weeks": ("week", "недел", "тижн"),
     "months": ("month", "месяц", "місяц"),
     "dollars": ("dollar", "доллар", "долар"),
@@ -176,6 +182,8 @@ def other_things(
     differ: tuple[float, str, str] | None = None
     for value in sorted({v for v, _k in post}):
         mine = {k for v, k in claim if abs(v - value) <= tolerance * max(abs(v), abs(value))}
+        if len(mine) > 1:
+            mine.discard("")  # a wording that does not say what it counts; others of the claim do
         theirs = {k for v, k in post if v == value}
         if _same_things(mine, theirs):
             return None
@@ -191,12 +199,18 @@ _PERIODS: dict[str, str] = {
     "week": "week", "weeks": "week", "weekly": "week", "месяц": "month", "месяца": "month", "місяць": "month",
     "місяця": "month", "month": "month", "months": "month", "годину": "hour", "hour": "hour", "monthly": "month",
     "ежемесячно": "month", "щомісяця": "month", "ежедневно": "day", "щодня": "day", "щоденно": "day",
-    "annually": "year", "yearly": "year", "ежегодно": "year", "щорічно": "year", "щороку": "year",
+    "щотижня": "week", "еженедельно": "week", "annually": "year", "yearly": "year", "ежегодно": "year",
+    "щорічно": "year", "щороку": "year",
 }  # fmt: skip
 # A year is a period only after one of these ("за год", "per year", "за весь 2024 год", "the whole of 2024"):
 # "6 августа 2024 года" and "this year" say when, not how long.
 _YEAR_WORDS = frozenset("год года рік року year".split())
-_OVER = frozenset("за per a each every whole весь целый цілий в на".split())
+_OVER = frozenset("за per a each every whole весь целый цілий увесь в на".split())
+_WHOLE = frozenset("весь целый цілий увесь whole".split())  # "за весь март", "the whole of March": a month
+_MONTHS = _MONTH_WORDS | frozenset(
+    """январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь січень лютий березень
+    квітень травень червень липень серпень вересень жовтень листопад грудень""".split()
+)
 
 
 def periods(words: list[str]) -> frozenset[str]:
@@ -209,4 +223,6 @@ def periods(words: list[str]) -> frozenset[str]:
             out.add("year")
         elif w == "whole" and i + 2 < len(words) and words[i + 1] == "of" and _NUMBER_RE.match(words[i + 2]):
             out.add("year")
+        elif w in _MONTHS and i and (words[i - 1] in _WHOLE or words[i - 2 : i] == ["whole", "of"]):
+            out.add("month")
     return frozenset(out)

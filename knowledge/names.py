@@ -31,6 +31,8 @@ __all__ = [
 ]
 
 NameIndex = dict[str, list[tuple[str, tuple[frozenset[str], ...]]]]
+# A name's stem that is an everyday word's too: "Crimea" stems to "crime", and "war crimes" is no place.
+_EVERYDAY_STEMS = frozenset({"crime"})
 
 
 def index_names(table: dict[str, tuple[str, ...]]) -> NameIndex:
@@ -41,7 +43,10 @@ def index_names(table: dict[str, tuple[str, ...]]) -> NameIndex:
             words = TERM_RE.findall(normalize(form))
             keys = tuple(frozenset(word_keys(w)) for w in words)
             # A stem under three letters cut from a longer one is dropped: "USA" must not read "use" as "us".
-            keys = tuple(frozenset(k for k in ks if len(k) >= min(3, max(map(len, ks), default=0))) for ks in keys)
+            keys = tuple(
+                frozenset(k for k in ks if len(k) >= min(3, max(map(len, ks), default=0)) and k not in _EVERYDAY_STEMS)
+                for ks in keys
+            )
             if not keys or not all(keys):
                 continue
             for k in keys[0]:
@@ -90,7 +95,7 @@ def place_keys(keys: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
     """Per-word keys, a word that names no place read as the place name one typo away ("курщні")."""
     out = []
     for ks in keys:
-        if ks and not any(k in PLACE_INDEX for k in ks):
+        if ks and not any(k in PLACE_INDEX or k in _EVERYDAY_STEMS for k in ks):
             near = PLACE_SPELLER.near(ks[0])
             if near is not None:
                 ks = (*ks, near)

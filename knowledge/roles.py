@@ -278,6 +278,8 @@ def passive(norm: str, words: list[str], spans: list[_Span]) -> tuple[set[int], 
     if not spans:
         return set(), []
     patients, agents = _cyrillic_passive(norm, words, spans) if CYR_RE.search(norm) else (set(), [])
+    if "by" in words:
+        _headline_passive(words, spans, patients, agents)
     be = [i for i, w in enumerate(words) if w in _BE]
     if not be:
         return patients, agents
@@ -293,6 +295,30 @@ def passive(norm: str, words: list[str], spans: list[_Span]) -> tuple[set[int], 
         k = k + 1 if 0 < k < len(words) - 1 and words[k + 1] in _DETERMINERS else k
         agents.extend(s for s in spans if k > 0 and s[0] == k + 1)
     return patients, agents
+
+
+# What a side suffers in a headline's passive (not "backed by", "joined by": "Russian troops backed by North
+# Korean soldiers recaptured Sudzha" names two sides that act).
+_DONE_TO = (
+    "captur", "taken", "encircl", "surround", "trapped", "killed", "destroy", "repel", "liberat", "recaptur", "seiz",
+    "shot", "downed", "defeat", "routed", "pushed", "driven", "expell", "ambush", "wounded", "eliminat", "struck",
+    "attacked", "targeted",
+)
+
+
+def _headline_passive(words: list[str], spans: list[_Span], patients: set[int], agents: list[_Span]) -> None:
+    """A headline's passive, without its "be": "Two North Korean soldiers captured alive by Ukrainian forces"."""
+    for k, w in enumerate(words):
+        if w != "by" or k < 2:
+            continue
+        a = k + 2 if k + 1 < len(words) and words[k + 1] in _DETERMINERS else k + 1
+        agent = [span for span in spans if span[0] == a]
+        part = next((j for j in (k - 1, k - 2) if words[j].startswith(_DONE_TO)), -1)
+        before = [span for span in spans if span[1] <= part]
+        if agent and part > 0:
+            if before:
+                patients.update(range(before[-1][0], before[-1][1]))
+            agents.extend(agent)
 
 
 def _encircles(words: list[str], i: int) -> str | None:

@@ -137,3 +137,30 @@ def test_the_period_a_figure_is_counted_over(text: str, want: set[str]) -> None:
 def test_the_claims_figure_over_a_year_is_not_its_day(post: str) -> None:
     found = {m.claim.id: m for m in _matcher().match(post)}
     assert found["kursk-340-killed-one-day"].strength == "possible"
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("340 военнопленных", {(340.0, "prisoners")}),
+        ("вывезли 120 тысяч заключённых", {(120000.0, "prisoners")}),
+        ("евакуювали 120 тисяч голів худоби", {(120000.0, "livestock")}),
+        ("о 30-часовом прекращении огня", {(30.0, "hours")}),
+        ("30-денне перемир'я", {(30.0, "days")}),
+    ],
+)
+def test_prisoners_livestock_and_the_length_of_a_truce(text: str, want: set[tuple[float, str]]) -> None:
+    assert _counted(text) == want
+
+
+@pytest.mark.parametrize(
+    ("post", "claim_id"),
+    [
+        ("Путин предложил Украине 30-часовое прекращение огня", "kursk-ukraine-accepted-truce"),
+        ("За сутки из плена вернулись 340 военнопленных с курского направления", "kursk-340-killed-one-day"),
+        ("За весь март ВСУ потеряли в Курской области более 340 военнослужащих", "kursk-340-killed-one-day"),
+    ],
+)
+def test_other_things_and_periods_in_the_claims_words(post: str, claim_id: str) -> None:
+    found = {m.claim.id: m for m in _matcher().match(post)}
+    assert claim_id not in found or found[claim_id].strength == "possible"
