@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from knowledge.normalize.numwords import GATE_RE as NUMWORDS_GATE_RE
+from knowledge.normalize.numwords import numbers_in_words
 from knowledge.normalize.urls import URL_RE
 
 __all__ = ["CYR_RE", "LAT_RE", "NUM_RE", "TERM_RE", "normalize", "numbers", "split_sentences"]
@@ -175,6 +177,10 @@ def normalize(text: str) -> str:
         worded = _NUMBER_PHRASE_RE.sub(_number_in_words, s)
         if worded != s:
             return normalize(worded)  # the new digits may join a group ("a hundred 500"): settle them too
+    if NUMWORDS_GATE_RE.search(s):  # "триста сорок", "тридцятиденне", "thirty-four", "two dozen"
+        worded = numbers_in_words(s)
+        if worded != s:
+            return normalize(worded)
     # Removing characters can create new adjacent pairs (a URL between two words, composed
     # letters); one more pass of the cheap steps makes the function idempotent.
     s2 = unicodedata.normalize("NFKC", s)
