@@ -105,7 +105,8 @@ class TextFacts:
     units: frozenset[str] = frozenset()  # the named units (gazetteer.UNITS)
     confirmers: frozenset[str] = frozenset()  # the sides it says confirm or admit something (knowledge.roles)
     accounts: frozenset[str] = frozenset()  # the sides it says give an account ("Moscow says", "KCNA reports")
-    counted: frozenset[tuple[float, str]] = frozenset()  # (figure, what it counts), knowledge.figures
+    # (figure, what it counts), knowledge.figures; a tuple of atoms, which the garbage collector stops tracking
+    counted: tuple[tuple[float, str], ...] = ()
 
     def __post_init__(self) -> None:
         share_sets(self)
@@ -131,7 +132,7 @@ class ClaimFacts:
     days: frozenset[str] = frozenset()  # the calendar dates its wordings write out, ISO
     units: frozenset[str] = frozenset()  # the named units of its wordings and keywords
     confirmers: frozenset[str] = frozenset()  # the sides its wordings say confirm or admit it
-    counted: frozenset[tuple[float, str]] = frozenset()  # (figure, what it counts) in its wordings
+    counted: tuple[tuple[float, str], ...] = ()  # (figure, what it counts) in its wordings
 
     def __post_init__(self) -> None:
         share_sets(self)
@@ -234,7 +235,7 @@ def text_facts(text: str) -> TextFacts:
     keys = name_keys(words, [word_keys(w) for w in words])
     figures, years = figures_and_years(words)
     head = _SPEAKER_RE.match(text)
-    speaker_end = len(TERM_RE.findall(normalize(head.group(1)))) if head else 0
+    speaker_end = len(TERM_RE.findall(unglue_names(normalize(head.group(1))))) if head else 0
     if speaker_end > _SPEAKER_WORDS:
         speaker_end = 0
     spans = sorted(find(ACTOR_INDEX, keys))  # read once: _sides and _subjects both need them
@@ -329,7 +330,7 @@ def claim_facts(claim: Claim) -> ClaimFacts:
         days=frozenset(d for t in texts + kw for d in t.days),
         units=frozenset(u for t in texts + kw for u in t.units),
         confirmers=frozenset(s for t in texts for s in t.confirmers),
-        counted=frozenset(c for t in texts for c in t.counted),
+        counted=tuple(sorted({c for t in texts for c in t.counted})),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 __all__ = ["counted_things", "figures_and_years", "other_things", "periods", "shown"]
 
@@ -117,18 +118,18 @@ def _counted(words: list[str], i: int) -> str:
     return ""
 
 
-def counted_things(words: list[str], figures: set[float]) -> frozenset[tuple[float, str]]:
+def counted_things(words: list[str], figures: set[float]) -> tuple[tuple[float, str], ...]:
     """(figure, what it counts) for the `figures` :func:`figures_and_years` read in `words`; the kind is ""
     where the text does not say."""
     if not figures:
-        return frozenset()
+        return ()
     out: set[tuple[float, str]] = set()
     for i, w in enumerate(words):
         if _NUMBER_RE.match(w):
             value = float(w) * _MULTIPLIERS.get(words[i + 1] if i + 1 < len(words) else "", 1.0)
             if value in figures:
                 out.add((value, _counted(words, i)))
-    return frozenset(out)
+    return tuple(sorted(out))
 
 
 def figures_and_years(words: list[str]) -> tuple[set[float], set[int]]:
@@ -174,7 +175,7 @@ def _same_things(mine: set[str], theirs: set[str]) -> bool:
 
 
 def other_things(
-    claim: frozenset[tuple[float, str]], post: frozenset[tuple[float, str]], tolerance: float
+    claim: Collection[tuple[float, str]], post: Collection[tuple[float, str]], tolerance: float
 ) -> tuple[float, str, str] | None:
     """(figure, the post's kind, the claim's kind) where the figures post and claim share count other things
     ("340 drones" for "340 killed"): one of them does, both saying what it counts, and none counts the same
@@ -199,6 +200,7 @@ _PERIODS: dict[str, str] = {
     "week": "week", "weeks": "week", "weekly": "week", "месяц": "month", "месяца": "month", "місяць": "month",
     "місяця": "month", "month": "month", "months": "month", "годину": "hour", "hour": "hour", "monthly": "month",
     "ежемесячно": "month", "щомісяця": "month", "ежедневно": "day", "щодня": "day", "щоденно": "day",
+    "тижні": "week", "тижнів": "week", "недель": "week", "месяцев": "month", "місяці": "month", "місяців": "month",
     "щотижня": "week", "еженедельно": "week", "annually": "year", "yearly": "year", "ежегодно": "year",
     "щорічно": "year", "щороку": "year",
 }  # fmt: skip
