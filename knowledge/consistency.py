@@ -22,7 +22,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from knowledge.denials import negated_now
-from knowledge.figures import counted_things, figures_and_years, other_things, periods, shown
+from knowledge.figures import (
+    counted_things,
+    figures_and_years,
+    other_people,
+    other_things,
+    people_of_sides,
+    periods,
+    shown,
+)
 from knowledge.gazetteer import PARENT, SOURCES
 from knowledge.interned import share_sets
 from knowledge.modality import unrealized
@@ -107,6 +115,7 @@ class TextFacts:
     accounts: frozenset[str] = frozenset()  # the sides it says give an account ("Moscow says", "KCNA reports")
     # (figure, what it counts), knowledge.figures; a tuple of atoms, which the garbage collector stops tracking
     counted: tuple[tuple[float, str], ...] = ()
+    people: tuple[tuple[str, str], ...] = ()  # (side, who): "North Korean soldiers", knowledge.figures
 
     def __post_init__(self) -> None:
         share_sets(self)
@@ -133,6 +142,7 @@ class ClaimFacts:
     units: frozenset[str] = frozenset()  # the named units of its wordings and keywords
     confirmers: frozenset[str] = frozenset()  # the sides its wordings say confirm or admit it
     counted: tuple[tuple[float, str], ...] = ()  # (figure, what it counts) in its wordings
+    people: tuple[tuple[str, str], ...] = ()  # (side, who) in its wordings
 
     def __post_init__(self) -> None:
         share_sets(self)
@@ -281,6 +291,7 @@ def text_facts(text: str) -> TextFacts:
         confirmers(words, spans),
         accounts,
         counted_things(words, figures),
+        people_of_sides(words, spans),
     )
 
 
@@ -331,6 +342,7 @@ def claim_facts(claim: Claim) -> ClaimFacts:
         units=frozenset(u for t in texts + kw for u in t.units),
         confirmers=frozenset(s for t in texts for s in t.confirmers),
         counted=tuple(sorted({c for t in texts for c in t.counted})),
+        people=tuple(sorted({c for t in texts for c in t.people})),
     )
 
 
@@ -427,6 +439,8 @@ def _check_sides(c: ClaimFacts, p: TextFacts, agree: _Notes, conflict: _Notes) -
         conflict.append(("side", f"actor {_display(min(p.actors))}, not {_display(min(c.actors))}"))
     elif p.simple and c.subjects and _other_subject(c, p):
         conflict.append(("side", f"{_display(min(p.subjects))} acts, not {_display(min(c.subjects))}"))
+    elif other := other_people(c.people, p.people):
+        conflict.append(("side", "{} {}, not {}".format(_display(other[0]), *map(shown, other[1:]))))
     elif c.core and p.named and not c.core <= p.named and not p.named <= c.named:
         conflict.append(("side", f"{_display(min(p.named - c.named))}, not {_display(min(c.core - p.named))}"))
     elif c.subjects & p.actors:

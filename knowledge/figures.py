@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-__all__ = ["counted_things", "figures_and_years", "other_things", "periods", "shown"]
+__all__ = ["counted_things", "figures_and_years", "other_people", "other_things", "people_of_sides", "periods", "shown"]
 
 _MONTH_WORDS = frozenset(
     """january february march april may june july august september october november december jan feb mar apr
@@ -40,6 +40,9 @@ _KIND_STEMS: dict[str, tuple[str, ...]] = {
     ),
     "civilians": (
         "civilian", "resident", "жител", "мешкан", "граждан", "громадян", "цивіл", "evacuee", "беженц", "біженц",
+        "journalist", "reporter", "correspondent", "engineer", "worker", "builder", "construction", "student",
+        "tourist", "журналист", "корреспондент", "инженер", "рабоч", "строител", "студент", "турист", "журналіст",
+        "кореспондент", "інженер", "робітник", "будівельник",
     ),
     "people": (
         "person", "people", "casualt", "wounded", "человек", "людей", "погибш", "загибл", "убит", "вбит", "раненых",
@@ -228,3 +231,37 @@ def periods(words: list[str]) -> frozenset[str]:
         elif w in _MONTHS and i and (words[i - 1] in _WHOLE or words[i - 2 : i] == ["whole", "of"]):
             out.add("month")
     return frozenset(out)
+
+
+# Who a side's people are: "North Korean soldiers" are not "North Korean construction workers". A prisoner of war is a
+# soldier here ("two North Korean POWs" for "captured two North Korean soldiers").
+_AS_PERSON = {"military": "military", "prisoners": "military", "civilians": "civilians", "people": "people"}
+
+
+def people_of_sides(words: list[str], spans: list[tuple[int, int, str]]) -> tuple[tuple[str, str], ...]:
+    """(side, who) for every side named right before a word for people: "северокорейских журналистов"."""
+    out: set[tuple[str, str]] = set()
+    for _start, end, side in spans:
+        for w in words[end : end + 2]:
+            if w in _PHRASE_END:
+                break
+            who = _AS_PERSON.get(_kind(w))
+            if who:
+                out.add((side, who))
+                break
+    return tuple(sorted(out))
+
+
+def other_people(claim: Collection[tuple[str, str]], post: Collection[tuple[str, str]]) -> tuple[str, str, str] | None:
+    """(side, the post's people, the claim's) where the post names other people of a side than the claim does,
+    and no side's people agree; None otherwise."""
+    differ: tuple[str, str, str] | None = None
+    for side in sorted({s for s, _w in post}):
+        mine = {w for s, w in claim if s == side}
+        theirs = {w for s, w in post if s == side}
+        if not mine:
+            continue
+        if _same_things(mine, theirs):
+            return None
+        differ = differ or (side, min(theirs), min(mine))
+    return differ

@@ -164,3 +164,29 @@ def test_prisoners_livestock_and_the_length_of_a_truce(text: str, want: set[tupl
 def test_other_things_and_periods_in_the_claims_words(post: str, claim_id: str) -> None:
     found = {m.claim.id: m for m in _matcher().match(post)}
     assert claim_id not in found or found[claim_id].strength == "possible"
+
+
+def test_a_sides_people_are_soldiers_civilians_or_either() -> None:
+    assert text_facts("Украина взяла в плен двух северокорейских журналистов").people == (("north-korea", "civilians"),)
+    assert text_facts("North Korean construction workers suffered losses").people == (("north-korea", "civilians"),)
+    assert text_facts("Ukraine has captured two North Korean soldiers").people == (("north-korea", "military"),)
+    # A prisoner of war is a soldier here.
+    assert text_facts("двое северокорейских военнопленных").people == (("north-korea", "military"),)
+
+
+@pytest.mark.parametrize(
+    ("post", "claim_id"),
+    [
+        ("Украина взяла в плен двух северокорейских журналистов в Курской области", "kursk-north-korean-pows"),
+        ("Ukraine has captured two North Korean engineers in Russia's Kursk region", "kursk-north-korean-pows"),
+        ("North Korean construction workers in the Kursk region have suffered heavy losses", "kursk-nk-heavy-losses"),
+    ],
+)
+def test_other_people_of_the_claims_side_get_no_verdict(post: str, claim_id: str) -> None:
+    found = {m.claim.id: m for m in _matcher().match(post)}
+    assert claim_id not in found or found[claim_id].strength == "possible"
+
+
+def test_the_claims_people_said_another_way_keep_the_card() -> None:
+    top = _matcher().match("ЗСУ взяли в полон двох північнокорейських військових на Курщині")[0]
+    assert (top.claim.id, top.strength) == ("kursk-north-korean-pows", "strong")
