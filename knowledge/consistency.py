@@ -244,6 +244,7 @@ def text_facts(text: str) -> TextFacts:
     words = TERM_RE.findall(norm)
     keys = name_keys(words, [word_keys(w) for w in words])
     figures, years = figures_and_years(words)
+    counted = counted_things(words, figures)
     head = _SPEAKER_RE.match(text)
     speaker_end = len(TERM_RE.findall(unglue_names(normalize(head.group(1))))) if head else 0
     if speaker_end > _SPEAKER_WORDS:
@@ -271,7 +272,7 @@ def text_facts(text: str) -> TextFacts:
     return TextFacts(
         frozenset(figures),
         frozenset(years),
-        periods(words),
+        periods(words, counted),
         places,
         actors,
         speakers,
@@ -290,7 +291,7 @@ def text_facts(text: str) -> TextFacts:
         _units(text),
         confirmers(words, spans),
         accounts,
-        counted_things(words, figures),
+        counted,
         people_of_sides(words, spans),
     )
 

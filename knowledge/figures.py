@@ -36,7 +36,7 @@ _KIND_STEMS: dict[str, tuple[str, ...]] = {
     # Soldiers and civilians are both people; "people", "casualties" or "killed" may be either.
     "military": (
         "servicem", "troop", "soldier", "fighter", "mercenar", "военнослуж", "військовослуж", "бойц", "бійц", "солдат",
-        "наемник", "найманц", "personnel",
+        "наемник", "найманц", "personnel", "всушник", "зсушник",
     ),
     "civilians": (
         "civilian", "resident", "жител", "мешкан", "граждан", "громадян", "цивіл", "evacuee", "беженц", "біженц",
@@ -53,7 +53,7 @@ _KIND_STEMS: dict[str, tuple[str, ...]] = {
         "prisoner", "pow", "convict", "inmate", "пленн", "военнопленн", "полонен", "військовополонен", "заключенн",
         "заключённ", "осужденн", "осуждённ", "засуджен", "ув'язнен", "вязн", "в'язн",
     ),
-    "livestock": ("livestock", "cattle", "голов", "голів", "скот", "худоб"),
+    "livestock": ("livestock", "cattle", "скот", "худоб"),
     "drones": ("drone", "uav", "беспилотн", "безпілотн", "бпла", "дрон"),
     "armour": ("tank", "танк", "бронетехн", "бмп", "бтр"),
     "vehicles": ("vehicle", "truck", "автомоб", "грузовик", "вантажів"),
@@ -78,6 +78,7 @@ _KIND_WORDS: dict[str, str] = {
     **dict.fromkeys("killed dead men люди".split(), "people"),
     **dict.fromkeys("military военных военные військових військові".split(), "military"),
     **dict.fromkeys("машин машины".split(), "vehicles"),
+    **dict.fromkeys("голов голів головы голови".split(), "livestock"),  # not "головорезов"
     **dict.fromkeys("мин мины мін міни mines".split(), "munitions"),
     **dict.fromkeys("km км".split(), "kilometres"),
     **dict.fromkeys("km2".split(), "square kilometres"),
@@ -189,8 +190,8 @@ def other_things(
         if len(mine) > 1:
             mine.discard("")  # a wording that does not say what it counts; others of the claim do
         theirs = {k for v, k in post if v == value}
-        if _same_things(mine, theirs):
-            return None
+        if _same_things(mine, theirs) or (mine and "" in theirs):
+            return None  # a shared figure that counts the claim's thing, or may: "340 ВСУшников ..., 24 беспилотника"
         if mine and differ is None and "" not in mine and "" not in theirs:
             differ = (value, min(theirs), min(mine))
     return differ
@@ -203,14 +204,20 @@ _PERIODS: dict[str, str] = {
     "week": "week", "weeks": "week", "weekly": "week", "месяц": "month", "месяца": "month", "місяць": "month",
     "місяця": "month", "month": "month", "months": "month", "годину": "hour", "hour": "hour", "monthly": "month",
     "ежемесячно": "month", "щомісяця": "month", "ежедневно": "day", "щодня": "day", "щоденно": "day",
-    "тижні": "week", "тижнів": "week", "недель": "week", "месяцев": "month", "місяці": "month", "місяців": "month",
     "щотижня": "week", "еженедельно": "week", "annually": "year", "yearly": "year", "ежегодно": "year",
     "щорічно": "year", "щороку": "year",
 }  # fmt: skip
+# Plurals only right after a figure: "за два тижні" is a period, "максимум за несколько недель" a comparison.
+_PLURAL_PERIODS = {
+    "тижні": "week", "тижнів": "week", "недель": "week", "месяцев": "month", "місяці": "month", "місяців": "month",
+}  # fmt: skip
+_FEW = frozenset("два две дві двух двох три трех трьох четыре чотири пять шесть шість семь сім восемь вісім".split())
+# The period a counted figure is: "за 24 часа" is a day, "30-дневное" counts days.
+_PERIOD_OF_KIND = {"days": "day", "weeks": "week", "months": "month"}
 # A year is a period only after one of these ("за год", "per year", "за весь 2024 год", "the whole of 2024"):
 # "6 августа 2024 года" and "this year" say when, not how long.
 _YEAR_WORDS = frozenset("год года рік року year".split())
-_OVER = frozenset("за per a each every whole весь целый цілий увесь в на".split())
+_OVER = frozenset("за per each every whole весь целый цілий увесь в на".split())  # not "a": "nearly a year after"
 _WHOLE = frozenset("весь целый цілий увесь whole".split())  # "за весь март", "the whole of March": a month
 _MONTHS = _MONTH_WORDS | frozenset(
     """январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь січень лютий березень
@@ -218,11 +225,19 @@ _MONTHS = _MONTH_WORDS | frozenset(
 )
 
 
-def periods(words: list[str]) -> frozenset[str]:
-    """The periods `words` (normalised) count a figure over."""
+def periods(words: list[str], counted: Collection[tuple[float, str]] = ()) -> frozenset[str]:
+    """The periods `words` (normalised) count a figure over; `counted` (:func:`counted_things`) adds the period its
+    figures of time are ("24 часа" a day)."""
     out = {p for w in words if (p := _PERIODS.get(w))}
+    for value, kind in counted:
+        if kind == "hours":
+            out.add("day" if value % 24 == 0 else "hour")
+        elif kind in _PERIOD_OF_KIND:
+            out.add(_PERIOD_OF_KIND[kind])
     for i, w in enumerate(words):
-        if w in _YEAR_WORDS and i and (
+        if w in _PLURAL_PERIODS and i and (_NUMBER_RE.match(words[i - 1]) or words[i - 1] in _FEW):
+            out.add(_PLURAL_PERIODS[w])
+        elif w in _YEAR_WORDS and i and (
             words[i - 1] in _OVER or (_NUMBER_RE.match(words[i - 1]) and i > 1 and words[i - 2] in _OVER)
         ):
             out.add("year")

@@ -298,11 +298,11 @@ def passive(norm: str, words: list[str], spans: list[_Span]) -> tuple[set[int], 
 
 
 # What a side suffers in a headline's passive (not "backed by", "joined by": "Russian troops backed by North
-# Korean soldiers recaptured Sudzha" names two sides that act).
+# Korean soldiers recaptured Sudzha" names two sides that act). Not losses ("killed", "wounded", "eliminated"): a
+# claim of a side's losses has that side as its subject, and the headline agrees with it.
 _DONE_TO = (
-    "captur", "taken", "encircl", "surround", "trapped", "killed", "destroy", "repel", "liberat", "recaptur", "seiz",
-    "shot", "downed", "defeat", "routed", "pushed", "driven", "expell", "ambush", "wounded", "eliminat", "struck",
-    "attacked", "targeted",
+    "captur", "taken", "encircl", "surround", "trapped", "destroy", "repel", "liberat", "recaptur", "seiz", "downed",
+    "defeat", "routed", "pushed", "driven", "expell", "ambush", "struck", "attacked", "targeted",
 )
 
 

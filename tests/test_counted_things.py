@@ -190,3 +190,38 @@ def test_other_people_of_the_claims_side_get_no_verdict(post: str, claim_id: str
 def test_the_claims_people_said_another_way_keep_the_card() -> None:
     top = _matcher().match("ЗСУ взяли в полон двох північнокорейських військових на Курщині")[0]
     assert (top.claim.id, top.strength) == ("kursk-north-korean-pows", "strong")
+
+
+@pytest.mark.parametrize(
+    ("post", "claim_id"),
+    [
+        # The figure's own period ("за последние 24 часа") is the post's, whatever else it compares with.
+        (
+            "Минобороны: за последние 24 часа потери ВСУ в Курской области превысили 340 человек — это максимум за "
+            "несколько недель",
+            "kursk-340-killed-one-day",
+        ),
+        ("После нескольких недель давления Киев принял предложение США о 30-дневном прекращении огня",
+         "kursk-ukraine-accepted-truce"),
+        ("Nearly a year after the incursion began, Russia's MoD says Ukraine lost more than 340 servicemen in the "
+         "Kursk region in the past 24 hours", "kursk-340-killed-one-day"),
+        # "головорезов" are no heads of cattle.
+        ("ВСУ за сутки потеряли в Курской области 340 головорезов — сводка Минобороны России",
+         "kursk-340-killed-one-day"),
+        # A shared figure that may count the claim's thing: the other count is another matter.
+        ("Минобороны: за сутки в Курской области противник потерял свыше 340 ВСУшников, сбиты 24 беспилотника",
+         "kursk-340-killed-one-day"),
+        # A headline of a side's losses: that side is the claim's subject.
+        ("600 North Korean soldiers killed by Ukrainian forces in Kursk, 4,700 casualties in total, Seoul's spy "
+         "agency says", "kursk-nk-heavy-losses"),
+    ],
+)
+def test_what_the_review_of_these_rules_found_keeps_its_card(post: str, claim_id: str) -> None:
+    top = _matcher().match(post)[0]
+    assert (top.claim.id, top.strength) == (claim_id, "strong")
+
+
+def test_a_plural_period_is_one_only_after_a_figure() -> None:
+    assert periods(TERM_RE.findall(normalize("за два тижні"))) == {"week"}
+    assert periods(TERM_RE.findall(normalize("максимум за несколько недель"))) == frozenset()
+    assert periods(TERM_RE.findall(normalize("за последние 24 часа")), ((24.0, "hours"),)) == {"day"}

@@ -114,6 +114,9 @@ def _run_value(m: re.Match[str]) -> str:
             current = (current or 1) * 12
         else:
             current += value
+    if kinds[-1] == "thousand" and total % 1000 == 0:
+        # "сто двадцать тысяч" as a channel writes it, "120 тысяч": the words a claim's "120 тысяч" has
+        return f"{total // 1000} {words[-1]}"
     return str(total + current)
 
 
