@@ -52,3 +52,15 @@ def test_war_crimes_are_no_place() -> None:
 def test_the_claim_said_as_a_headline_or_an_agencys_report_keeps_its_card(post: str, claim_id: str) -> None:
     top = _matcher().match(post)[0]
     assert (top.claim.id, top.strength) == (claim_id, "strong")
+
+
+def test_a_date_the_post_writes_comes_before_the_forwards() -> None:
+    """A forward's date says when it was posted; a date in its text, what it is about."""
+    from datetime import date
+
+    post = "Ukraine stopped Russian gas transit through the Sudzha metering station on 1 January 2025"
+    for posted in (None, date(2024, 6, 14), date(2025, 3, 9)):
+        found = {m.claim.id: m for m in _matcher().match(post, posted=posted)}
+        assert found.get("kursk-sudzha-gas-station-blown-up") is None or (
+            found["kursk-sudzha-gas-station-blown-up"].strength == "possible"
+        ), posted

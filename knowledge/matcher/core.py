@@ -48,7 +48,7 @@ from knowledge.matcher.params import (
 )
 from knowledge.matcher.pruning import reportable
 from knowledge.names import names_anything
-from knowledge.normalize import canonical_url, extract_urls, normalize, split_sentences
+from knowledge.normalize import canonical_url, extract_urls, find_date, normalize, split_sentences
 from knowledge.normalize.terms import PREFIX_MARK, word_terms, words_and_terms
 from knowledge.schema import Claim
 from knowledge.semantic import HEAD_CHARS, SemanticIndex
@@ -277,15 +277,14 @@ class Matcher:
         posted: date | None = None,
         semantic: bool = True,
     ) -> list[Match]:
-        """Claims found in `text`, best first, each once, at most `limit`; never raises on odd input.
-
-        `posted`, the post's date if the caller knows it, helps rank claims of the same period;
-        without it the last date written in the post is used, if any. `semantic=False` matches by the
-        words alone even with a semantic channel attached (a caller shedding load).
-        """
+        """Claims found in `text`, best first, each once, at most `limit`; never raises on odd input. `posted`, the
+        post's date if the caller knows it, ranks claims of its period; a date the post writes comes first.
+        `semantic=False` matches by the words alone even with a semantic channel attached (a caller shedding load)."""
         if limit <= 0:
             return []
         text = text if isinstance(text, str) else ""
+        if posted is not None and find_date(text[:MAX_CHARS]) is not None:
+            posted = None  # what the post is about ("on 1 January 2025"), not when it was forwarded
         found: dict[str, Match] = {}
         self._exact_matches(text, urls, exact_keys, found)
         for m in self._fuzzy_matches(text[:MAX_CHARS], posted, semantic):
