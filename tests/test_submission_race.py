@@ -119,8 +119,8 @@ def test_a_press_that_loses_the_insert_race_returns_the_winners_row(
 
 
 def test_a_lost_insert_undoes_only_itself(sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> None:
-    """The insert that fails on the index is undone by its savepoint alone: what the caller wrote before it in
-    the same transaction still commits, and the row that won is returned."""
+    """The insert that meets the index does nothing, and nothing else: what the caller wrote before it in the
+    same transaction still commits, and the row that won is returned."""
     looked = []
 
     def missed_once(session: Session, user_id: int, key: str) -> Submission | None:
@@ -147,8 +147,7 @@ def test_a_lost_insert_undoes_only_itself(sessions: sessionmaker[Session], monke
 
 
 def test_a_rolled_back_caller_leaves_no_submission(sessions: sessionmaker[Session]) -> None:
-    """The savepoint nests in the caller's transaction on both databases (on SQLite its RELEASE must not
-    commit the row on its own)."""
+    """The insert is part of the caller's transaction on both databases: nothing commits the row on its own."""
     session = sessions()
     try:
         _, created = press(session)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.db.models import Submission
@@ -12,6 +13,14 @@ from bot.services.keys import text_hash
 from knowledge.normalize import normalize
 
 INSERT_ATTEMPTS = 3  # a lost race reads the winner's row next round; a third covers one resolved in between
+# As the outbox's _INSERT_ONCE: on either database a concurrent press's pending row makes the insert a no-op
+# (the partial unique index uq_submissions_pending_user_group), and the press reads that row instead.
+_INSERT_PENDING = {
+    name: factory(Submission)
+    .on_conflict_do_nothing(index_elements=["user_id", "group_key"], index_where=Submission.status == "pending")
+    .returning(Submission.id)
+    for name, factory in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
+}
 
 
 def group_key(text: str, origin: ForwardOrigin | None, file_unique_id: str | None) -> str:
@@ -36,39 +45,35 @@ def submit(
     """Queue a post for moderators; returns (submission, created). A repeat by the same user is not doubled.
 
     The database holds it: a unique index allows one pending row per (user_id, group_key). Two presses handled
-    at once in two threads (or processes) may both find none and both insert; the second insert fails on the
-    index inside a SAVEPOINT, which undoes only that insert, and returns the row the first one stored."""
+    at once in two threads (or processes) may both find none; the second insert is a no-op on the index, and it
+    returns the row the first one stored."""
     key = group_key(text, origin, file_unique_id)
-    for attempt in range(1, INSERT_ATTEMPTS + 1):
+    values = {
+        "user_id": user_id,
+        "check_id": check_id,
+        "language": language,
+        "text": text,
+        "group_key": key,
+        "origin_chat_id": origin.chat_id if origin else None,
+        "origin_message_id": origin.message_id if origin else None,
+        "origin_username": origin.username if origin else None,
+        "origin_title": origin.title if origin else None,
+        "file_unique_id": file_unique_id,
+        "status": "pending",
+    }
+    statement = _INSERT_PENDING[session.get_bind().dialect.name].values(**values)
+    for _attempt in range(INSERT_ATTEMPTS):
         existing = _pending(session, user_id, key)
         if existing is not None:
             return existing, False
-        row = Submission(
-            user_id=user_id,
-            check_id=check_id,
-            language=language,
-            text=text,
-            group_key=key,
-            origin_chat_id=origin.chat_id if origin else None,
-            origin_message_id=origin.message_id if origin else None,
-            origin_username=origin.username if origin else None,
-            origin_title=origin.title if origin else None,
-            file_unique_id=file_unique_id,
-            status="pending",
-        )
-        _open_transaction(session)
-        try:
-            with session.begin_nested():
-                session.add(row)
-                session.flush()
-        except IntegrityError:
-            # A concurrent press stored it first: the next round reads it (committed, as the insert waited for
-            # it); if a moderator resolved it in between, that round inserts again.
-            if attempt == INSERT_ATTEMPTS:
-                raise
-            continue
-        return row, True
-    raise AssertionError("unreachable")
+        new_id = session.execute(statement).scalar()
+        if new_id is not None:
+            row = session.get(Submission, new_id)
+            assert row is not None
+            return row, True
+        # A concurrent press stored it first (the insert waited for it): the next round reads it; if a moderator
+        # resolved it in between, that round inserts again.
+    raise RuntimeError(f"submission {key!r} of user {user_id} neither stored nor found")
 
 
 def _pending(session: Session, user_id: int, key: str) -> Submission | None:
@@ -77,15 +82,3 @@ def _pending(session: Session, user_id: int, key: str) -> Submission | None:
             Submission.user_id == user_id, Submission.group_key == key, Submission.status == "pending"
         )
     ).first()
-
-
-def _open_transaction(session: Session) -> None:
-    """Make sure the database transaction is open before a SAVEPOINT. The sqlite3 module begins one only
-    before a write, and a SAVEPOINT outside a transaction starts one: its RELEASE would then commit the
-    insert on its own, before (and whatever becomes of) the caller's unit of work. PostgreSQL needs nothing."""
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    dbapi_connection = connection.connection.dbapi_connection
-    if not getattr(dbapi_connection, "in_transaction", True):
-        connection.exec_driver_sql("BEGIN")
