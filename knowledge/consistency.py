@@ -22,15 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from knowledge.denials import negated_now
-from knowledge.figures import (
-    counted_things,
-    figures_and_years,
-    other_people,
-    other_things,
-    people_of_sides,
-    periods,
-    shown,
-)
+from knowledge.figures import other_people, other_things, people_of_sides, periods, read_figures, shown
 from knowledge.gazetteer import PARENT, SOURCES
 from knowledge.interned import share_sets
 from knowledge.modality import unrealized
@@ -243,8 +235,7 @@ def text_facts(text: str) -> TextFacts:
     norm = unglue_names(normalize(text))
     words = TERM_RE.findall(norm)
     keys = name_keys(words, [word_keys(w) for w in words])
-    figures, years = figures_and_years(words)
-    counted = counted_things(words, figures)
+    figures, years, counted = read_figures(words)
     head = _SPEAKER_RE.match(text)
     speaker_end = len(TERM_RE.findall(unglue_names(normalize(head.group(1))))) if head else 0
     if speaker_end > _SPEAKER_WORDS:
@@ -354,9 +345,8 @@ def _units(text: str) -> frozenset[str]:
 
 def _days(text: str) -> frozenset[str]:
     """The calendar dates `text` writes out (ISO), save a tweet's signature; none in an anniversary post."""
-    if not find_dates(text) or _ANNIVERSARY_RE.search(text):  # find_dates looks for a year first: most have none
-        return frozenset()
-    return frozenset(d.isoformat() for d in find_dates(_SIGNATURE_RE.sub("", text)))
+    dates = find_dates(_SIGNATURE_RE.sub("", text))  # find_dates looks for a year first: most texts have none
+    return frozenset(d.isoformat() for d in dates) if dates and not _ANNIVERSARY_RE.search(text) else frozenset()
 
 
 def _a(period: str) -> str:

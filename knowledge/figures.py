@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from functools import lru_cache
 
-__all__ = ["counted_things", "figures_and_years", "other_people", "other_things", "people_of_sides", "periods", "shown"]
+__all__ = ["other_people", "other_things", "people_of_sides", "periods", "read_figures", "shown"]
 
 _MONTH_WORDS = frozenset(
     """january february march april may june july august september october november december jan feb mar apr
@@ -94,17 +95,12 @@ _PHRASE_END = frozenset(
     """in at on for of by per from to with than and or a an the over about units pieces за в во на по у з із від до
     и і та або или чем ніж с со из от более около понад близько единиц одиниць шт""".split()
 )
-_KIND_BY_WORD: dict[str, str] = {}
 _LOOK_AHEAD = 3  # words after the figure: "340 российских военнослужащих", "600 north korean troops"
 
 
+@lru_cache(maxsize=50_000)
 def _kind(word: str) -> str:
-    kind = _KIND_BY_WORD.get(word)
-    if kind is None:
-        kind = _KIND_WORDS.get(word) or next((k for k, stems in _KIND_STEMS.items() if word.startswith(stems)), "")
-        if len(_KIND_BY_WORD) < 50_000:
-            _KIND_BY_WORD[word] = kind
-    return kind
+    return _KIND_WORDS.get(word) or next((k for k, stems in _KIND_STEMS.items() if word.startswith(stems)), "")
 
 
 def _counted(words: list[str], i: int) -> str:
@@ -122,25 +118,13 @@ def _counted(words: list[str], i: int) -> str:
     return ""
 
 
-def counted_things(words: list[str], figures: set[float]) -> tuple[tuple[float, str], ...]:
-    """(figure, what it counts) for the `figures` :func:`figures_and_years` read in `words`; the kind is ""
-    where the text does not say."""
-    if not figures:
-        return ()
-    out: set[tuple[float, str]] = set()
-    for i, w in enumerate(words):
-        if _NUMBER_RE.match(w):
-            value = float(w) * _MULTIPLIERS.get(words[i + 1] if i + 1 < len(words) else "", 1.0)
-            if value in figures:
-                out.add((value, _counted(words, i)))
-    return tuple(sorted(out))
-
-
-def figures_and_years(words: list[str]) -> tuple[set[float], set[int]]:
-    """The counts and amounts (times their multiplier: "120 тысяч" is 120,000) and the years among the
-    normalised `words`; a day of a month is neither."""
+def read_figures(words: list[str]) -> tuple[set[float], set[int], tuple[tuple[float, str], ...]]:
+    """The counts and amounts (times their multiplier: "120 тысяч" is 120,000), the years, and (figure, what it
+    counts) for each figure ("" where its words do not say) among the normalised `words`; a day of a month is
+    neither a figure nor a year."""
     figures: set[float] = set()
     years: set[int] = set()
+    counted: set[tuple[float, str]] = set()
     for i, w in enumerate(words):
         if not _NUMBER_RE.match(w):
             continue
@@ -152,8 +136,10 @@ def figures_and_years(words: list[str]) -> tuple[set[float], set[int]]:
         elif nxt in _MONTH_WORDS or (prev in _MONTH_WORDS and value <= 31):
             continue  # a day of a month
         else:
-            figures.add(value * _MULTIPLIERS.get(nxt, 1.0))
-    return figures, years
+            figure = value * _MULTIPLIERS.get(nxt, 1.0)
+            figures.add(figure)
+            counted.add((figure, _counted(words, i)))
+    return figures, years, tuple(sorted(counted))
 
 
 _PERSONS = frozenset({"military", "civilians", "people"})
@@ -226,7 +212,7 @@ _MONTHS = _MONTH_WORDS | frozenset(
 
 
 def periods(words: list[str], counted: Collection[tuple[float, str]] = ()) -> frozenset[str]:
-    """The periods `words` (normalised) count a figure over; `counted` (:func:`counted_things`) adds the period its
+    """The periods `words` (normalised) count a figure over; `counted` (:func:`read_figures`) adds the period its
     figures of time are ("24 часа" a day)."""
     out = {p for w in words if (p := _PERIODS.get(w))}
     for value, kind in counted:

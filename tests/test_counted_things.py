@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.consistency import check, claim_facts, text_facts
-from knowledge.figures import counted_things, figures_and_years, other_things, periods
+from knowledge.figures import other_things, periods, read_figures
 from knowledge.loader import load
 from knowledge.matcher import Matcher
 from knowledge.normalize import normalize
@@ -27,8 +27,7 @@ def _matcher() -> Matcher:
 
 def _counted(text: str) -> set[tuple[float, str]]:
     words = TERM_RE.findall(normalize(text))
-    figures, _years = figures_and_years(words)
-    return set(counted_things(words, figures))
+    return set(read_figures(words)[2])
 
 
 @pytest.mark.parametrize(
