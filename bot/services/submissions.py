@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -17,7 +18,7 @@ INSERT_ATTEMPTS = 3  # a lost race reads the winner's row next round; a third co
 # (the partial unique index uq_submissions_pending_user_group), and the press reads that row instead.
 _INSERT_PENDING = {
     name: factory(Submission)
-    .on_conflict_do_nothing(index_elements=["user_id", "group_key"], index_where=Submission.status == "pending")
+    .on_conflict_do_nothing(index_elements=["user_id", "group_key"], index_where=sql_text("status = 'pending'"))
     .returning(Submission.id)
     for name, factory in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
 }
