@@ -29,6 +29,7 @@ from handlers.buttons import FEEDBACK_REASONS
 from handlers.check import extract
 from handlers.common import answer_callback, drop_keyboard, expired, in_db, language_for, send_html, verified_parts
 from handlers.context import BotContext
+from handlers.sending import edit_markup
 from knowledge.schema import Claim
 
 log = logging.getLogger(__name__)
@@ -89,8 +90,8 @@ async def on_feedback(update: Update, context: BotContext) -> None:
     if vote == "d":
         await answer_callback(update, t(lang, "feedback.why"))
         try:
-            await query.edit_message_reply_markup(
-                reply_markup=keyboards.feedback_reasons(runtime.secret, query.from_user.id, check_id, lang)
+            await edit_markup(
+                context.bot, query, keyboards.feedback_reasons(runtime.secret, query.from_user.id, check_id, lang)
             )
         except BadRequest as exc:
             log.debug("could not show feedback reasons: %s", exc)

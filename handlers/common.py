@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
-from telegram import InlineKeyboardMarkup, Message, ReplyParameters, Update, User
+from telegram import InlineKeyboardMarkup, ReplyParameters, Update, User
 from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 
 from bot.db import in_session_thread
@@ -17,7 +17,7 @@ from bot.rendering.i18n import t
 from bot.services import users
 from bot.services.keys import verify
 from handlers.context import BotContext
-from handlers.sending import html_or_plain
+from handlers.sending import edit_markup, html_or_plain, post_message
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -87,26 +87,25 @@ async def send_html(
     reply_to: int | None = None,
     markup: InlineKeyboardMarkup | None = None,
     user_id: int | None = None,
-) -> Message | None:
+) -> bool:
     """Send an HTML message; fall back to shorter plain text when Telegram rejects the markup or length.
-    A user who blocked the bot is marked and skipped (None)."""
+    A user who blocked the bot is marked and skipped (False)."""
     reply = ReplyParameters(message_id=reply_to, allow_sending_without_reply=True) if reply_to else None
 
-    async def send(text: str, plain: bool) -> Message:
-        # parse_mode=None overrides the application's default (HTML) for the plain-text fallback
-        extra = {"parse_mode": None} if plain else {}
-        return await with_retries(
-            lambda: context.bot.send_message(chat_id, text, reply_markup=markup, reply_parameters=reply, **extra),
+    async def send(text: str, plain: bool) -> None:
+        await with_retries(
+            lambda: post_message(context.bot, chat_id, text, markup=markup, reply=reply, plain=plain),
             what="sendMessage",
         )
 
     try:
-        return await html_or_plain(send, html_text, what="a reply")
+        await html_or_plain(send, html_text, what="a reply")
     except Forbidden:
         if user_id is not None:
             await mark_blocked(context, user_id)
         log.info("a user has blocked the bot; reply skipped")
-        return None
+        return False
+    return True
 
 
 async def reply_html(
@@ -116,12 +115,12 @@ async def reply_html(
     markup: InlineKeyboardMarkup | None = None,
     *,
     quote: bool = True,
-) -> Message | None:
+) -> bool:
     """Reply in the chat of the update, quoting the message it answers."""
     message = update.effective_message
     chat = update.effective_chat
     if chat is None:
-        return None
+        return False
     reply_to = message.message_id if (message is not None and quote) else None
     user_id = update.effective_user.id if update.effective_user else None
     return await send_html(context, chat.id, html_text, reply_to=reply_to, markup=markup, user_id=user_id)
@@ -158,7 +157,7 @@ async def drop_keyboard(update: Update) -> None:
     if query is None or query.message is None:
         return
     try:
-        await query.edit_message_reply_markup(reply_markup=None)
+        await edit_markup(query.get_bot(), query, None)
     except BadRequest as exc:  # already edited, or the message is too old to edit
         log.debug("could not remove a keyboard: %s", exc)
 

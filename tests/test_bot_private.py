@@ -86,6 +86,7 @@ async def test_strong_match_gets_a_verdict_card_with_sources_and_feedback(tg: Ha
     (card,) = only_sends(calls)
     text = card.params["text"]
     assert card.params["parse_mode"] == "HTML"
+    assert card.params["link_preview_options"] == {"is_disabled": True}  # the application's default
     assert text.startswith("❌ <b>False</b>")
     assert "North Korean" in text  # the summary
     assert "<b>Sources:</b>" in text and "• " in text
@@ -268,6 +269,17 @@ async def test_feedback_is_stored_with_its_check(tg: Harness) -> None:
         votes = s.scalars(select(Feedback).order_by(Feedback.id)).all()
         assert [(v.check_id, v.value) for v in votes][:2] == [(log[0].id, "up"), (log[1].id, "down")]
         assert votes[0].claim_id == "kursk-no-foreign-help"
+
+
+async def test_not_helpful_on_an_inline_message_edits_it_by_its_inline_id(tg: Harness) -> None:
+    only_sends(await tg.send(tgf.private_text(USER_ID, FALSE_CLAIM_RU)))
+    check_id = checks(tg)[0].id
+    data = sign("test-secret", USER_ID, f"fb:{check_id}:d")
+    calls = await tg.send(tgf.callback(USER_ID, data, message_id=0, inline_message_id="inl-7"))
+    edit = next(c for c in calls if c.method == "editMessageReplyMarkup")
+    assert edit.params["inline_message_id"] == "inl-7" and "chat_id" not in edit.params
+    assert checks(tg)[0].feedback == "down"
+    assert tg.errors == []
 
 
 async def test_feedback_reason_button(tg: Harness) -> None:
