@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.db.models import User
@@ -12,6 +14,12 @@ from bot.rendering.i18n import pick_language
 
 ROLES = ("user", "moderator", "admin")
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
+
+# Two first messages of one user handled at once both find no row: the second insert must not fail.
+_INSERT_ONCE = {
+    name: factory(User).on_conflict_do_nothing(index_elements=["telegram_id"])
+    for name, factory in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
+}
 
 
 def get_user(session: Session, telegram_id: int) -> User | None:
@@ -22,16 +30,17 @@ def ensure_user(session: Session, telegram_id: int, *, admin_ids: Collection[int
     """The user's row, created on first contact (admins from FACTBOT_ADMIN_IDS start as admins)."""
     user = session.get(User, telegram_id)
     if user is None:
-        user = User(
-            telegram_id=telegram_id,
-            language=None,
-            role="admin" if telegram_id in admin_ids else "user",
-            notifications=True,
-            blocked=False,
-        )
-        session.add(user)
-        session.flush()
-    elif telegram_id in admin_ids and user.role != "admin":
+        values = {
+            "telegram_id": telegram_id,
+            "language": None,
+            "role": "admin" if telegram_id in admin_ids else "user",
+            "notifications": True,
+            "blocked": False,
+        }
+        session.execute(_INSERT_ONCE[session.get_bind().dialect.name].values(**values))
+        user = session.get(User, telegram_id)
+        assert user is not None  # inserted now, or by the concurrent first message that won
+    if telegram_id in admin_ids and user.role != "admin":
         user.role = "admin"
     if user.blocked:  # they wrote to us again, so they unblocked the bot
         user.blocked = False
