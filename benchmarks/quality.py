@@ -20,7 +20,9 @@ what a user of ``factbot check`` or the bot would see:
   that still get a strong match. "All candidates" MAP@5 (Matcher.candidates, every candidate ranked)
   is a secondary line.
 - CheckThat! 2B (``--data-2b``): kb/claims.yaml with each PolitiFact article's title as a variant of its
-  claim (as 2A's titles), cached under benchmarks/cache/; dev is the headline, train a secondary line.
+  claim (as 2A's titles) and the article's date as ``published``, cached under benchmarks/cache/; each
+  sentence carries the day it was said (from the lab's query id), as the bot passes a forward's date. Dev is
+  the headline, train a secondary line, and each also runs undated ("dev_undated").
 - Seed domain (``--seed-dir`` with dev.jsonl/test.jsonl, ``--seed-kb``, default the bundled KB): right
   claim first, a verdict card for the right claim on clear posts, strong matches on hard negatives
   (listed), no list at all on posts of other topics; per kind and per language; and the README's
@@ -46,7 +48,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +65,7 @@ README = REPO / "README.md"
 # Environment variables that would move the thresholds away from the defaults.
 THRESHOLD_VARS = ("FACTBOT_MATCH_STRONG", "FACTBOT_MATCH_POSSIBLE")
 MAX_KB_FILE_BYTES = 1_000_000  # many files, each well under the loader's 5 MB limit
-CONVERTER_VERSION = "2"  # bump when the 2A conversion changes, so the cache is rebuilt
+CONVERTER_VERSION = "3"  # bump when the 2A conversion changes, so the cache is rebuilt
 
 # The claim each README example names (a distinctive piece of its text -> the bundled claim id).
 README_EXAMPLE_CLAIMS: dict[str, str] = {
@@ -319,9 +321,37 @@ def split_jsonl(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in f if line.strip()]
 
 
+_PF_DAY_RE = re.compile(r"politifact\.com/(?:factchecks|truth-o-meter/statements)/(\d{4})/([a-z]{3})/(\d{1,2})/")
+_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+_SAID_RE = re.compile(r"^((?:19|20)\d{6})_")
+
+
+def politifact_day(url: str) -> date | None:
+    """The day a PolitiFact article was published, from its address (/factchecks/2016/feb/08/...)."""
+    m = _PF_DAY_RE.search(url)
+    if m is None or m.group(2) not in _MONTHS:
+        return None
+    try:
+        return date(int(m.group(1)), _MONTHS[m.group(2)], int(m.group(3)))
+    except ValueError:
+        return None
+
+
+def said_on(query_id: str) -> date | None:
+    """The day a 2B sentence was said: its debate's or speech's date, which opens the lab's query id."""
+    m = _SAID_RE.match(query_id)
+    if m is None:
+        return None
+    try:
+        return datetime.strptime(m.group(1), "%Y%m%d").date()
+    except ValueError:
+        return None
+
+
 def kb_2b_entries(data: Path) -> list[dict[str, Any]]:
     """The 2B KB's entries with the PolitiFact article's title as a variant of its claim: the fact-check's
-    headline, as the 2A KB carries Snopes' title and subtitle (a KB's editors add such wordings)."""
+    headline, as the 2A KB carries Snopes' title and subtitle (a KB's editors add such wordings); and the
+    article's date as ``published``, as 2A's entries carry Snopes' date."""
     entries: list[dict[str, Any]] = yaml.safe_load((data / "kb" / "claims.yaml").read_text(encoding="utf-8"))["claims"]
     for entry in entries:
         known = {entry["claim"].strip(), *(v["text"].strip() for v in entry.get("variants", []))}
@@ -330,6 +360,9 @@ def kb_2b_entries(data: Path) -> list[dict[str, Any]]:
             if title and title not in known:
                 entry.setdefault("variants", []).append({"lang": "en", "text": title})
                 known.add(title)
+            day = politifact_day(source.get("url") or "")
+            if day is not None and "published" not in entry:
+                entry["published"] = day
     return entries
 
 
@@ -348,9 +381,14 @@ def cached_kb_2b(data: Path) -> Path:
 
 
 def bench_2b(data: Path, splits: Sequence[str], candidates: bool) -> dict[str, Any]:
+    """2B through `factbot check --batch`. Each sentence carries the day it was said, as the bot passes a
+    forward's original date (PolitiFact checked some statements again years later, and only the check of
+    that day's sentence is gold); "<split>_undated" is the same split without it, a secondary line."""
     kb = cached_kb_2b(data)
     sets = {s: split_jsonl(data / f"queries_{s}.jsonl") for s in splits}
-    got = check_batch([kb], [(f"{s}/{r['id']}", r["text"]) for s in splits for r in sets[s]])
+    queries = [(f"{s}{tag}/{r['id']}", r["text"]) for s in splits for r in sets[s] for tag in ("", "_undated")]
+    days = {q: d for q, _t in queries if "_undated/" not in q and (d := said_on(q.split("/", 1)[1])) is not None}
+    got = check_batch([kb], queries, days)
     out: dict[str, Any] = {}
     for s in splits:
         rows = [(str(r["id"]), r["text"], set(r["gold"])) for r in sets[s]]
@@ -358,6 +396,7 @@ def bench_2b(data: Path, splits: Sequence[str], candidates: bool) -> dict[str, A
         if candidates:
             res["all_candidates_MAP@5"] = all_candidates_map5([kb], rows)
         out[s] = res
+        out[f"{s}_undated"] = reported_metrics([(got[f"{s}_undated/{q}"], g) for q, _t, g in rows])
     return out
 
 
