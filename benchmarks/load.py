@@ -132,6 +132,7 @@ from factbot_testing.fake_telegram import (
     private_text,
 )
 from handlers.app import build_application
+from handlers.serving import stop_application
 from knowledge.loader import bundled_dir, load
 from knowledge.schema import Claim
 
@@ -1076,7 +1077,7 @@ async def one_run(
         worker_memory = worker_memory_mb(runtime)
         if prof:
             prof.disable()
-        await app.stop()
+        await stop_application(app)  # as `factbot run` stops
     if app.post_shutdown:
         await app.post_shutdown(app)  # as run_polling does after shutdown
     inv = check_invariants(run, base, log_counter)

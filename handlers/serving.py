@@ -16,6 +16,15 @@ from handlers.startup import at_start
 from handlers.webhook import start_webhook
 
 
+async def stop_application(app: Application) -> None:
+    """Stop the Application, its jobs first: PTB waits for the jobs running when it stops, then APScheduler's
+    shutdown cancels any job that started meanwhile (an outbox kick, a periodic refresh) and logs that as the
+    job's error. Paused, the scheduler starts none: the jobs waited for finish, the others run at next start."""
+    if app.job_queue is not None and app.job_queue.scheduler.running:
+        app.job_queue.scheduler.pause()
+    await app.stop()  # waits for the updates being handled and the jobs running
+
+
 async def serve(app: Application, runtime: Runtime) -> None:
     """Run until a stop signal."""
     stop = asyncio.Event()
@@ -43,7 +52,7 @@ async def serve(app: Application, runtime: Runtime) -> None:
         if server is not None:
             server.stop()
         if app.running:
-            await app.stop()  # waits for the updates being handled
+            await stop_application(app)
             if app.post_stop is not None:
                 await app.post_stop(app)
         await app.shutdown()
