@@ -171,6 +171,10 @@ class Feedback(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
+# The rows the unique index on submissions covers; an ON CONFLICT clause must name the same predicate, literally.
+PENDING_ONLY = "status = 'pending'"
+
+
 class Submission(Base):
     """A post the bot could not answer, sent to moderators by a user."""
 
@@ -184,8 +188,8 @@ class Submission(Base):
             "user_id",
             "group_key",
             unique=True,
-            sqlite_where=text("status = 'pending'"),
-            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text(PENDING_ONLY),
+            postgresql_where=text(PENDING_ONLY),
         ),
     )
 

@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ClauseElement, Connection, Engine, Table, bindparam, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.db import in_transaction
+from bot.db.dialects import per_dialect
 from bot.db.models import CardDelivery, CheckLog, utcnow
 from bot.db.pgasync import AsyncPostgres
 from bot.db.threads import run_db
@@ -94,12 +93,11 @@ def log_matches(matches: list[Match]) -> list[dict[str, Any]]:
 _CHECKS: Table = CheckLog.__table__  # type: ignore[assignment]
 _DELIVERIES: Table = CardDelivery.__table__  # type: ignore[assignment]
 _CHECK_INSERT = _CHECKS.insert().returning(_CHECKS.c.id)
-_DELIVERY_UPSERTS = {
-    name: (dialect_insert := factory(_DELIVERIES)).on_conflict_do_update(
-        index_elements=["user_id", "claim_id"], set_={"last_sent_at": dialect_insert.excluded.last_sent_at}
+_DELIVERY_UPSERTS = per_dialect(
+    lambda insert: (delivery := insert(_DELIVERIES)).on_conflict_do_update(
+        index_elements=["user_id", "claim_id"], set_={"last_sent_at": delivery.excluded.last_sent_at}
     )
-    for name, factory in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
-}
+)
 
 
 def log_check(

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from sqlalchemy import Connection, Table, bindparam, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from bot.db.dialects import per_dialect
 from bot.db.models import CheckLog, Feedback, utcnow
 
 VALUES = ("up", "down")
@@ -21,13 +20,12 @@ _MARK_CHECK = (
     .values(feedback=bindparam("b_value"), feedback_reason=bindparam("b_reason"))
     .returning(_CHECKS.c.matches)
 )
-_VOTE_UPSERTS = {
-    name: (dialect_insert := factory(_FEEDBACK)).on_conflict_do_update(
+_VOTE_UPSERTS = per_dialect(
+    lambda insert: (vote := insert(_FEEDBACK)).on_conflict_do_update(
         index_elements=["check_id"],
-        set_={column: dialect_insert.excluded[column] for column in ("claim_id", "value", "reason", "created_at")},
+        set_={column: vote.excluded[column] for column in ("claim_id", "value", "reason", "created_at")},
     )
-    for name, factory in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
-}
+)
 
 
 def record_vote(

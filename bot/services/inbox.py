@@ -9,9 +9,9 @@ import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import Engine, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.db import engine as db_engine
+from bot.db.dialects import DIALECT_INSERTS
 from bot.db.models import InboxUpdate, utcnow
 
 # Telegram sends an update again only if it was not acknowledged (polling: the last batch; webhook: a
@@ -31,7 +31,7 @@ def store(engine: Engine, updates: Sequence[tuple[int, str]]) -> set[int]:
     ids = [update_id for update_id, _ in updates]
     rows = [{"update_id": i, "payload": p, "received_at": utcnow()} for i, p in updates]
     postgres = engine.dialect.name == "postgresql"
-    insert = postgresql.insert if postgres else sqlite.insert
+    insert = DIALECT_INSERTS[engine.dialect.name]
     with engine.begin() as connection:
         if postgres:
             connection.exec_driver_sql(f"SET LOCAL lock_timeout = {STORE_WAIT_MS}")

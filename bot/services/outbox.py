@@ -40,11 +40,10 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, and_, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import session_scope
+from bot.db.dialects import per_dialect
 from bot.db.models import CardDelivery, ClaimRow, Outbox, Submission, User, utcnow
 from bot.rendering.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from bot.rendering.render import TELEGRAM_LIMIT, card, esc
@@ -66,11 +65,10 @@ INTERRUPTED = "interrupted while sending (outcome unknown); not retried to avoid
 # --- enqueue ------------------------------------------------------------------------------------
 
 
-# The two databases settings.py accepts; either way a concurrent duplicate is simply not inserted.
-_INSERT_ONCE = {
-    name: factory(Outbox).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Outbox.id)
-    for name, factory in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
-}
+# On either database a concurrent duplicate is simply not inserted.
+_INSERT_ONCE = per_dialect(
+    lambda insert: insert(Outbox).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Outbox.id)
+)
 
 
 def _insert_once(session: Session, values: dict[str, Any]) -> bool:

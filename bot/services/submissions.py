@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy import text as sql_text
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot.db.models import Submission
+from bot.db.dialects import per_dialect
+from bot.db.models import PENDING_ONLY, Submission
 from bot.services.checks import ForwardOrigin
 from bot.services.keys import text_hash
 from knowledge.normalize import normalize
@@ -16,12 +15,11 @@ from knowledge.normalize import normalize
 INSERT_ATTEMPTS = 3  # a lost race reads the winner's row next round; a third covers one resolved in between
 # As the outbox's _INSERT_ONCE: on either database a concurrent press's pending row makes the insert a no-op
 # (the partial unique index uq_submissions_pending_user_group), and the press reads that row instead.
-_INSERT_PENDING = {
-    name: factory(Submission)
-    .on_conflict_do_nothing(index_elements=["user_id", "group_key"], index_where=sql_text("status = 'pending'"))
+_INSERT_PENDING = per_dialect(
+    lambda insert: insert(Submission)
+    .on_conflict_do_nothing(index_elements=["user_id", "group_key"], index_where=sql_text(PENDING_ONLY))
     .returning(Submission.id)
-    for name, factory in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
-}
+)
 
 
 def group_key(text: str, origin: ForwardOrigin | None, file_unique_id: str | None) -> str:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from bot.db.dialects import per_dialect
 from bot.db.models import User
 from bot.rendering.i18n import pick_language
 
@@ -16,10 +15,7 @@ ROLES = ("user", "moderator", "admin")
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
 
 # Two first messages of one user handled at once both find no row: the second insert must not fail.
-_INSERT_ONCE = {
-    name: factory(User).on_conflict_do_nothing(index_elements=["telegram_id"])
-    for name, factory in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
-}
+_INSERT_ONCE = per_dialect(lambda insert: insert(User).on_conflict_do_nothing(index_elements=["telegram_id"]))
 
 
 def get_user(session: Session, telegram_id: int) -> User | None:
