@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["GATE_RE", "numbers_in_words"]
+__all__ = ["EN_ONES", "EN_TEENS", "EN_TENS", "GATE_RE", "numbers_in_words"]
 
 _UNITS: dict[int, str] = {
     1: "один одна одно одного одной одному одним одном одну одне однієї одній",
@@ -58,15 +58,17 @@ _HUNDREDS: dict[int, str] = {
 }
 _THOUSANDS = "тысяча тысячи тысяч тысячу тысячами тысячах тисяча тисячі тисяч тисячу тисячами тисячах thousand"
 _DOZENS = "дюжина дюжины дюжин дюжину дюжиной дюжини dozen"
-_EN_UNITS = "one two three four five six seven eight nine".split()
-_EN_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+# English number words, also read by knowledge.normalize.text's pass for English phrases with a magnitude.
+EN_ONES = "one two three four five six seven eight nine".split()
+EN_TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+EN_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
 
 _WORDS: dict[str, tuple[int, str]] = {}
 for _table, _kind in ((_UNITS, "unit"), (_TEENS, "ten"), (_TENS, "ten"), (_HUNDREDS, "ten")):
     for _value, _forms in _table.items():
         _WORDS.update(dict.fromkeys(_forms.split(), (_value, _kind)))
-_WORDS.update({w: (i + 1, "unit") for i, w in enumerate(_EN_UNITS)})
-_WORDS.update({w: (10 * (i + 2), "ten") for i, w in enumerate(_EN_TENS)})
+_WORDS.update({w: (i + 1, "unit") for i, w in enumerate(EN_ONES)})
+_WORDS.update({w: (10 * (i + 2), "ten") for i, w in enumerate(EN_TENS)})
 _WORDS.update(dict.fromkeys(_THOUSANDS.split(), (1000, "thousand")))
 _WORDS.update(dict.fromkeys(_DOZENS.split(), (12, "dozen")))
 _WORDS["a"] = (1, "a")  # "a dozen"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from knowledge.normalize.numwords import EN_ONES, EN_TEENS, EN_TENS, numbers_in_words
 from knowledge.normalize.numwords import GATE_RE as NUMWORDS_GATE_RE
-from knowledge.normalize.numwords import numbers_in_words
 from knowledge.normalize.urls import URL_RE
 
 __all__ = ["CYR_RE", "LAT_RE", "NUM_RE", "TERM_RE", "normalize", "numbers", "split_sentences"]
@@ -21,16 +21,13 @@ _HAS_DIGIT_RE = re.compile(r"\d")
 # English figures in words ("fifteen million", "forty-three percent", "three hundred and forty") -> digits,
 # as claims write them ("15 million", "43 percent", "340"): a phrase with a hundred or a thousand in it, or
 # before a larger magnitude or "percent"; other number words ("one of", "two sides") stay words.
-_ONES = "one two three four five six seven eight nine".split()
-_TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
-_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
 _NUMBER_WORD_VALUE = {
-    **{w: i + 1 for i, w in enumerate(_ONES)},
-    **{w: i + 10 for i, w in enumerate(_TEENS)},
-    **{w: 10 * (i + 2) for i, w in enumerate(_TENS)},
+    **{w: i + 1 for i, w in enumerate(EN_ONES)},
+    **{w: i + 10 for i, w in enumerate(EN_TEENS)},
+    **{w: 10 * (i + 2) for i, w in enumerate(EN_TENS)},
 }
 _SMALL_MAGNITUDES = {"hundred": 100, "thousand": 1000}
-_NUMBER_WORD = rf"(?:(?:{'|'.join(_TENS)})(?:-?(?:{'|'.join(_ONES)}))?|{'|'.join(_TEENS + _ONES)})"
+_NUMBER_WORD = rf"(?:(?:{'|'.join(EN_TENS)})(?:-?(?:{'|'.join(EN_ONES)}))?|{'|'.join(EN_TEENS + EN_ONES)})"
 _NUMBER_PHRASE_RE = re.compile(
     # "a" is one only right before a magnitude ("a thousand", "a million"; not "a twenty percent rise"), and
     # "and" joins only after a hundred or a thousand ("three hundred and forty"; "two and three" is a list).
