@@ -57,6 +57,7 @@ from knowledge.roles import (
     subject_spans,
 )  # fmt: skip
 from knowledge.schema import Claim
+from knowledge.warfare import speaks_of_war
 
 __all__ = ["ClaimFacts", "Consistency", "TextFacts", "check", "claim_facts", "text_facts"]
 
@@ -135,6 +136,7 @@ class ClaimFacts:
     confirmers: frozenset[str] = frozenset()  # the sides its wordings say confirm or admit it
     counted: tuple[tuple[float, str], ...] = ()  # (figure, what it counts) in its wordings
     people: tuple[tuple[str, str], ...] = ()  # (side, who) in its wordings
+    martial: bool = False  # a wording or keyword speaks of fighting (knowledge.warfare)
 
     def __post_init__(self) -> None:
         share_sets(self)
@@ -335,6 +337,7 @@ def claim_facts(claim: Claim) -> ClaimFacts:
         confirmers=frozenset(s for t in texts for s in t.confirmers),
         counted=tuple(sorted({c for t in texts for c in t.counted})),
         people=tuple(sorted({c for t in texts for c in t.people})),
+        martial=any(speaks_of_war(t) for t, _lang in claim.texts()) or any(speaks_of_war(k) for k in claim.keywords),
     )
 
 

@@ -278,6 +278,34 @@ def test_a_claim_is_about_the_war_by_its_places_or_belligerents() -> None:
     assert names_the_war(claim_facts(entry("y", "North Korean soldiers are fighting for Russia.")))
     assert not names_the_war(claim_facts(entry("z", "A man in South Africa woke from a three-day coma.")))
     assert not names_the_war(claim_facts(entry("w", "The United States has the longest surviving constitution.")))
+    # A belligerent named where the claim speaks of fighting, in any of its wordings or keywords.
+    assert names_the_war(claim_facts(entry("v", "Ukraine allows some convicts to serve in its army for parole.")))
+    assert names_the_war(claim_facts(entry("u", "Украина согласилась на 30-дневное перемирие.")))
+    assert names_the_war(claim_facts(entry("t", "Україна погодилася на пропозицію США.", keywords=("перемир'я",))))
+    # A belligerent named in other news is not the war: US politics about Russia.
+    assert not names_the_war(claim_facts(entry("s", 'Says Russian President Vladimir Putin "calls me brilliant."')))
+    assert not names_the_war(claim_facts(entry("r", 'The Russians "tried to hack the Republican National Committee."')))
+
+
+def test_words_of_fighting_in_three_languages_and_not_their_lookalikes() -> None:
+    from knowledge.warfare import speaks_of_war
+
+    for text in ("Troops crossed the border", "a cease-fire was agreed", "ВСУ потеряли 340 военнослужащих",
+                 "Российская армия наступает", "Обстріл Сум триває", "війна", "Sudzha was recaptured", "POWs"):
+        assert speaks_of_war(text), text
+    for text in ("He was warned twice", "a think tank in Washington", "Наступного тижня відкриють кордон",
+                 "Путин назвал его блестящим", "The Russians tried to hack the committee", "Power outage"):
+        assert not speaks_of_war(text), text
+
+
+def test_a_post_naming_no_side_keeps_a_list_for_a_claim_about_russia_that_is_not_the_war() -> None:
+    putin = entry("putin", 'Says Russian President Vladimir Putin "calls me brilliant."')
+    other = entry("bill", "The new bill cuts taxes for every family in the state.")
+    matcher = Matcher([putin, other], strong=101.0)  # nothing strong: every match is a list's "possible"
+    post = "Well, I think when he calls me brilliant, I'll take the compliment."
+    assert not names_anything(post)
+    low = Match(putin, UNANCHORED_POSSIBLE - 30, "possible", post)
+    assert matcher.anchored(post, [low], gate=8.5) == [low]
 
 
 def test_a_short_denial_after_the_claim_is_read_with_it(matcher: Matcher) -> None:

@@ -74,9 +74,10 @@ RECENT_POSTS = 2048
 
 
 def names_the_war(facts: ClaimFacts) -> bool:
-    """Whether a claim names a place of the war or one of its belligerents."""
+    """Whether a claim names a place of the war, or one of its belligerents and speaks of fighting ("Putin
+    calls me brilliant" is not about the war: 2B train, three debate sentences got their own check back)."""
     sides = facts.named | facts.actors | facts.subjects | facts.sources
-    return bool(facts.places - ABROAD) or not BELLIGERENTS.isdisjoint(sides)
+    return bool(facts.places - ABROAD) or (facts.martial and not BELLIGERENTS.isdisjoint(sides))
 
 
 @dataclass(frozen=True, slots=True)
