@@ -291,10 +291,12 @@ def test_words_of_fighting_in_three_languages_and_not_their_lookalikes() -> None
     from knowledge.warfare import speaks_of_war
 
     for text in ("Troops crossed the border", "a cease-fire was agreed", "ВСУ потеряли 340 военнослужащих",
-                 "Российская армия наступает", "Обстріл Сум триває", "війна", "Sudzha was recaptured", "POWs"):
+                 "Российская армия наступает", "Обстріл Сум триває", "війна", "Sudzha was recaptured", "POWs",
+                 "Минобороны сообщило", "Russia's defence ministry said", "втрати ворога"):
         assert speaks_of_war(text), text
     for text in ("He was warned twice", "a think tank in Washington", "Наступного тижня відкриють кордон",
-                 "Путин назвал его блестящим", "The Russians tried to hack the committee", "Power outage"):
+                 "Путин назвал его блестящим", "The Russians tried to hack the committee", "Power outage",
+                 "пленка с записью", "штурман самолета"):
         assert not speaks_of_war(text), text
 
 
