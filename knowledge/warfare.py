@@ -19,20 +19,20 @@ __all__ = ["speaks_of_war"]
 
 _EN = (
     r"wars?\b", r"wartime", r"warfare", r"militar", r"army", r"armies", r"armed\b", r"troop", r"soldier",
-    r"servicem[ae]n", r"fighter", r"fight", r"fought", r"combat", r"battle", r"front ?lines?\b", r"offensive",
+    r"servicem[ae]n", r"fight", r"fought", r"combat", r"battle", r"front ?lines?\b", r"offensive",
     r"invasion", r"invad", r"incursion", r"attack", r"shelling", r"drone", r"missile", r"rocket", r"artillery",
     r"(?<!think )tanks?\b", r"mercenar", r"cease-?fire", r"truce", r"armistice", r"encircl", r"recaptur", r"captur",
     r"occup", r"liberat", r"annex", r"killed", r"casualt", r"wounded", r"pows?\b", r"prisoners? of war",
-    r"conscri", r"mobili[sz]", r"recruit", r"bomb", r"weapon", r"frontline", r"brigade", r"battalion",
+    r"conscri", r"mobili[sz]", r"recruit", r"bomb", r"weapon", r"brigade", r"battalion",
     r"losses\b", r"ministry of defen[cs]e", r"defen[cs]e ministry", r"general staff",
 )  # fmt: skip
 _RU = (
-    r"войн", r"военн", r"воен", r"арми", r"войск", r"солдат", r"бойц", r"боев", r"бой\b", r"боя\b", r"боях",
+    r"войн", r"воен", r"арми", r"войск", r"солдат", r"бойц", r"боев", r"бой\b", r"боя\b", r"боях",
     r"фронт", r"наступлени", r"контрнаступ", r"вторжени", r"атак", r"обстрел", r"дрон", r"беспилот", r"ракет",
     r"артилл", r"танк(?!ер)", r"наемн", r"перемири", r"прекращени[ея] огня", r"окружени", r"котел", r"котле",
-    r"освобожд", r"освободи", r"захват", r"оккуп", r"погиб", r"убит", r"ранен", r"плен(?!ум|к|ит)", r"мобилиз", r"вербов",
-    r"завербов", r"штурм(?!ан)", r"всу\b", r"сво\b", r"бригад", r"батальон", r"вагнер", r"шторм-?z", r"потери\b",
-    r"минобороны", r"министерств[оа] обороны", r"генштаб",
+    r"освобожд", r"освободи", r"захват", r"оккуп", r"погиб", r"убит", r"ранен", r"плен(?!ум|к|ит)", r"мобилиз",
+    r"вербов", r"завербов", r"штурм(?!ан)", r"всу\b", r"сво\b", r"бригад", r"батальон", r"вагнер", r"шторм-?z",
+    r"потери\b", r"минобороны", r"министерств[оа] обороны", r"генштаб",
 )  # fmt: skip
 _UK = (
     r"війн", r"військ", r"армі", r"бійц", r"бойов", r"наступає", r"вторгнен", r"обстріл", r"безпілот", r"артилер",
