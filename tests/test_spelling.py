@@ -33,6 +33,30 @@ def test_speller_reads_unknown_cyrillic_words_only() -> None:
     assert speller.near("perimirr") == "perimir"
 
 
+def test_a_cyrillic_slip_stays_in_its_script() -> None:
+    speller = Speller()
+    speller.sync(["pravda", "oblast"])
+    known = {"pravda", "oblast"}
+    cyrillic = {"oblast"}.__contains__  # the terms a Cyrillic word of the KB gave
+    words = words_and_terms(normalize("правда обасть"))
+    assert [g[0] for g in speller.spelled(words, known, PREFIX_LEN)] == ["pravda", "oblast"]  # no script known
+    assert [g[0] for g in speller.spelled(words, known, PREFIX_LEN, cyrillic)] == ["pravd", "oblast"]
+    # Latin words are spelled as before: an English typo may meet any known stem.
+    assert speller.spelled([("pravdda", ("pravdda",))], known, PREFIX_LEN, cyrillic) == [("pravda",)]
+
+
+def test_a_russian_word_does_not_find_an_english_name_one_letter_longer() -> None:
+    star_trek = _claim(
+        "chekov", "Chekov was added to Star Trek because of an editorial in the Russian newspaper Pravda.", "en"
+    )
+    oblast = _claim("oblast", "Натовские наёмники тысячами гибнут в Курской области")
+    m = Matcher([star_trek, oblast])
+    assert m.index.from_cyrillic("oblast") and not m.index.from_cyrillic("pravda")
+    assert m.candidates("правда?") == []  # "true?" is not the newspaper: not even a candidate
+    got = m.match("натовские наимники тысячами гибнут в курской обасти")
+    assert got and got[0].claim_id == "oblast"  # a Russian slip still finds its Russian word
+
+
 def _claim(cid: str, text: str, lang: str = "ru") -> Claim:
     return Claim(id=cid, claim=text, verdict="false", summary="-", sources=(Source("test"),), lang=lang)
 

@@ -49,7 +49,8 @@ from knowledge.matcher.params import (
 from knowledge.matcher.pruning import reportable
 from knowledge.names import names_anything
 from knowledge.normalize import canonical_url, extract_urls, find_date, normalize, split_sentences
-from knowledge.normalize.terms import PREFIX_MARK, word_terms, words_and_terms
+from knowledge.normalize.terms import PREFIX_MARK, words_and_terms
+from knowledge.normalize.text import CYR_RE
 from knowledge.schema import Claim
 from knowledge.semantic import HEAD_CHARS, SemanticIndex
 from knowledge.words import WordCosines
@@ -117,10 +118,13 @@ def _doc_texts(claim: Claim, index: Index) -> tuple[list[tuple[str, list[str]]],
         most = max(most, len(words))
         for word, group in words:
             share = doc_share(word)
+            cyrillic = CYR_RE.search(word) is not None
             for t in group:
                 terms.append(t)
                 if share:
                     index.set_background(t, share)
+                if cyrillic:
+                    index.mark_cyrillic(t)
         if terms:
             out.append((norm, terms))
     return out, most
@@ -228,10 +232,14 @@ class Matcher:
         for kw in claim.keywords:
             # Full stems only: the coarse prefix term would let "газопровід" hit a post's "газопровода"
             # twice over, once through its Russian twin.
+            words = words_and_terms(normalize(kw))
             groups = tuple(
-                frozenset(self.index.term_id(t) for t in g if not t.endswith(PREFIX_MARK))
-                for g in word_terms(normalize(kw))
+                frozenset(self.index.term_id(t) for t in g if not t.endswith(PREFIX_MARK)) for _w, g in words
             )
+            for word, g in words:
+                if CYR_RE.search(word):
+                    for t in g:
+                        self.index.mark_cyrillic(t)
             if groups:
                 kws[groups] = None
         if kws:  # few claims have keywords (a replaced claim's were retired): no empty list for the others

@@ -63,6 +63,7 @@ class Index:
         self.terms: list[str] = []
         self._df = _Grow(np.int32)
         self._bg = _Grow(np.float64, 0.0)  # per term: its share of ordinary texts (knowledge.background)
+        self._cyr = _Grow(np.bool_, False)  # per term: a Cyrillic word of some claim gave it
         self.doc_claim: list[str] = []
         self.doc_terms: list[tuple[int, ...]] = []
         self._term_strings: dict[int, str] = {}
@@ -112,12 +113,22 @@ class Index:
             self.terms.append(term)
             self._df.append(0)
             self._bg.append(0.0)
+            self._cyr.append(False)
             self._idf_cache = None
         return tid
 
     def df_of(self, tid: int) -> int:
         """How many live documents hold a term."""
         return int(self._df.a[tid])
+
+    def mark_cyrillic(self, term: str) -> None:
+        """Note that a Cyrillic word of a claim gives this term."""
+        self._cyr.a[self.term_id(term)] = True
+
+    def from_cyrillic(self, term: str) -> bool:
+        """Whether a Cyrillic word of some claim gave this term (a Russian typo is spelled only to such)."""
+        tid = self.vocab.get(term)
+        return tid is not None and bool(self._cyr.a[tid])
 
     def set_background(self, term: str, share: float) -> None:
         """A term's share of ordinary texts (the largest of the words that give it)."""

@@ -82,7 +82,10 @@ def read_post(text: str, index: Index, idf_all: list[float]) -> Post | None:
         seg_groups = [word_terms(n, mode=mode) for n in norms]
     else:  # Cyrillic typos read as the known stem one edit away
         speller = index.speller()
-        seg_groups = [speller.spelled(words_and_terms(n, mode=mode), index.vocab, PREFIX_LEN) for n in norms]
+        seg_groups = [
+            speller.spelled(words_and_terms(n, mode=mode), index.vocab, PREFIX_LEN, index.from_cyrillic)
+            for n in norms
+        ]
     seg_terms = [[t for g in gs for t in g] for gs in seg_groups]
     post_terms = {t for ts in seg_terms for t in ts}
     if not post_terms:

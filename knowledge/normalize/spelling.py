@@ -22,7 +22,7 @@ never a word's ending. The KB's own words are never split (its "incursion" stays
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Sequence
+from collections.abc import Callable, Container, Sequence
 from functools import lru_cache
 
 from knowledge.background import word_share
@@ -122,7 +122,7 @@ class Speller:
     def __init__(self) -> None:
         self._keys: dict[str, str | tuple[str, ...]] = {}
         self._seen = 0
-        self._near: dict[str, str | None] = {}
+        self._near: dict[tuple[str, bool], str | None] = {}
 
     def sync(self, terms: Sequence[str]) -> None:
         """File the terms added to `terms` since the last call (a list that only grows)."""
@@ -136,31 +136,41 @@ class Speller:
         self._seen = len(terms)
         self._near.clear()
 
-    def near(self, stem: str) -> str | None:
-        """A known stem one edit away from `stem` (first letter kept), or None."""
-        if stem in self._near:
-            return self._near[stem]
+    def near(self, stem: str, allowed: Callable[[str], bool] | None = None) -> str | None:
+        """A known stem one edit away from `stem` (first letter kept), or None; with `allowed`, only
+        one it accepts."""
+        key = (stem, allowed is not None)
+        if key in self._near:
+            return self._near[key]
         found: set[str] = set()
         if len(stem) >= MIN_LEN and stem.isalpha():
-            for key in (stem, *_deletions(stem)):
-                got = self._keys.get(key)
+            for k in (stem, *_deletions(stem)):
+                got = self._keys.get(k)
                 if got is not None:
                     found.update((got,) if isinstance(got, str) else got)
-        best = min((t for t in found if t[0] == stem[0] and one_edit(stem, t)), default=None)
+        near = (t for t in found if t[0] == stem[0] and one_edit(stem, t) and (allowed is None or allowed(t)))
+        best = min(near, default=None)
         if len(self._near) < 100_000:
-            self._near[stem] = best
+            self._near[key] = best
         return best
 
     def spelled(
-        self, words_terms: list[tuple[str, tuple[str, ...]]], known: Container[str], prefix_len: int
+        self,
+        words_terms: list[tuple[str, tuple[str, ...]]],
+        known: Container[str],
+        prefix_len: int,
+        from_cyrillic: Callable[[str], bool] | None = None,
     ) -> list[tuple[str, ...]]:
         """The term groups of (word, terms) pairs; a word whose full terms are all unknown is read as its
         nearest known stem (see :meth:`near`), with that stem's prefix term, or else as the words it
-        glues (:func:`unglued`)."""
+        glues (:func:`unglued`). With `from_cyrillic` (whether a Cyrillic word gave a known term), a
+        Cyrillic word is spelled only as such a term: a slip stays in its script, and "правда?" is not
+        the English KB's "Pravda"."""
         out: list[tuple[str, ...]] = []
         for word, group in words_terms:
             if not any(t in known for t in group if not t.endswith(_PREFIX_MARK)):
-                near = self.near(group[0]) if group else None
+                allowed = from_cyrillic if CYR_RE.search(word) else None
+                near = self.near(group[0], allowed) if group else None
                 if near is not None:
                     slavic = CYR_RE.search(word) and len(near) > prefix_len  # English stems have no prefix term
                     group = (near, near[:prefix_len] + _PREFIX_MARK) if slavic else (near,)
