@@ -30,12 +30,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from knowledge.background import doc_share
 from knowledge.consistency import ClaimFacts, Consistency, check, claim_facts, text_facts
 from knowledge.matcher.calibration import Candidate, scored
 from knowledge.matcher.features import ACC_CELLS, Keyword, Rows, fill_consistency, fill_fuzzy, post_features
 from knowledge.matcher.fusion import DEFAULT_FUSION, DEFAULT_FUSION_WORDS, FusionParams, fuse
-from knowledge.matcher.index import NO_DAY, Index
+from knowledge.matcher.index import NO_DAY, Index, documents
 from knowledge.matcher.params import (
     DEFAULT_PARAMS,
     DEFAULT_POSSIBLE,
@@ -50,7 +49,6 @@ from knowledge.matcher.pruning import reportable
 from knowledge.names import names_anything
 from knowledge.normalize import canonical_url, extract_urls, find_date, normalize, split_sentences
 from knowledge.normalize.terms import PREFIX_MARK, words_and_terms
-from knowledge.normalize.text import CYR_RE
 from knowledge.schema import Claim
 from knowledge.semantic import HEAD_CHARS, SemanticIndex
 from knowledge.words import WordCosines
@@ -100,34 +98,6 @@ class Match:
     @property
     def claim_id(self) -> str:
         return self.claim.id
-
-
-def _doc_texts(claim: Claim, index: Index) -> tuple[list[tuple[str, list[str]]], int]:
-    """(normalised text, terms) for the claim and each distinct variant, and the most meaningful words
-    any of them has; the index learns how common in ordinary text each term's words are."""
-    out: list[tuple[str, list[str]]] = []
-    seen: set[str] = set()
-    most = 0
-    for text, lang in claim.texts():
-        norm = normalize(text)
-        if not norm or norm in seen:
-            continue
-        seen.add(norm)
-        terms: list[str] = []
-        words = words_and_terms(norm, lang)
-        most = max(most, len(words))
-        for word, group in words:
-            share = doc_share(word)
-            cyrillic = CYR_RE.search(word) is not None
-            for t in group:
-                terms.append(t)
-                if share:
-                    index.set_background(t, share)
-                if cyrillic:
-                    index.mark_cyrillic(t)
-        if terms:
-            out.append((norm, terms))
-    return out, most
 
 
 def _claim_day(claim: Claim) -> int:
@@ -187,7 +157,7 @@ class Matcher:
             self._retire(claim.id)
         avgdl = self.index.avgdl()
         self._index_claim_meta(claim)
-        docs, self._claim_words[claim.id] = _doc_texts(claim, self.index)
+        docs, self._claim_words[claim.id] = documents(self.index, claim.texts())
         self.index.add(claim.id, docs, _claim_day(claim), avgdl)
         self.index.maybe_merge()
         if self.semantic is not None:
@@ -236,10 +206,7 @@ class Matcher:
             groups = tuple(
                 frozenset(self.index.term_id(t) for t in g if not t.endswith(PREFIX_MARK)) for _w, g in words
             )
-            for word, g in words:
-                if CYR_RE.search(word):
-                    for t in g:
-                        self.index.mark_cyrillic(t)
+            self.index.mark_cyrillic((w, [t for t in g if not t.endswith(PREFIX_MARK)]) for w, g in words)
             if groups:
                 kws[groups] = None
         if kws:  # few claims have keywords (a replaced claim's were retired): no empty list for the others
@@ -254,7 +221,7 @@ class Matcher:
                 if claim.id in self._claims:
                     self._retire(claim.id)
                 self._index_claim_meta(claim)
-                docs, self._claim_words[claim.id] = _doc_texts(claim, self.index)
+                docs, self._claim_words[claim.id] = documents(self.index, claim.texts())
                 yield claim.id, docs, _claim_day(claim)
 
         self.index.build(entries())

@@ -20,12 +20,14 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from knowledge.background import BACKGROUND_DOCS
+from knowledge.background import BACKGROUND_DOCS, doc_share
 from knowledge.matcher.params import BM25_B, BM25_K1
-from knowledge.normalize import numbers
+from knowledge.normalize import normalize, numbers
 from knowledge.normalize.spelling import Speller
+from knowledge.normalize.terms import words_and_terms
+from knowledge.normalize.text import CYR_RE
 
-__all__ = ["NO_DAY", "Index"]
+__all__ = ["NO_DAY", "Index", "documents"]
 
 NO_DAY = -(2**62)  # a document whose claim has no date
 _NO_FIGURES: frozenset[str] = frozenset()
@@ -49,6 +51,33 @@ class _Grow:
 
     def view(self) -> npt.NDArray[np.generic]:
         return self.a[: self.n]
+
+
+def documents(index: Index, texts: Iterable[tuple[str, str | None]]) -> tuple[list[tuple[str, list[str]]], int]:
+    """(normalised text, terms) for each distinct text of a claim (`Claim.texts()`), and the most meaningful
+    words any of them has; the index learns how common in ordinary text each term's words are, and which
+    terms Cyrillic words give."""
+    out: list[tuple[str, list[str]]] = []
+    seen: set[str] = set()
+    most = 0
+    for text, lang in texts:
+        norm = normalize(text)
+        if not norm or norm in seen:
+            continue
+        seen.add(norm)
+        terms: list[str] = []
+        words = words_and_terms(norm, lang)
+        most = max(most, len(words))
+        for word, group in words:
+            share = doc_share(word)
+            terms.extend(group)
+            if share:
+                for t in group:
+                    index.set_background(t, share)
+        index.mark_cyrillic(words)
+        if terms:
+            out.append((norm, terms))
+    return out, most
 
 
 def _weight(tf: int, dl: int, avgdl: float) -> float:
@@ -121,9 +150,12 @@ class Index:
         """How many live documents hold a term."""
         return int(self._df.a[tid])
 
-    def mark_cyrillic(self, term: str) -> None:
-        """Note that a Cyrillic word of a claim gives this term."""
-        self._cyr.a[self.term_id(term)] = True
+    def mark_cyrillic(self, words: Iterable[tuple[str, Iterable[str]]]) -> None:
+        """Note the terms that the Cyrillic ones of a claim's (word, terms) give."""
+        for word, terms in words:
+            if CYR_RE.search(word):
+                for t in terms:
+                    self._cyr.a[self.term_id(t)] = True
 
     def from_cyrillic(self, term: str) -> bool:
         """Whether a Cyrillic word of some claim gave this term (a Russian typo is spelled only to such)."""
