@@ -45,6 +45,16 @@ def test_a_cyrillic_slip_stays_in_its_script() -> None:
     assert speller.spelled([("pravdda", ("pravdda",))], known, PREFIX_LEN, cyrillic) == [("pravda",)]
 
 
+def test_a_term_a_later_claim_gives_in_cyrillic_becomes_a_spelling_at_once() -> None:
+    from knowledge.matcher.index import Index
+
+    index = Index()
+    index.term_id("oblast")  # an English claim's word first
+    assert index.speller().near("obast", index.from_cyrillic) is None
+    index.mark_cyrillic([("область", ["oblast"])])  # then a Russian claim's
+    assert index.speller().near("obast", index.from_cyrillic) == "oblast"
+
+
 def test_a_russian_word_does_not_find_an_english_name_one_letter_longer() -> None:
     star_trek = _claim(
         "chekov", "Chekov was added to Star Trek because of an editorial in the Russian newspaper Pravda.", "en"

@@ -202,11 +202,9 @@ class Matcher:
         for kw in claim.keywords:
             # Full stems only: the coarse prefix term would let "газопровід" hit a post's "газопровода"
             # twice over, once through its Russian twin.
-            words = words_and_terms(normalize(kw))
-            groups = tuple(
-                frozenset(self.index.term_id(t) for t in g if not t.endswith(PREFIX_MARK)) for _w, g in words
-            )
-            self.index.mark_cyrillic((w, [t for t in g if not t.endswith(PREFIX_MARK)]) for w, g in words)
+            words = [(w, [t for t in g if not t.endswith(PREFIX_MARK)]) for w, g in words_and_terms(normalize(kw))]
+            groups = tuple(frozenset(self.index.term_id(t) for t in g) for _w, g in words)
+            self.index.mark_cyrillic(words)
             if groups:
                 kws[groups] = None
         if kws:  # few claims have keywords (a replaced claim's were retired): no empty list for the others

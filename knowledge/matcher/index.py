@@ -155,7 +155,10 @@ class Index:
         for word, terms in words:
             if CYR_RE.search(word):
                 for t in terms:
-                    self._cyr.a[self.term_id(t)] = True
+                    tid = self.term_id(t)
+                    if not self._cyr.a[tid]:
+                        self._cyr.a[tid] = True
+                        self._speller.forget()  # a known term may now be a Cyrillic word's spelling
 
     def from_cyrillic(self, term: str) -> bool:
         """Whether a Cyrillic word of some claim gave this term (a Russian typo is spelled only to such)."""

@@ -136,6 +136,10 @@ class Speller:
         self._seen = len(terms)
         self._near.clear()
 
+    def forget(self) -> None:
+        """Drop the remembered lookups: what a filter of :meth:`near` allows has changed."""
+        self._near.clear()
+
     def near(self, stem: str, allowed: Callable[[str], bool] | None = None) -> str | None:
         """A known stem one edit away from `stem` (first letter kept), or None; with `allowed`, only
         one it accepts."""
