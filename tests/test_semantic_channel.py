@@ -446,3 +446,33 @@ def test_the_shipped_word_model_loads_from_its_wheel_and_relates_english_texts()
     got = words.cosines("A storm last night brought down the old bridge over the river", [CHEESE.id, BRIDGE.id])
     assert got is not None and got.cosines[BRIDGE.id] == got.best > got.cosines[CHEESE.id] + 0.1
     assert is_latin("Der Mond ist aus Käse") and not is_latin("Місяць зроблений з сиру, mond")
+
+
+# Long enough for a verdict, in other words than the claim's: the words find it below strong.
+CHEESE_RETOLD = "Scientists at the agency quietly admit the moon consists of cheese, according to papers shared online"
+
+
+def test_both_channels_agreeing_beyond_doubt_state_a_verdict() -> None:
+    assert [(m.claim_id, m.strength) for m in Matcher([CHEESE, BRIDGE]).match(CHEESE_RETOLD)] == [
+        (CHEESE.id, "possible")
+    ]
+    matcher, _ = with_channel(CHEESE, BRIDGE)
+    (found,) = matcher.match(CHEESE_RETOLD)
+    assert found.claim_id == CHEESE.id and found.strength == "strong" and found.score >= DEFAULT_FUSION.strong
+    above, _ = with_channel(CHEESE, BRIDGE)
+    above.fusion = replace(DEFAULT_FUSION, strong=found.score + 0.01)
+    assert [(m.claim_id, m.strength) for m in above.match(CHEESE_RETOLD)] == [(CHEESE.id, "possible")]
+
+
+def test_the_encoder_alone_or_a_contradicted_claim_states_no_verdict() -> None:
+    toll = claim("bridge-toll", "The old river bridge collapsed and 340 people died")
+    matcher, _ = with_channel(CHEESE, toll)
+    matcher.fusion = replace(DEFAULT_FUSION, strong=0.0)  # any best match the rule allows is a verdict
+    assert [m.strength for m in matcher.match(CHEESE_RETOLD)] == ["strong"]
+    german = "Der Mond ist aus Käse, sagen Forscher der Agentur in Papieren, die diese Woche online erschienen"
+    only_encoder = matcher.match(german)  # no word of the claim's: the words did not find it
+    assert only_encoder[0].claim_id == CHEESE.id and only_encoder[0].strength == "possible"
+    retold_toll = "Officials say the old river bridge collapsed in the storm and 1200 people died there overnight"
+    contradicted = matcher.match(retold_toll)
+    assert contradicted[0].claim_id == toll.id and contradicted[0].strength == "possible"
+    assert "340" in contradicted[0].reason

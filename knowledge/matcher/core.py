@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from knowledge.consistency import ClaimFacts, Consistency, check, claim_facts, text_facts
@@ -315,11 +315,11 @@ class Matcher:
 
     def _score_fused(self, text: str, posted: date | None, semantic: SemanticIndex) -> list[Match]:
         """The lexical verdicts when one is strong; otherwise the lexical scores and the encoder's nearest
-        claims fused (:mod:`.fusion`), all "possible": the fused score orders them, the best decides whether
-        the post gets a list (``possible``) and the others down to ``related`` fill it, each scaled down as
-        a lexical one is when the post contradicts the claim. Only the lexical engine states a verdict:
-        fused into strength too, the encoder made strong matches of PolitiFact's other checks of one
-        statement (2B train strong precision 95.7 -> 92.5 %)."""
+        claims fused (:mod:`.fusion`): the fused score orders them, the best decides whether the post gets a
+        list (``possible``) and the others down to ``related`` fill it, each scaled down as a lexical one is
+        when the post contradicts the claim. They are "possible", but for a best one both channels back
+        beyond doubt (``FusionParams.strong``): fused into strength at the lexical threshold, the encoder
+        made strong matches of PolitiFact's other checks of one statement (2B train precision 95.7 -> 92.5 %)."""
         got = self._rows(text, posted)
         rows: list[tuple[str, float, str, int]] = []
         if got is not None:
@@ -334,6 +334,7 @@ class Matcher:
                 # posts (46-75 % of them), and skipping it saves two thirds of a check's CPU.
                 return verdicts
         lexical = {cid: (score, frag) for cid, score, frag, _n in rows}
+        read = {cid: n for cid, _score, _frag, n in rows}
         try:
             cosines = semantic.query(text, self.fusion.top) if text.strip() else []
         except Exception:  # a failing encoder must not cost the check: the words alone answer it
@@ -345,6 +346,7 @@ class Matcher:
         head = text[:HEAD_CHARS].strip()
         out: list[Match] = []
         floor = min(params.possible, params.related)
+        clean: set[str] = set()  # claims the post contradicts in nothing
         for claim_id, score in fused.items():
             if score < floor:
                 continue
@@ -354,6 +356,8 @@ class Matcher:
             score = round(score * (CONFLICTS_FACTOR if n > 1 else CONFLICT_FACTOR if n else 1.0), 2)
             if score < floor:
                 continue
+            if not n:
+                clean.add(claim_id)
             agreed = tuple(kind for kind, _text in consistency.agreements)
             out.append(
                 Match(
@@ -361,8 +365,13 @@ class Matcher:
                 )
             )
         out.sort(key=lambda m: -m.score)
-        # Whether the post gets a list at all is the best match's call; the rest are alternatives to it.
-        return self.anchored(text, out, params.possible) if out and out[0].score >= params.possible else []
+        if not out or out[0].score < params.possible:
+            return []  # whether the post gets a list at all is the best match's call
+        best = out[0]
+        if best.score >= params.strong and best.claim_id in clean and best.claim_id in read:
+            if self.may_be_strong(best.claim_id, read[best.claim_id]):  # both channels agree: a verdict
+                out[0] = replace(best, strength="strong")
+        return self.anchored(text, out, params.possible)
 
     def anchored(self, text: str, matches: list[Match], gate: float) -> list[Match]:
         """`matches` less those below UNANCHORED_POSSIBLE whose claim is about the war, when the post names
