@@ -472,6 +472,9 @@ def test_the_encoder_alone_or_a_contradicted_claim_states_no_verdict() -> None:
     german = "Der Mond ist aus Käse, sagen Forscher der Agentur in Papieren, die diese Woche online erschienen"
     only_encoder = matcher.match(german)  # no word of the claim's: the words did not find it
     assert only_encoder[0].claim_id == CHEESE.id and only_encoder[0].strength == "possible"
+    # A negation the encoder cannot read, its word misspelt so that the stance check cannot either.
+    denied = "Scientists at the agency quietly admit the moon never consisted of chese, according to papers shared"
+    assert [m.strength for m in matcher.match(denied)][:1] == ["possible"]
     retold_toll = "Officials say the old river bridge collapsed in the storm and 1200 people died there overnight"
     contradicted = matcher.match(retold_toll)
     assert contradicted[0].claim_id == toll.id and contradicted[0].strength == "possible"

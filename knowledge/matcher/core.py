@@ -100,6 +100,13 @@ class Match:
         return self.claim.id
 
 
+def _negates(fragment: str) -> bool:
+    """Whether a post denies or negates anything: a sentence encoder reads "was never targeted" much as
+    "was targeted", and a typo ("never tagreted") hides the word the stance check would have caught."""
+    facts = text_facts(fragment)
+    return facts.negated or bool(facts.denied)
+
+
 def _claim_day(claim: Claim) -> int:
     day = claim.published or claim.updated
     return day.toordinal() if day is not None else NO_DAY
@@ -369,8 +376,8 @@ class Matcher:
             return []  # whether the post gets a list at all is the best match's call
         best = out[0]
         if best.score >= params.strong and best.claim_id in clean and best.claim_id in read:
-            if self.may_be_strong(best.claim_id, read[best.claim_id]):  # both channels agree: a verdict
-                out[0] = replace(best, strength="strong")
+            if self.may_be_strong(best.claim_id, read[best.claim_id]) and not _negates(best.fragment):
+                out[0] = replace(best, strength="strong")  # both channels agree: a verdict
         return self.anchored(text, out, params.possible)
 
     def anchored(self, text: str, matches: list[Match], gate: float) -> list[Match]:
