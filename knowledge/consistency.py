@@ -65,7 +65,16 @@ __all__ = ["ClaimFacts", "Consistency", "TextFacts", "check", "claim_facts", "te
 _SPEECH: tuple[str, ...] = (
     "заяв", "сказ", "говор", "пиш", "сообщ", "утвержд", "обвин", "звинува", "каж", "повідом", "розганя", "пишут",
     "стверджу", "счита", "вважа", "признал", "визна", "say", "said", "claim", "accus", "report", "tweet", "wrote",
-    "write", "insist", "argu", "estimat", "confirm", "подтверд", "підтверд",
+    "write", "insist", "argu", "estimat", "confirm", "подтверд", "підтверд", "alleg", "describ", "announc", "assert",
+    "told", "dismiss", "blam", "назва", "объяв", "оголос", "опис",
+)  # fmt: skip
+# Who speaks for a side, between it and the verb ("Russian officials accused Kyiv", "Kremlin propagandists say"):
+# up to two of these are skipped on the way to the verb.
+_MOUTHS: tuple[str, ...] = (
+    "official", "authorit", "media", "state", "propagand", "blogger", "milblogger", "channel", "source", "diplomat",
+    "embassy", "spokes", "envoy", "outlet", "commentator", "tv", "television", "war", "military", "власт", "влад",
+    "чиновник", "сми", "змі", "пропаганд", "блогер", "военкор", "воєнкор", "канал", "паблик", "паблік", "источник",
+    "джерел", "дипломат", "посольств", "представител", "представник", "телеканал", "госсми", "официальн", "офіційн",
 )  # fmt: skip
 _REL_TOLERANCE = 0.03
 # A quoted speaker at the start: "Ushakov: ...", "Песков: ..." (not a URL's "https:").
@@ -206,7 +215,9 @@ def _sides(words: list[str], keys: list[tuple[str, ...]], actors: list[_Span], s
     taken.update(range(speaker_end))
     accounts: set[str] = set()
     for start, end, actor in actors:
-        after = next((words[i] for i in content if i >= end), "")
+        following = [words[i] for i in content if i >= end][:3]
+        skip = next((n for n, w in enumerate(following[:2]) if not w.startswith(_MOUTHS)), len(following[:2]))
+        after = following[skip] if skip < len(following) else ""
         if start not in taken and after.startswith(_SPEECH):
             taken.update(range(start, end))  # whose account, but not an institution's report
             accounts.add(actor)

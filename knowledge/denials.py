@@ -23,7 +23,7 @@ _IDIOMS = frozenset({"no way", "no doubt", "no matter"})  # "no way out", "no wa
 # A negation next to one of these states a condition, not a denial.
 _CONDITIONS = frozenset("unless until otherwise пока иначе поки доки інакше".split())
 # A denial right after one of these is one the text reports as past ("earlier they called it fake").
-_PAST = frozenset("раньше ранее прежде раніше earlier previously".split())
+_PAST = frozenset("раньше ранее прежде раніше earlier previously after".split())  # "after months of denial"
 _NEAR = 6
 # Denial predicates, as stems a word starts with.
 _DENIALS: tuple[str, ...] = (

@@ -165,3 +165,35 @@ def test_an_english_passive_is_said_of_one_side_and_done_by_another() -> None:
     reversed_ = text_facts("Ukraine has total dominance in the Kursk region: every Russian counterattack is repelled.")
     assert reversed_.roles == {"ukraine"}
     assert text_facts("Sudzha was recaptured by Ukrainian forces after a night assault.").direct_subjects == {"ukraine"}
+
+
+def test_who_speaks_for_a_side_gives_an_account_not_the_deed() -> None:
+    from knowledge.loader import bundled_dir, load
+    from knowledge.matcher import Matcher
+
+    for text, accounts, actors in (
+        ("Moscow alleges that Ukrainian troops blew up the Sudzha gas metering station", {"russia"}, {"ukraine"}),
+        ("Russian officials accused Kyiv of trying to strike the Kursk nuclear power plant", {"russia"}, {"ukraine"}),
+        ("Kremlin propagandists say Ukraine is sending prisoners to the front", {"russia"}, {"ukraine"}),
+        ("Российские пропагандисты пишут, что ВСУ взорвали станцию", {"russia"}, {"ukraine"}),
+        # A side's own deed, and a speaker two words of no speech away, are not accounts.
+        ("Russian state media workers blew up the station", set(), {"russia"}),
+        ("Russian troops recaptured Sudzha", set(), {"russia"}),
+    ):
+        facts = text_facts(text)
+        assert facts.accounts == accounts and facts.actors == actors, text
+    matcher = Matcher(load([bundled_dir()]).claims)
+    for post in (
+        "Moscow alleges that Ukrainian troops blew up the Sudzha gas metering station on purpose during their retreat.",
+        "Russian officials describe the Ukrainian troops in Kursk as lawless mercenaries rather than soldiers.",
+    ):
+        assert matcher.match(post)[0].strength == "strong", post
+    # The other side's account of the other side's deed still conflicts.
+    got = matcher.match("Ukrainian officials accuse Russian troops of blowing up the Sudzha gas metering station.")[0]
+    assert got.strength == "possible" and "actor Russia, not Ukraine" in got.reason
+
+
+def test_a_denial_after_which_a_side_confirms_is_past() -> None:
+    confirmed = "After months of denial, Russia and North Korea confirmed that North Korean troops fought"
+    assert not text_facts(confirmed).negated
+    assert text_facts("Reports of North Korean troops in Kursk are a fake, the Kremlin says").negated
