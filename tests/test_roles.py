@@ -188,9 +188,14 @@ def test_who_speaks_for_a_side_gives_an_account_not_the_deed() -> None:
         "Russian officials describe the Ukrainian troops in Kursk as lawless mercenaries rather than soldiers.",
     ):
         assert matcher.match(post)[0].strength == "strong", post
-    # The other side's account of the other side's deed still conflicts.
-    got = matcher.match("Ukrainian officials accuse Russian troops of blowing up the Sudzha gas metering station.")[0]
-    assert got.strength == "possible" and "actor Russia, not Ukraine" in got.reason
+    # The other side's account of the other side's deed conflicts (these were strong cards before).
+    for post in (
+        "Ukrainian officials accuse Russian troops of blowing up the Sudzha gas metering station.",
+        "Ukrainian military bloggers claim that Russian troops blew up the Sudzha gas metering station.",
+        "Українські військові блогери стверджують, що російські війська підірвали газовимірювальну станцію в Суджі.",
+    ):
+        got = matcher.match(post)[0]
+        assert got.strength == "possible" and "actor Russia, not Ukraine" in got.reason, post
 
 
 def test_a_denial_after_which_a_side_confirms_is_past() -> None:

@@ -100,11 +100,14 @@ class Match:
         return self.claim.id
 
 
-def _negates(fragment: str) -> bool:
-    """Whether a post denies or negates anything: a sentence encoder reads "was never targeted" much as
-    "was targeted", and a typo ("never tagreted") hides the word the stance check would have caught."""
-    facts = text_facts(fragment)
-    return facts.negated or bool(facts.denied)
+def _negates_alone(claim: Claim, fragment: str) -> bool:
+    """Whether a post denies or negates something where no wording of the claim does: a sentence encoder
+    reads "was never targeted" much as "was targeted", and a typo ("never tagreted") hides the word the
+    stance check would have caught. A claim that negates too ("achieved nothing") is read alike."""
+    post = text_facts(fragment)
+    if not (post.negated or post.denied):
+        return False
+    return not any((facts := text_facts(text)).negated or facts.denied for text, _lang in claim.texts())
 
 
 def _claim_day(claim: Claim) -> int:
@@ -376,7 +379,7 @@ class Matcher:
             return []  # whether the post gets a list at all is the best match's call
         best = out[0]
         if best.score >= params.strong and best.claim_id in clean and best.claim_id in read:
-            if self.may_be_strong(best.claim_id, read[best.claim_id]) and not _negates(best.fragment):
+            if self.may_be_strong(best.claim_id, read[best.claim_id]) and not _negates_alone(best.claim, best.fragment):
                 out[0] = replace(best, strength="strong")  # both channels agree: a verdict
         return self.anchored(text, out, params.possible)
 

@@ -51,11 +51,11 @@ class FusionParams:
     w_words: float = 0.0
     w_words_margin: float = 0.0
     # The best claim is a verdict (strong) from this fused score up, when the words found it too, the post
-    # contradicts nothing, negates nothing (the encoder cannot read a "never") and is long enough for one: both
-    # channels then agree. Chosen on 2A train, 2B train
-    # and seed dev (python -m benchmarks.fused_strong): from 90, 5 + 2 + 1 verdicts more, all right, and none
-    # with 2A's gold claims removed; from 80 two of 2B's and two seed hard negatives (a Kursk nuclear plant
-    # post without an attack, 82) were wrong, so 85 would leave too thin a margin. Above 100: never.
+    # contradicts nothing, negates nothing the claim does not (the encoder cannot read a "never") and is long
+    # enough for a verdict: both channels then agree. Chosen on 2A train, 2B train and seed dev (python -m
+    # benchmarks.fused_strong): from 90, 5 + 2 + 1 verdicts more, all right, and none with 2A's gold claims
+    # removed; from 80 two of 2B's and two seed hard negatives (a Kursk nuclear plant post without an attack,
+    # 82) were wrong, so 85 would leave too thin a margin. Above 100: never.
     strong: float = 101.0
 
 
