@@ -66,7 +66,7 @@ _SPEECH: tuple[str, ...] = (
     "заяв", "сказ", "говор", "пиш", "сообщ", "утвержд", "обвин", "звинува", "каж", "повідом", "розганя", "пишут",
     "стверджу", "счита", "вважа", "признал", "визна", "say", "said", "claim", "accus", "report", "tweet", "wrote",
     "write", "insist", "argu", "estimat", "confirm", "подтверд", "підтверд", "alleg", "describ", "announc", "assert",
-    "told", "dismiss", "blam", "назва", "объяв", "оголос", "опис",
+    "told", "dismiss", "blam", "назва", "назив", "называ", "объяв", "оголос", "опис",
 )  # fmt: skip
 # Who speaks for a side, between it and the verb ("Russian officials accused Kyiv", "Kremlin propagandists say"):
 # up to two of these are skipped on the way to the verb.
@@ -76,7 +76,8 @@ _MOUTHS: tuple[str, ...] = (
     "чиновник", "сми", "змі", "пропаганд", "блогер", "военкор", "воєнкор", "канал", "паблик", "паблік", "источник",
     "джерел", "дипломат", "посольств", "представител", "представник", "телеканал", "госсми", "официальн", "офіційн",
     "військов", "военн", "expert", "analyst", "эксперт", "експерт", "аналитик", "аналітик", "journalist", "журналист",
-    "журналіст",
+    "журналіст", "сторон", "посадов", "речник", "спикер", "прес", "ведомств", "відомств", "командован", "командуван",
+    "руководств", "керівництв",
 )  # fmt: skip
 _REL_TOLERANCE = 0.03
 # A quoted speaker at the start: "Ushakov: ...", "Песков: ..." (not a URL's "https:").

@@ -176,6 +176,8 @@ def test_who_speaks_for_a_side_gives_an_account_not_the_deed() -> None:
         ("Russian officials accused Kyiv of trying to strike the Kursk nuclear power plant", {"russia"}, {"ukraine"}),
         ("Kremlin propagandists say Ukraine is sending prisoners to the front", {"russia"}, {"ukraine"}),
         ("Российские пропагандисты пишут, что ВСУ взорвали станцию", {"russia"}, {"ukraine"}),
+        ("Російська сторона звинувачує ЗСУ в спробі вдарити по Курській АЕС", {"russia"}, {"ukraine"}),
+        ("Російські посадовці називають українських військових найманцями", {"russia"}, {"ukraine"}),
         # A side's own deed, and a speaker two words of no speech away, are not accounts.
         ("Russian state media workers blew up the station", set(), {"russia"}),
         ("Russian troops recaptured Sudzha", set(), {"russia"}),
