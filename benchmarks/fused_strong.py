@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
@@ -103,12 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write", action="store_true", help="write benchmarks/results/fused-strong.json")
     args = ap.parse_args(argv)
     result: dict[str, Any] = {}
-    cwd = Path.cwd()
     for name in args.sets.split(","):
         kb, posts = posts_of(name)
         with quality._default_settings(quality.CACHE / "workdir"):
             off, every = tops(kb, posts, OFF), tops(kb, posts, ALL)
-        os.chdir(cwd)
         result[name] = table(posts, off, every)
         print(f"\n{name} ({len(posts)} posts)")
         print("| fused verdict from | added right | added wrong | strong % | precision before | after |")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 
 from knowledge.denials import negated_now
 from knowledge.figures import other_people, other_things, people_of_sides, periods, read_figures, shown
@@ -149,6 +150,7 @@ class ClaimFacts:
     counted: tuple[tuple[float, str], ...] = ()  # (figure, what it counts) in its wordings
     people: tuple[tuple[str, str], ...] = ()  # (side, who) in its wordings
     martial: bool = False  # a wording or keyword speaks of fighting (knowledge.warfare)
+    negating: bool = False  # a wording denies or negates something ("achieved nothing")
 
     def __post_init__(self) -> None:
         share_sets(self)
@@ -218,9 +220,8 @@ def _sides(words: list[str], keys: list[tuple[str, ...]], actors: list[_Span], s
     taken.update(range(speaker_end))
     accounts: set[str] = set()
     for start, end, actor in actors:
-        following = [words[i] for i in content if i >= end][:3]
-        skip = next((n for n, w in enumerate(following[:2]) if not w.startswith(_MOUTHS)), len(following[:2]))
-        after = following[skip] if skip < len(following) else ""
+        following = islice((words[i] for i in content if i >= end), 3)
+        after = next((w for w in following if not w.startswith(_MOUTHS)), "")
         if start not in taken and after.startswith(_SPEECH):
             taken.update(range(start, end))  # whose account, but not an institution's report
             accounts.add(actor)
@@ -352,6 +353,7 @@ def claim_facts(claim: Claim) -> ClaimFacts:
         counted=tuple(sorted({c for t in texts for c in t.counted})),
         people=tuple(sorted({c for t in texts for c in t.people})),
         martial=any(speaks_of_war(t) for t, _lang in claim.texts()) or any(speaks_of_war(k) for k in claim.keywords),
+        negating=any(t.negated or bool(t.denied) for t in texts),
     )
 
 

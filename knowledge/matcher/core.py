@@ -100,16 +100,6 @@ class Match:
         return self.claim.id
 
 
-def _negates_alone(claim: Claim, fragment: str) -> bool:
-    """Whether a post denies or negates something where no wording of the claim does: a sentence encoder
-    reads "was never targeted" much as "was targeted", and a typo ("never tagreted") hides the word the
-    stance check would have caught. A claim that negates too ("achieved nothing") is read alike."""
-    post = text_facts(fragment)
-    if not (post.negated or post.denied):
-        return False
-    return not any((facts := text_facts(text)).negated or facts.denied for text, _lang in claim.texts())
-
-
 def _claim_day(claim: Claim) -> int:
     day = claim.published or claim.updated
     return day.toordinal() if day is not None else NO_DAY
@@ -343,8 +333,7 @@ class Matcher:
                 # The words already settle it: on 2A, 2B and seed dev the encoder changed nothing for these
                 # posts (46-75 % of them), and skipping it saves two thirds of a check's CPU.
                 return verdicts
-        lexical = {cid: (score, frag) for cid, score, frag, _n in rows}
-        read = {cid: n for cid, _score, _frag, n in rows}
+        lexical = {cid: (score, frag, n) for cid, score, frag, n in rows}
         try:
             cosines = semantic.query(text, self.fusion.top) if text.strip() else []
         except Exception:  # a failing encoder must not cost the check: the words alone answer it
@@ -378,10 +367,17 @@ class Matcher:
         if not out or out[0].score < params.possible:
             return []  # whether the post gets a list at all is the best match's call
         best = out[0]
-        if best.score >= params.strong and best.claim_id in clean and best.claim_id in read:
-            if self.may_be_strong(best.claim_id, read[best.claim_id]) and not _negates_alone(best.claim, best.fragment):
+        if best.score >= params.strong and best.claim_id in clean and best.claim_id in lexical:
+            if self.may_be_strong(best.claim_id, lexical[best.claim_id][2]) and not self._negates_alone(best):
                 out[0] = replace(best, strength="strong")  # both channels agree: a verdict
         return self.anchored(text, out, params.possible)
+
+    def _negates_alone(self, match: Match) -> bool:
+        """Whether the post denies or negates something where no wording of the claim does: a sentence
+        encoder reads "was never targeted" much as "was targeted", and a typo ("never tagreted") hides the
+        word the stance check would have caught. A claim that negates too ("achieved nothing") is read alike."""
+        post = text_facts(match.fragment)
+        return (post.negated or bool(post.denied)) and not self.facts(match.claim_id).negating
 
     def anchored(self, text: str, matches: list[Match], gate: float) -> list[Match]:
         """`matches` less those below UNANCHORED_POSSIBLE whose claim is about the war, when the post names
